@@ -10,4 +10,34 @@
 #![forbid(unsafe_code)]
 
 // --- leaf modules (pure helpers with no dependency on the model's state) ---
+pub mod humanize;
+pub mod names;
+pub mod reference;
+pub mod text;
+pub mod time;
 // --- end of leaf modules ---
+
+pub mod catalog;
+pub mod command;
+pub mod container;
+pub mod env;
+pub mod error;
+pub mod fs;
+pub mod ids;
+pub mod image;
+pub mod inspect;
+pub mod lookup;
+pub mod model;
+pub mod profile;
+pub mod program;
+pub mod render;
+pub mod response;
+pub mod verbs;
+
+pub use catalog::Catalog;
+pub use command::{Command, CreateOpts, Verb};
+pub use env::{Env, SeededEnv};
+pub use error::{ErrorKind, ModelError};
+pub use model::{Answer, Model};
+pub use profile::Profile;
+pub use response::{Outcome, Response};

@@ -1,0 +1,169 @@
+//! Identifiers: container IDs, image IDs and content digests, parsed once and known good after.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sha2::{Digest as _, Sha256};
+
+/// A sha256 content digest, `sha256:<64 lowercase hex>`.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct Digest(String);
+
+/// Why a string is not a digest or an ID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("invalid digest {0:?}: want sha256:<64 hex>")]
+    Digest(String),
+    #[error("invalid container id {0:?}: want 64 lowercase hex")]
+    Container(String),
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl Digest {
+    /// The digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> Digest {
+        Digest(format!("sha256:{:x}", Sha256::digest(bytes)))
+    }
+
+    /// The 64 hex characters after `sha256:`.
+    pub fn hex(&self) -> &str {
+        &self.0[7..]
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Docker's short form: the first 12 hex characters.
+    pub fn short(&self) -> &str {
+        &self.hex()[..12]
+    }
+}
+
+impl FromStr for Digest {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.strip_prefix("sha256:") {
+            Some(hex) if is_hex64(hex) => Ok(Digest(s.to_string())),
+            _ => Err(IdError::Digest(s.to_string())),
+        }
+    }
+}
+
+impl TryFrom<String> for Digest {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Digest> for String {
+    fn from(d: Digest) -> String {
+        d.0
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An image ID is the digest of the image's config.
+pub type ImageId = Digest;
+
+/// A container ID: 64 lowercase hex characters.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct ContainerId(String);
+
+impl ContainerId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The first 12 characters: `ps`, the hostname and conflict texts use it.
+    pub fn short(&self) -> &str {
+        &self.0[..12]
+    }
+
+    /// Docker re-rolls IDs whose short form is all digits, because the short ID becomes the
+    /// hostname and an all-digit hostname could be read as a number.
+    pub fn is_acceptable(&self) -> bool {
+        !self.short().bytes().all(|b| b.is_ascii_digit())
+    }
+}
+
+impl FromStr for ContainerId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if is_hex64(s) {
+            Ok(ContainerId(s.to_string()))
+        } else {
+            Err(IdError::Container(s.to_string()))
+        }
+    }
+}
+
+impl TryFrom<String> for ContainerId {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<ContainerId> for String {
+    fn from(id: ContainerId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for ContainerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_parses_and_shortens() {
+        let d = Digest::of(b"");
+        assert_eq!(
+            d.as_str(),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(d.short(), "e3b0c44298fc");
+        assert_eq!(d.as_str().parse::<Digest>().unwrap(), d);
+        assert!("sha256:abc".parse::<Digest>().is_err());
+        assert!(
+            "md5:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+                .parse::<Digest>()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn all_digit_short_ids_are_rerolled() {
+        let digits: ContainerId = format!("{}{}", "123456789012", "a".repeat(52))
+            .parse()
+            .unwrap();
+        assert!(!digits.is_acceptable());
+        let mixed: ContainerId = format!("{}{}", "12345678901a", "0".repeat(52))
+            .parse()
+            .unwrap();
+        assert!(mixed.is_acceptable());
+    }
+}

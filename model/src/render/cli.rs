@@ -1,0 +1,246 @@
+//! What the docker CLI prints for each answer: stdout, stderr and the exit code.
+
+use crate::command::Command;
+use crate::container::{LogChunk, Stream};
+use crate::error::{ErrorKind, ModelError};
+use crate::render::pull::pull_lines;
+use crate::render::table::{images_table, ps_table, ImagesFormat, PsFormat};
+use crate::response::{DeleteItem, Outcome, PullReport, Response};
+use crate::time::Timestamp;
+
+/// A CLI invocation's visible result.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CliOutput {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit: i32,
+}
+
+impl CliOutput {
+    fn out(&mut self, line: impl AsRef<str>) {
+        self.stdout.push_str(line.as_ref());
+        self.stdout.push('\n');
+    }
+
+    fn err(&mut self, line: impl AsRef<str>) {
+        self.stderr.push_str(line.as_ref());
+        self.stderr.push('\n');
+    }
+
+    fn chunks(&mut self, chunks: &[LogChunk]) {
+        for chunk in chunks {
+            match chunk.stream {
+                Stream::Stdout => self.stdout.push_str(&chunk.text),
+                Stream::Stderr => self.stderr.push_str(&chunk.text),
+            }
+        }
+    }
+}
+
+/// Renders `outcome` as the CLI prints the answer to `command`.
+pub fn render(command: &Command, outcome: &Outcome, now: Timestamp) -> CliOutput {
+    let mut out = CliOutput::default();
+    match (command, outcome) {
+        (Command::Run { .. }, Err(e)) => run_error(&mut out, e),
+        (Command::Inspect { .. }, Err(e)) => {
+            out.out("[]");
+            out.err(match e.kind {
+                ErrorKind::NotFound => format!("Error: {}", e.message),
+                _ => daemon_error(e),
+            });
+            out.exit = 1;
+        }
+        (Command::Rename { old, new }, Err(e)) => {
+            if old.is_empty() || new.is_empty() {
+                out.err(format!("Error: {}", e.message));
+            } else {
+                out.err(daemon_error(e));
+                out.err(format!("Error: failed to rename container named {old}"));
+            }
+            out.exit = 1;
+        }
+        (Command::Tag { .. }, Err(e)) if e.message.starts_with("Error parsing reference") => {
+            out.err(&e.message);
+            out.exit = 1;
+        }
+        (_, Err(e)) => {
+            out.err(daemon_error(e));
+            out.exit = 1;
+        }
+        (_, Ok(response)) => render_ok(&mut out, command, response, now),
+    }
+    out
+}
+
+fn daemon_error(e: &ModelError) -> String {
+    format!("Error response from daemon: {}", e.message)
+}
+
+/// `run` errors: prefixed `docker:`, a hint, and 125, or 127/126 when the message says the
+/// executable was not found or could not be executed. (`create` errors print plainly, exit 1.)
+fn run_error(out: &mut CliOutput, e: &ModelError) {
+    out.err(format!("docker: {}", daemon_error(e)));
+    out.err("");
+    out.err("Run 'docker run --help' for more information");
+    out.exit = run_exit_code(&e.message);
+}
+
+/// The docker CLI's mapping from a run error's text to its exit code.
+pub fn run_exit_code(message: &str) -> i32 {
+    let not_found = [
+        "executable file not found",
+        "no such file or directory",
+        "system cannot find the file specified",
+    ];
+    if not_found.iter().any(|s| message.contains(s)) {
+        127
+    } else if message.contains("permission denied") || message.contains("is a directory") {
+        126
+    } else {
+        125
+    }
+}
+
+fn render_ok(out: &mut CliOutput, command: &Command, response: &Response, now: Timestamp) {
+    match (command, response) {
+        (_, Response::Pulled(report)) => pull_lines(report, true).iter().for_each(|l| out.out(l)),
+        (Command::Images { quiet, .. }, Response::Images(list)) => {
+            out.stdout = images_table(
+                list,
+                ImagesFormat {
+                    quiet: *quiet,
+                    no_trunc: false,
+                },
+                now,
+            );
+        }
+        (
+            Command::Ps {
+                quiet, no_trunc, ..
+            },
+            Response::Containers(list),
+        ) => {
+            out.stdout = ps_table(
+                list,
+                PsFormat {
+                    quiet: *quiet,
+                    no_trunc: *no_trunc,
+                },
+                now,
+            );
+        }
+        (_, Response::InspectContainer(_) | Response::InspectImage(_)) => {
+            let json = crate::inspect::inspect_json(response).expect("inspect answers render");
+            out.out(
+                serde_json::to_string_pretty(&serde_json::json!([json])).expect("json renders"),
+            );
+        }
+        (Command::Create(opts), Response::Created { id, pulled }) => {
+            pulled_first(out, &opts.image, pulled.as_ref());
+            out.out(id.as_str());
+        }
+        (Command::Run { opts, .. }, Response::Ran(run)) => {
+            pulled_first(out, &opts.image, run.pulled.as_ref());
+            if run.detached {
+                out.out(run.id.as_str());
+            }
+            out.chunks(&run.output);
+            out.exit = run.exit.unwrap_or(0);
+            if let Some(e) = &run.start_error {
+                run_error(out, e);
+            }
+        }
+        (_, Response::Attached { output, exit }) => {
+            out.chunks(output);
+            out.exit = exit.unwrap_or(0);
+        }
+        (_, Response::Logs(chunks)) => out.chunks(chunks),
+        (_, Response::Committed { id }) => out.out(id.as_str()),
+        (_, Response::PerTarget(results)) => per_target(out, command, results),
+        _ => {}
+    }
+}
+
+/// What `run`/`create` print on stderr before the pull they needed.
+fn pulled_first(out: &mut CliOutput, image: &str, pulled: Option<&PullReport>) {
+    if let Some(report) = pulled {
+        out.err(format!(
+            "Unable to find image '{}' locally",
+            report.familiar_or(image)
+        ));
+        pull_lines(report, false)
+            .iter()
+            .filter(|l| !l.starts_with("Using default tag"))
+            .for_each(|l| out.err(l));
+    }
+}
+
+impl PullReport {
+    fn familiar_or(&self, _typed: &str) -> &str {
+        &self.familiar
+    }
+}
+
+/// Multi-target verbs print each success as typed (or its answer) and each failure, then
+/// exit 1 if anything failed. `start` adds its own summary line.
+fn per_target(out: &mut CliOutput, command: &Command, results: &[(String, Outcome)]) {
+    let mut failed = Vec::new();
+    for (target, outcome) in results {
+        match outcome {
+            Ok(Response::Waited { status }) => out.out(status.to_string()),
+            Ok(Response::ImageDeleted(items)) => {
+                items.iter().for_each(|item| out.out(delete_line(item)))
+            }
+            Ok(_) => out.out(target),
+            Err(e) if e.kind == ErrorKind::NotModified => out.out(target),
+            Err(e) => {
+                out.err(daemon_error(e));
+                // `rm -f` reports missing containers but does not fail for them.
+                let forced_missing = matches!(command, Command::Rm { force: true, .. })
+                    && e.kind == ErrorKind::NotFound;
+                if !forced_missing {
+                    failed.push(target.as_str());
+                }
+            }
+        }
+    }
+    if failed.is_empty() {
+        return;
+    }
+    if let Command::Start { .. } = command {
+        out.err(format!(
+            "Error: failed to start containers: {}",
+            failed.join(", ")
+        ));
+    }
+    out.exit = 1;
+}
+
+fn delete_line(item: &DeleteItem) -> String {
+    match item {
+        DeleteItem::Untagged(r) => format!("Untagged: {r}"),
+        DeleteItem::Deleted(d) => format!("Deleted: {d}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_exit_codes_follow_the_message() {
+        assert_eq!(
+            run_exit_code("exec: \"/x\": stat /x: no such file or directory: unknown"),
+            127
+        );
+        assert_eq!(
+            run_exit_code("exec: \"x\": executable file not found in $PATH: unknown"),
+            127
+        );
+        assert_eq!(
+            run_exit_code("exec: \"/d\": permission denied: unknown"),
+            126
+        );
+        assert_eq!(run_exit_code("Conflict. The container name ..."), 125);
+    }
+}

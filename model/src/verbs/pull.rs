@@ -1,0 +1,82 @@
+//! `pull`: fetch an image from the catalog, record its tag and digest references, and report
+//! progress as the pull stream does (layers already present say `Already exists`; an image
+//! already present pulls no layers at all).
+
+use std::collections::BTreeSet;
+
+use crate::error::ModelError;
+use crate::ids::Digest;
+use crate::model::Model;
+use crate::reference::Reference;
+use crate::response::{LayerPull, PullReport};
+
+impl Model {
+    pub(crate) fn pull(&mut self, arg: &str) -> Result<PullReport, ModelError> {
+        let parsed: Reference = arg.parse().map_err(|e: crate::reference::ReferenceError| {
+            self.profile.reference_error(&e.to_string())
+        })?;
+        let default_tag = parsed.tag().is_none() && parsed.digest().is_none();
+        let reference = parsed.with_default_tag();
+        let remote = self
+            .catalog
+            .resolve(&reference)
+            .cloned()
+            .ok_or_else(|| self.profile.manifest_unknown(&reference.familiar()))?;
+        let id = remote.image.id.clone();
+        let layers = if self.images.contains_key(&id) {
+            Vec::new()
+        } else {
+            self.layer_pulls(&remote.image)
+        };
+        let up_to_date = self.tagged(&reference).as_ref() == Some(&id);
+        self.images
+            .entry(id.clone())
+            .or_insert_with(|| std::sync::Arc::new(remote.image));
+        let digest_ref: Reference = format!("{}@{}", reference.name(), remote.manifest_digest)
+            .parse()
+            .expect("a repository name with a valid digest parses");
+        self.set_ref(digest_ref, id.clone());
+        self.set_ref(reference.clone(), id);
+        Ok(PullReport {
+            familiar: reference.familiar(),
+            full: reference.to_string(),
+            path: reference.path().to_string(),
+            tag_or_digest: reference
+                .digest()
+                .or(reference.tag())
+                .unwrap_or("latest")
+                .to_string(),
+            default_tag,
+            layers,
+            digest: remote.manifest_digest,
+            up_to_date,
+        })
+    }
+
+    fn layer_pulls(&self, image: &crate::image::Image) -> Vec<LayerPull> {
+        let live = self.live_chains();
+        image
+            .layers
+            .iter()
+            .zip(&image.chain)
+            .map(|(layer, chain)| LayerPull {
+                short: layer.diff_id.short().to_string(),
+                already_exists: live.contains(chain),
+            })
+            .collect()
+    }
+
+    /// Points `reference` at `id`, moving it from any image it pointed to before.
+    pub(crate) fn set_ref(&mut self, reference: Reference, id: crate::ids::ImageId) {
+        self.refs.insert(reference.to_string(), (reference, id));
+    }
+
+    /// Chain IDs held by any image or any container.
+    pub(crate) fn live_chains(&self) -> BTreeSet<Digest> {
+        let held = self
+            .images
+            .values()
+            .chain(self.containers.values().map(|c| &c.base));
+        held.flat_map(|image| image.chain.iter().cloned()).collect()
+    }
+}
