@@ -1,10 +1,18 @@
 //! The `berth` command: argument parsing, wiring and printing only. Every behaviour lives in
 //! the workspace crates (`berth-model`, `berth-runtime`, `berth-conformance`).
 
+mod model_cmd;
+
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "berth", version, about = "A Docker-compatible engine, a reference model of Docker, and a conformance harness")]
+#[command(
+    name = "berth",
+    version,
+    about = "A Docker-compatible engine, a reference model of Docker, and a conformance harness"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -12,6 +20,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Answer a scenario of docker commands as the reference model does (profile docker-20.10),
+    /// printing what the docker CLI would print.
+    Model {
+        /// A file of docker commands, one per line (`-` for standard input).
+        scenario: PathBuf,
+        /// The engine profile to answer as.
+        #[arg(long, default_value = "docker-20.10")]
+        profile: String,
+        /// Seed for container IDs and generated names.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// Run the conformance suite (not implemented yet: see issue 6).
     Conform,
 }
@@ -19,6 +39,14 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Model {
+            scenario,
+            profile,
+            seed,
+        } => {
+            let code = model_cmd::run(&scenario, &profile, seed)?;
+            std::process::exit(code);
+        }
         Command::Conform => anyhow::bail!("berth conform is not implemented yet (issue 6)"),
     }
 }
