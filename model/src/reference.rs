@@ -1074,7 +1074,10 @@ mod tests {
 
     /// A domain that `splitDockerDomain` recognises: it has a `.` or a port.
     fn registry() -> impl Strategy<Value = String> {
-        "[a-zA-Z0-9]([a-zA-Z0-9-]{0,3}[a-zA-Z0-9])?((\\.[a-zA-Z0-9]{1,3}){1,2}(:[0-9]{1,5})?|:[0-9]{1,5})"
+        concat!(
+            "[a-zA-Z0-9]([a-zA-Z0-9-]{0,3}[a-zA-Z0-9])?",
+            "((\\.[a-zA-Z0-9]{1,3}){1,2}(:[0-9]{1,5})?|:[0-9]{1,5})"
+        )
     }
 
     fn any_text() -> impl Strategy<Value = String> {

@@ -8,9 +8,6 @@ use crate::model::{Answer, Model};
 use crate::program::TermAction;
 use crate::response::{Outcome, Response};
 
-/// Docker's default stop timeout, in seconds.
-pub const DEFAULT_STOP_TIMEOUT: u32 = 10;
-
 /// Exit code of a process killed by SIGKILL.
 const KILLED: i32 = 137;
 
