@@ -84,13 +84,15 @@ pub struct Process {
 pub struct Container {
     pub id: ContainerId,
     /// With Docker's leading slash: `/quirky_turing`.
-    pub name: String,
+    pub name: Arc<str>,
     /// The image the container was created from. Held by the container itself, as Docker's
     /// layer store holds a container's layers even after `rmi -f` deleted the image.
     #[serde(rename = "image", serialize_with = "serialize_image_id")]
     pub base: Arc<Image>,
     /// The image reference exactly as typed at create time (`.Config.Image`).
-    pub image_ref: String,
+    pub image_ref: Arc<str>,
+    /// `ps`'s COMMAND, fixed at create time like the path and arguments it comes from.
+    pub command: Arc<str>,
     pub path: String,
     pub args: Vec<String>,
     pub config: ImageConfig,
@@ -115,23 +117,6 @@ impl Container {
         &self.base.id
     }
 
-    /// `ps`'s COMMAND as the daemon builds it: the path, then the arguments joined by spaces,
-    /// each argument that contains a space wrapped in single quotes (and nothing else escaped).
-    pub fn command_line(&self) -> String {
-        let mut line = self.path.clone();
-        for arg in &self.args {
-            line.push(' ');
-            if arg.contains(' ') {
-                line.push('\'');
-                line.push_str(arg);
-                line.push('\'');
-            } else {
-                line.push_str(arg);
-            }
-        }
-        line
-    }
-
     /// The argv the container's process is started with.
     pub fn argv(&self) -> Vec<String> {
         std::iter::once(self.path.clone())
@@ -146,6 +131,23 @@ impl Container {
         self.finished = Some(now);
         self.process = None;
     }
+}
+
+/// `ps`'s COMMAND as the daemon builds it: the path, then the arguments joined by spaces, each
+/// argument that contains a space wrapped in single quotes (and nothing else escaped).
+pub fn command_line(path: &str, args: &[String]) -> String {
+    let mut line = path.to_string();
+    for arg in args {
+        line.push(' ');
+        if arg.contains(' ') {
+            line.push('\'');
+            line.push_str(arg);
+            line.push('\'');
+        } else {
+            line.push_str(arg);
+        }
+    }
+    line
 }
 
 fn serialize_image_id<S: serde::Serializer>(image: &Arc<Image>, s: S) -> Result<S::Ok, S::Error> {

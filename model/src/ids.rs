@@ -2,15 +2,16 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 
-/// A sha256 content digest, `sha256:<64 lowercase hex>`.
+/// A sha256 content digest, `sha256:<64 lowercase hex>`. Shared, so clones never allocate.
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 #[serde(try_from = "String", into = "String")]
-pub struct Digest(String);
+pub struct Digest(Arc<str>);
 
 /// Why a string is not a digest or an ID.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,7 +31,7 @@ fn is_hex64(s: &str) -> bool {
 impl Digest {
     /// The digest of `bytes`.
     pub fn of(bytes: &[u8]) -> Digest {
-        Digest(format!("sha256:{:x}", Sha256::digest(bytes)))
+        Digest(format!("sha256:{:x}", Sha256::digest(bytes)).into())
     }
 
     /// The 64 hex characters after `sha256:`.
@@ -40,6 +41,11 @@ impl Digest {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The digest's text, shared.
+    pub fn shared(&self) -> Arc<str> {
+        self.0.clone()
     }
 
     /// Docker's short form: the first 12 hex characters.
@@ -52,7 +58,7 @@ impl FromStr for Digest {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.strip_prefix("sha256:") {
-            Some(hex) if is_hex64(hex) => Ok(Digest(s.to_string())),
+            Some(hex) if is_hex64(hex) => Ok(Digest(s.into())),
             _ => Err(IdError::Digest(s.to_string())),
         }
     }
@@ -67,7 +73,7 @@ impl TryFrom<String> for Digest {
 
 impl From<Digest> for String {
     fn from(d: Digest) -> String {
-        d.0
+        d.0.to_string()
     }
 }
 
@@ -85,7 +91,7 @@ pub type ImageId = Digest;
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 #[serde(try_from = "String", into = "String")]
-pub struct ContainerId(String);
+pub struct ContainerId(Arc<str>);
 
 impl ContainerId {
     pub fn as_str(&self) -> &str {
@@ -108,7 +114,7 @@ impl FromStr for ContainerId {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if is_hex64(s) {
-            Ok(ContainerId(s.to_string()))
+            Ok(ContainerId(s.into()))
         } else {
             Err(IdError::Container(s.to_string()))
         }
@@ -124,7 +130,7 @@ impl TryFrom<String> for ContainerId {
 
 impl From<ContainerId> for String {
     fn from(id: ContainerId) -> String {
-        id.0
+        id.0.to_string()
     }
 }
 

@@ -40,7 +40,7 @@ impl Model {
                 return Ok(id);
             }
         }
-        if let Some(id) = self.names.get(&slashed(arg)) {
+        if let Some(id) = self.names.get(slashed(arg).as_str()) {
             return Ok(id.clone());
         }
         let mut matches = self
@@ -84,7 +84,7 @@ impl Model {
     pub fn tagged(&self, reference: &Reference) -> Option<ImageId> {
         self.refs
             .get(&reference.to_string())
-            .map(|(_, id)| id.clone())
+            .map(|entry| entry.image.clone())
     }
 
     fn search_image_id(&self, arg: &str) -> Option<ImageId> {

@@ -19,13 +19,21 @@ use crate::response::{Outcome, Response};
 pub struct Model {
     pub(crate) profile: Profile,
     pub(crate) images: BTreeMap<ImageId, Arc<Image>>,
-    /// Full normalised reference -> (parsed reference, image).
-    pub(crate) refs: BTreeMap<String, (Reference, ImageId)>,
+    /// Full normalised reference -> the reference and the image it points at.
+    pub(crate) refs: BTreeMap<String, RefEntry>,
     pub(crate) containers: BTreeMap<ContainerId, Container>,
     /// Name with its leading slash -> container.
-    pub(crate) names: BTreeMap<String, ContainerId>,
+    pub(crate) names: BTreeMap<Arc<str>, ContainerId>,
     pub(crate) catalog: Catalog,
     pub(crate) next_pid: u32,
+}
+
+/// A reference in the store, with its familiar form kept for listings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RefEntry {
+    pub reference: Reference,
+    pub image: ImageId,
+    pub familiar: Arc<str>,
 }
 
 /// The model's answer to a command. Usually exactly one outcome; where a real engine may
@@ -95,7 +103,7 @@ impl Model {
 
     /// Every reference, full normalised form, with the image it points to.
     pub fn references(&self) -> impl Iterator<Item = (&Reference, &ImageId)> {
-        self.refs.values().map(|(r, id)| (r, id))
+        self.refs.values().map(|e| (&e.reference, &e.image))
     }
 
     /// Runs one command.
@@ -152,19 +160,6 @@ impl Model {
         mut op: impl FnMut(&mut Model, &str) -> Outcome,
     ) -> Response {
         Response::PerTarget(targets.iter().map(|t| (t.clone(), op(self, t))).collect())
-    }
-
-    /// Familiar references to `id`, split into tags and digests, each sorted.
-    pub(crate) fn repo_refs(&self, id: &ImageId) -> (Vec<String>, Vec<String>) {
-        let mut tags = Vec::new();
-        let mut digests = Vec::new();
-        for (reference, _) in self.refs.values().filter(|(_, target)| target == id) {
-            match reference.is_canonical() {
-                true => digests.push(reference.familiar()),
-                false => tags.push(reference.familiar()),
-            }
-        }
-        (tags, digests)
     }
 
     /// Images whose parent is `id`.

@@ -1,6 +1,8 @@
 //! Typed answers, at the level of the Engine API: what `GET /containers/json`, `DELETE
 //! /images/x` or a pull stream would carry. Rendering them as CLI text is `render`'s job.
 
+use std::sync::Arc;
+
 use crate::container::{Container, LogChunk, State};
 use crate::error::ModelError;
 use crate::ids::{ContainerId, Digest, ImageId};
@@ -42,8 +44,8 @@ pub struct ImageSummary {
     pub id: ImageId,
     pub parent: Option<ImageId>,
     /// Familiar tagged references; empty for an untagged image.
-    pub repo_tags: Vec<String>,
-    pub repo_digests: Vec<String>,
+    pub repo_tags: Vec<Arc<str>>,
+    pub repo_digests: Vec<Arc<str>>,
     pub created: Timestamp,
     pub size: u64,
 }
@@ -52,11 +54,12 @@ pub struct ImageSummary {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerSummary {
     pub id: ContainerId,
-    pub names: Vec<String>,
+    /// With the leading slash (Docker's `Names` holds just this one without links).
+    pub name: Arc<str>,
     /// The reference as typed when it still points at the container's image, else the image ID.
-    pub image: String,
+    pub image: Arc<str>,
     pub image_id: ImageId,
-    pub command: String,
+    pub command: Arc<str>,
     pub created: Timestamp,
     pub state: State,
     pub exit_code: i32,
@@ -67,7 +70,7 @@ pub struct ContainerSummary {
 /// `GET /images/{name}/json`: the image plus its references.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageDetails {
-    pub image: Image,
+    pub image: Arc<Image>,
     pub repo_tags: Vec<String>,
     pub repo_digests: Vec<String>,
 }

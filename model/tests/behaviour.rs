@@ -151,7 +151,7 @@ fn a_name_wins_over_an_id_prefix() {
     let named = first[..2].to_string();
     s.ok(&format!("create --name {named} toolbox /toolbox out named"));
     match s.ok(&format!("inspect {named}")) {
-        Response::InspectContainer(c) => assert_eq!(c.name, format!("/{named}")),
+        Response::InspectContainer(c) => assert_eq!(&*c.name, format!("/{named}")),
         other => panic!("{other:?}"),
     }
 }
@@ -238,7 +238,7 @@ fn generated_names_follow_the_generator() {
     s.ok("create toolbox");
     match s.ok("ps -a") {
         Response::Containers(list) => {
-            let name = list[0].names[0].trim_start_matches('/').to_string();
+            let name = list[0].name.trim_start_matches('/').to_string();
             let (left, right) = name.split_once('_').unwrap();
             assert!(
                 !left.is_empty() && !right.is_empty() && name != "boring_wozniak",
@@ -366,7 +366,7 @@ fn stop_with_no_grace_races_the_handler() {
                 .map(|(_, model)| {
                     model
                         .containers()
-                        .find(|c| c.name == "/hh")
+                        .find(|c| &*c.name == "/hh")
                         .unwrap()
                         .exit_code
                 })

@@ -266,7 +266,7 @@ fn check_invariants(model: &Model, gone: &BTreeSet<ImageId>) -> Result<(), Strin
         if !images.contains(c.image_id()) && !gone.contains(c.image_id()) {
             return Err(format!("container {} uses an image that vanished", c.name));
         }
-        if !names.insert(c.name.clone()) {
+        if !names.insert(c.name.to_string()) {
             return Err(format!("name {} is used twice", c.name));
         }
         if c.state.is_running() && c.finished.zip(c.started).is_some_and(|(f, s)| f > s) {
@@ -328,7 +328,7 @@ fn check_tables(model: &mut Model, env: &mut SeededEnv) -> Result<(), String> {
         .map(|c| {
             (
                 c.id.short().to_string(),
-                c.names[0].trim_start_matches('/').to_string(),
+                c.name.trim_start_matches('/').to_string(),
             )
         })
         .collect();

@@ -65,7 +65,7 @@ pub fn ps_table(rows: &[ContainerSummary], format: PsFormat, now: Timestamp) -> 
     let mut table = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
     for c in rows {
         let command = if format.no_trunc {
-            c.command.clone()
+            c.command.to_string()
         } else {
             ellipsis(&c.command, 20)
         };
@@ -82,11 +82,7 @@ pub fn ps_table(rows: &[ContainerSummary], format: PsFormat, now: Timestamp) -> 
             format!("{} ago", human_duration(now - c.created)),
             status(input, now),
             String::new(),
-            c.names
-                .iter()
-                .map(|n| n.trim_start_matches('/'))
-                .collect::<Vec<_>>()
-                .join(","),
+            c.name.trim_start_matches('/').to_string(),
         ]);
     }
     tabwrite(&table)
@@ -104,7 +100,7 @@ fn id_cell(id: &str, no_trunc: bool) -> String {
 /// reference in familiar form (a digest reference loses its digest).
 fn image_cell(c: &ContainerSummary, no_trunc: bool) -> String {
     if no_trunc {
-        return c.image.clone();
+        return c.image.to_string();
     }
     if truncate_id(c.image_id.as_str()) == truncate_id(&c.image) {
         return truncate_id(&c.image).to_string();
@@ -112,7 +108,7 @@ fn image_cell(c: &ContainerSummary, no_trunc: bool) -> String {
     match c.image.parse::<Reference>() {
         Ok(r) if r.tag().is_some() => r.familiar_name() + ":" + r.tag().unwrap_or_default(),
         Ok(r) => r.familiar_name(),
-        Err(_) => c.image.clone(),
+        Err(_) => c.image.to_string(),
     }
 }
 
@@ -215,10 +211,10 @@ mod tests {
             id: format!("{id}{}", "0".repeat(64 - id.len()))
                 .parse::<ContainerId>()
                 .unwrap(),
-            names: vec![format!("/{name}")],
-            image: "bb".to_string(),
+            name: format!("/{name}").into(),
+            image: "bb".into(),
             image_id,
-            command: command.to_string(),
+            command: command.into(),
             created: ago(3).unwrap(),
             state,
             exit_code,
@@ -302,7 +298,7 @@ mod tests {
                 .parse()
                 .unwrap(),
             parent: None,
-            repo_tags: vec!["bbc:latest".to_string()],
+            repo_tags: vec!["bbc:latest".into()],
             repo_digests: vec![],
             created: now() - Duration::from_millis(300),
             size: 1_990_000,
@@ -317,7 +313,7 @@ mod tests {
         );
         let untagged_with_digest = ImageSummary {
             repo_tags: vec![],
-            repo_digests: vec![format!("bb@{}", Digest::of(b"m"))],
+            repo_digests: vec![format!("bb@{}", Digest::of(b"m")).into()],
             ..image
         };
         assert!(

@@ -33,7 +33,7 @@ impl Model {
             layers.push(Layer {
                 diff_id: fs::changes_digest(&container.changes),
                 size: fs::changes_size(&container.changes),
-                changes: container.changes.clone(),
+                changes: std::sync::Arc::new(container.changes.clone()),
             });
         }
         let provenance = Provenance {

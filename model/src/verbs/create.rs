@@ -57,15 +57,16 @@ impl Model {
             self.check_name(name)?;
         }
         let id = self.new_container_id(env);
-        let name = match &opts.name {
-            Some(name) => slashed(name),
-            None => self.generate_name(&id, env),
+        let name: std::sync::Arc<str> = match &opts.name {
+            Some(name) => slashed(name).into(),
+            None => self.generate_name(&id, env).into(),
         };
         let container = Container {
             id: id.clone(),
             name: name.clone(),
+            command: crate::container::command_line(path, args).into(),
             base,
-            image_ref: opts.image.clone(),
+            image_ref: opts.image.as_str().into(),
             path: path.clone(),
             args: args.to_vec(),
             config,
@@ -93,7 +94,7 @@ impl Model {
         if !is_valid_name(name) {
             return Err(self.profile.invalid_name(name));
         }
-        match self.names.get(&slashed(name)) {
+        match self.names.get(slashed(name).as_str()) {
             Some(holder) => Err(self.profile.name_conflict(&slashed(name), holder.as_str())),
             None => Ok(()),
         }
@@ -115,7 +116,7 @@ impl Model {
     fn generate_name(&self, id: &ContainerId, env: &mut dyn Env) -> String {
         for retry in 0..NAME_ATTEMPTS {
             let name = slashed(&names::random_name(retry, &mut |n| env.pick(n)));
-            if !self.names.contains_key(&name) {
+            if !self.names.contains_key(name.as_str()) {
                 return name;
             }
         }

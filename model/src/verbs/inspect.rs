@@ -17,8 +17,14 @@ impl Model {
         }
         match self.find_image(target) {
             Ok(id) => {
-                let (repo_tags, repo_digests) = self.repo_refs(&id);
-                let image = (*self.images[&id]).clone();
+                let (mut repo_tags, mut repo_digests) = (Vec::new(), Vec::new());
+                for entry in self.refs.values().filter(|e| e.image == id) {
+                    match entry.reference.is_canonical() {
+                        true => repo_digests.push(entry.familiar.to_string()),
+                        false => repo_tags.push(entry.familiar.to_string()),
+                    }
+                }
+                let image = self.images[&id].clone();
                 Ok(Response::InspectImage(Box::new(ImageDetails {
                     image,
                     repo_tags,

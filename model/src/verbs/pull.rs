@@ -2,8 +2,6 @@
 //! progress as the pull stream does (layers already present say `Already exists`; an image
 //! already present pulls no layers at all).
 
-use std::collections::BTreeSet;
-
 use crate::error::ModelError;
 use crate::ids::Digest;
 use crate::model::Model;
@@ -54,29 +52,30 @@ impl Model {
     }
 
     fn layer_pulls(&self, image: &crate::image::Image) -> Vec<LayerPull> {
-        let live = self.live_chains();
-        image
-            .layers
-            .iter()
-            .zip(&image.chain)
-            .map(|(layer, chain)| LayerPull {
-                short: layer.diff_id.short().to_string(),
-                already_exists: live.contains(chain),
-            })
-            .collect()
+        let pull = |(layer, chain): (&crate::image::Layer, &Digest)| LayerPull {
+            short: layer.diff_id.short().to_string(),
+            already_exists: self.chain_held(chain),
+        };
+        image.layers.iter().zip(&image.chain).map(pull).collect()
     }
 
     /// Points `reference` at `id`, moving it from any image it pointed to before.
     pub(crate) fn set_ref(&mut self, reference: Reference, id: crate::ids::ImageId) {
-        self.refs.insert(reference.to_string(), (reference, id));
+        let familiar = reference.familiar().into();
+        let entry = crate::model::RefEntry {
+            reference,
+            image: id,
+            familiar,
+        };
+        self.refs.insert(entry.reference.to_string(), entry);
     }
 
-    /// Chain IDs held by any image or any container.
-    pub(crate) fn live_chains(&self) -> BTreeSet<Digest> {
-        let held = self
+    /// Whether any image or any container holds the layer with this chain ID.
+    pub(crate) fn chain_held(&self, chain: &Digest) -> bool {
+        let mut holders = self
             .images
             .values()
             .chain(self.containers.values().map(|c| &c.base));
-        held.flat_map(|image| image.chain.iter().cloned()).collect()
+        holders.any(|image| image.chain.contains(chain))
     }
 }

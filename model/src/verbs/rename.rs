@@ -12,12 +12,13 @@ impl Model {
         let new = slashed(new);
         let id = self.find_container(old)?;
         let current = self.containers[&id].name.clone();
-        if current == new {
+        if *current == *new {
             return Err(self.profile.rename_same());
         }
         self.check_name(&new)
             .map_err(|e| self.profile.rename_failed(e))?;
         self.names.remove(&current);
+        let new: std::sync::Arc<str> = new.into();
         self.names.insert(new.clone(), id.clone());
         self.containers.get_mut(&id).expect("found above").name = new;
         Ok(Response::Renamed)

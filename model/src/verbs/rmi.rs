@@ -184,16 +184,10 @@ impl Model {
         }
         let parent = self.images[id].parent.clone();
         self.untag_all(id, records);
-        let before = self.live_chains();
         let image = self.images.remove(id).expect("checked by the caller");
-        let after = self.live_chains();
         records.push(DeleteItem::Deleted(id.clone()));
-        for chain in image
-            .chain
-            .iter()
-            .rev()
-            .filter(|c| before.contains(*c) && !after.contains(*c))
-        {
+        // Layers the deleted image held alone are released, top first, as the layer store does.
+        for chain in image.chain.iter().rev().filter(|c| !self.chain_held(c)) {
             records.push(DeleteItem::Deleted(chain.clone()));
         }
         match parent {
@@ -275,8 +269,8 @@ impl Model {
     pub(crate) fn refs_to(&self, id: &ImageId) -> Vec<Reference> {
         self.refs
             .values()
-            .filter(|(_, target)| target == id)
-            .map(|(r, _)| r.clone())
+            .filter(|e| &e.image == id)
+            .map(|e| e.reference.clone())
             .collect()
     }
 }

@@ -86,7 +86,7 @@ impl Model {
             .expect("launch is called with a live container");
         let base = container.base.clone();
         let image_layers: Vec<&crate::fs::Changes> =
-            base.layers.iter().map(|l| &l.changes).collect();
+            base.layers.iter().map(|l| &*l.changes).collect();
         container.state = State::Running;
         container.started = Some(now);
         container.exit_code = 0;
@@ -150,7 +150,7 @@ impl Model {
                 .base
                 .layers
                 .iter()
-                .map(|l| &l.changes)
+                .map(|l| &*l.changes)
                 .chain(std::iter::once(&container.changes)),
         );
         let path = &container.path;
