@@ -1,0 +1,59 @@
+//! berth-core: the vocabulary every runtime crate shares. It owns the error kinds (the same
+//! set the model and the harness use, each mapping to one HTTP status). It must stay tiny and
+//! free of I/O so that every other runtime crate can depend on it.
+
+use std::fmt;
+
+/// What kind of failure an error is, independent of its wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorKind {
+    NotFound,
+    InvalidParameter,
+    Conflict,
+    Unauthorized,
+    Forbidden,
+    Unavailable,
+    NotModified,
+    NotImplemented,
+    System,
+}
+
+impl ErrorKind {
+    /// The HTTP status the Engine API answers with for this kind.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorKind::NotFound => 404,
+            ErrorKind::InvalidParameter => 400,
+            ErrorKind::Conflict => 409,
+            ErrorKind::Unauthorized => 401,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::Unavailable => 503,
+            ErrorKind::NotModified => 304,
+            ErrorKind::NotImplemented => 501,
+            ErrorKind::System => 500,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Every runtime error answers what kind it is.
+pub trait Kind {
+    fn kind(&self) -> ErrorKind;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_map_to_dockers_statuses() {
+        assert_eq!(ErrorKind::NotFound.http_status(), 404);
+        assert_eq!(ErrorKind::Conflict.http_status(), 409);
+        assert_eq!(ErrorKind::NotModified.http_status(), 304);
+    }
+}

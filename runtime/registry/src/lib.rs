@@ -1,0 +1,1 @@
+//! berth-registry (being written; see the crate description).

@@ -1,0 +1,1 @@
+//! berth-sandbox (being written; see the crate description).

@@ -1,0 +1,1 @@
+//! berth-store (being written; see the crate description).
