@@ -122,8 +122,7 @@ pub fn parent(path: &str) -> &str {
 
 /// A stable, content-derived identity for a change set: the diff ID a committed layer gets.
 pub fn changes_digest(changes: &Changes) -> crate::ids::Digest {
-    let bytes = serde_json::to_vec(changes).expect("change sets always serialise");
-    crate::ids::Digest::of(&bytes)
+    crate::ids::Digest::of_json(changes)
 }
 
 /// A size for a change set: the bytes of file content it adds.

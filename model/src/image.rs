@@ -95,6 +95,8 @@ pub fn chain_ids<'a>(diff_ids: impl IntoIterator<Item = &'a Digest>) -> Vec<Dige
     out
 }
 
+/// The image ID: the digest of everything that defines the image, serialised in a fixed
+/// field order straight into the hash.
 fn config_digest(
     parent: &Option<ImageId>,
     created: Timestamp,
@@ -102,15 +104,16 @@ fn config_digest(
     layers: &[Layer],
     provenance: &Option<Provenance>,
 ) -> ImageId {
-    let diff_ids: Vec<&Digest> = layers.iter().map(|l| &l.diff_id).collect();
-    let canonical = serde_json::json!({
-        "parent": parent,
-        "created": created,
-        "config": config,
-        "rootfs": diff_ids,
-        "provenance": provenance,
-    });
-    Digest::of(canonical.to_string().as_bytes())
+    #[derive(serde::Serialize)]
+    struct Canonical<'a> {
+        parent: &'a Option<ImageId>,
+        created: Timestamp,
+        config: &'a ImageConfig,
+        rootfs: Vec<&'a Digest>,
+        provenance: &'a Option<Provenance>,
+    }
+    let rootfs = layers.iter().map(|l| &l.diff_id).collect();
+    Digest::of_json(&Canonical { parent, created, config, rootfs, provenance })
 }
 
 #[cfg(test)]
