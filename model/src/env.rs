@@ -43,7 +43,7 @@ impl SeededEnv {
 
     /// Moves the clock forward, as if time passed between commands.
     pub fn advance(&mut self, by: Duration) {
-        self.clock = self.clock + by;
+        self.clock += by;
     }
 
     /// The clock's current value, without advancing it.
@@ -63,7 +63,7 @@ impl SeededEnv {
 impl Env for SeededEnv {
     fn now(&mut self) -> Timestamp {
         let now = self.clock;
-        self.clock = self.clock + self.tick;
+        self.clock += self.tick;
         now
     }
 

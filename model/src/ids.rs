@@ -75,7 +75,10 @@ impl Digest {
 
     fn from_hash(hash: [u8; 32]) -> Digest {
         let text: Arc<str> = format!("sha256:{}", hex(&hash)).into();
-        Digest { key: u64::from_be_bytes(hash[..8].try_into().expect("32 bytes")), text }
+        Digest {
+            key: u64::from_be_bytes(hash[..8].try_into().expect("32 bytes")),
+            text,
+        }
     }
 
     /// The 64 hex characters after `sha256:`.
@@ -102,7 +105,10 @@ impl FromStr for Digest {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.strip_prefix("sha256:") {
-            Some(hex) if is_hex64(hex) => Ok(Digest { key: key_of(hex), text: s.into() }),
+            Some(hex) if is_hex64(hex) => Ok(Digest {
+                key: key_of(hex),
+                text: s.into(),
+            }),
             _ => Err(IdError::Digest(s.to_string())),
         }
     }
@@ -161,7 +167,10 @@ impl FromStr for ContainerId {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if is_hex64(s) {
-            Ok(ContainerId { key: key_of(s), text: s.into() })
+            Ok(ContainerId {
+                key: key_of(s),
+                text: s.into(),
+            })
         } else {
             Err(IdError::Container(s.to_string()))
         }

@@ -113,7 +113,13 @@ fn config_digest(
         provenance: &'a Option<Provenance>,
     }
     let rootfs = layers.iter().map(|l| &l.diff_id).collect();
-    Digest::of_json(&Canonical { parent, created, config, rootfs, provenance })
+    Digest::of_json(&Canonical {
+        parent,
+        created,
+        config,
+        rootfs,
+        provenance,
+    })
 }
 
 #[cfg(test)]

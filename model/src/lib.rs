@@ -32,6 +32,7 @@ pub mod profile;
 pub mod program;
 pub mod render;
 pub mod response;
+mod store;
 pub mod verbs;
 
 pub use catalog::Catalog;

@@ -63,7 +63,7 @@ impl Model {
                 return match digest
                     .parse::<ImageId>()
                     .ok()
-                    .filter(|id| self.images.contains_key(id))
+                    .filter(|id| self.store.contains(id))
                 {
                     Some(id) => Ok(id),
                     None => Err(self.profile.no_such_image(&digest)),
@@ -82,9 +82,7 @@ impl Model {
 
     /// The image a reference (tag or digest) names, if any.
     pub fn tagged(&self, reference: &Reference) -> Option<ImageId> {
-        self.refs
-            .get(&reference.to_string())
-            .map(|entry| entry.image.clone())
+        self.store.tagged(&reference.to_string()).cloned()
     }
 
     fn search_image_id(&self, arg: &str) -> Option<ImageId> {
@@ -92,7 +90,7 @@ impl Model {
         if hex.is_empty() {
             return None;
         }
-        let mut matches = self.images.keys().filter(|id| id.hex().starts_with(hex));
+        let mut matches = self.store.ids().filter(|id| id.hex().starts_with(hex));
         match (
             matches.next(),
             matches.next(),

@@ -13,27 +13,18 @@ use crate::image::Image;
 use crate::profile::Profile;
 use crate::reference::Reference;
 use crate::response::{Outcome, Response};
+use crate::store::ImageStore;
 
 /// The whole observable state of a modelled engine, plus the registry it pulls from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Model {
     pub(crate) profile: Profile,
-    pub(crate) images: BTreeMap<ImageId, Arc<Image>>,
-    /// Full normalised reference -> the reference and the image it points at.
-    pub(crate) refs: BTreeMap<String, RefEntry>,
+    pub(crate) store: ImageStore,
     pub(crate) containers: BTreeMap<ContainerId, Container>,
     /// Name with its leading slash -> container.
     pub(crate) names: BTreeMap<Arc<str>, ContainerId>,
     pub(crate) catalog: Catalog,
     pub(crate) next_pid: u32,
-}
-
-/// A reference in the store, with its familiar form kept for listings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RefEntry {
-    pub reference: Reference,
-    pub image: ImageId,
-    pub familiar: Arc<str>,
 }
 
 /// The model's answer to a command. Usually exactly one outcome; where a real engine may
@@ -42,7 +33,7 @@ pub(crate) struct RefEntry {
 pub enum Answer {
     One(Outcome),
     /// Acceptable alternatives; the model itself has taken the first.
-    Any(Vec<(Outcome, Model)>),
+    Any(Vec<(Outcome, Box<Model>)>),
 }
 
 impl Answer {
@@ -68,8 +59,7 @@ impl Model {
     pub fn new(profile: Profile, catalog: Catalog) -> Model {
         Model {
             profile,
-            images: BTreeMap::new(),
-            refs: BTreeMap::new(),
+            store: ImageStore::default(),
             containers: BTreeMap::new(),
             names: BTreeMap::new(),
             catalog,
@@ -86,7 +76,7 @@ impl Model {
     }
 
     pub fn images(&self) -> impl Iterator<Item = &Image> {
-        self.images.values().map(|image| &**image)
+        self.store.images().map(|image| &**image)
     }
 
     pub fn containers(&self) -> impl Iterator<Item = &Container> {
@@ -98,12 +88,12 @@ impl Model {
     }
 
     pub fn image(&self, id: &ImageId) -> Option<&Image> {
-        self.images.get(id).map(|image| &**image)
+        self.store.get(id).map(|image| &**image)
     }
 
     /// Every reference, full normalised form, with the image it points to.
     pub fn references(&self) -> impl Iterator<Item = (&Reference, &ImageId)> {
-        self.refs.values().map(|e| (&e.reference, &e.image))
+        self.store.all_refs().map(|e| (&e.reference, &e.image))
     }
 
     /// Runs one command.
@@ -160,14 +150,6 @@ impl Model {
         mut op: impl FnMut(&mut Model, &str) -> Outcome,
     ) -> Response {
         Response::PerTarget(targets.iter().map(|t| (t.clone(), op(self, t))).collect())
-    }
-
-    /// Images whose parent is `id`.
-    pub(crate) fn children<'a>(&'a self, id: &'a ImageId) -> impl Iterator<Item = &'a Image> + 'a {
-        self.images
-            .values()
-            .map(|img| &**img)
-            .filter(move |img| img.parent.as_ref() == Some(id))
     }
 
     pub(crate) fn next_pid(&mut self) -> u32 {

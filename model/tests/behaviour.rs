@@ -104,7 +104,7 @@ fn containers_resolve_by_full_id_name_and_unique_prefix() {
 #[test]
 fn an_ambiguous_prefix_is_a_500_naming_the_prefix() {
     let mut s = Session::new();
-    let mut ids: Vec<String> = Vec::new();
+    let mut ids: Vec<String>;
     let shared = loop {
         s.ok("create toolbox");
         let all = match s.ok("ps -a -q") {

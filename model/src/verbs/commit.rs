@@ -49,10 +49,9 @@ impl Model {
             Some(provenance),
         );
         let image_id = image.id.clone();
-        self.images
-            .insert(image_id.clone(), std::sync::Arc::new(image));
+        self.store.insert(std::sync::Arc::new(image));
         if let Some(reference) = reference {
-            self.set_ref(reference, image_id.clone());
+            self.store.set_ref(reference, image_id.clone());
         }
         Ok(Response::Committed { id: image_id })
     }

@@ -38,7 +38,7 @@ impl Model {
         env: &mut dyn Env,
     ) -> Result<ContainerId, ModelError> {
         let image_id = self.find_image(&opts.image)?;
-        let base = self.images[&image_id].clone();
+        let base = self.store.get(&image_id).expect("found above").clone();
         let mut config = base.config.clone();
         if !opts.command.is_empty() {
             config.cmd = Some(opts.command.clone());

@@ -18,13 +18,13 @@ impl Model {
         match self.find_image(target) {
             Ok(id) => {
                 let (mut repo_tags, mut repo_digests) = (Vec::new(), Vec::new());
-                for entry in self.refs.values().filter(|e| e.image == id) {
+                for entry in self.store.refs_of(&id) {
                     match entry.reference.is_canonical() {
                         true => repo_digests.push(entry.familiar.to_string()),
                         false => repo_tags.push(entry.familiar.to_string()),
                     }
                 }
-                let image = self.images[&id].clone();
+                let image = self.store.get(&id).expect("found above").clone();
                 Ok(Response::InspectImage(Box::new(ImageDetails {
                     image,
                     repo_tags,

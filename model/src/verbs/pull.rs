@@ -21,20 +21,18 @@ impl Model {
             .cloned()
             .ok_or_else(|| self.profile.manifest_unknown(&reference.familiar()))?;
         let id = remote.image.id.clone();
-        let layers = if self.images.contains_key(&id) {
+        let layers = if self.store.contains(&id) {
             Vec::new()
         } else {
             self.layer_pulls(&remote.image)
         };
         let up_to_date = self.tagged(&reference).as_ref() == Some(&id);
-        self.images
-            .entry(id.clone())
-            .or_insert_with(|| std::sync::Arc::new(remote.image));
+        self.store.insert(std::sync::Arc::new(remote.image));
         let digest_ref: Reference = format!("{}@{}", reference.name(), remote.manifest_digest)
             .parse()
             .expect("a repository name with a valid digest parses");
-        self.set_ref(digest_ref, id.clone());
-        self.set_ref(reference.clone(), id);
+        self.store.set_ref(digest_ref, id.clone());
+        self.store.set_ref(reference.clone(), id);
         Ok(PullReport {
             familiar: reference.familiar(),
             full: reference.to_string(),
@@ -59,22 +57,11 @@ impl Model {
         image.layers.iter().zip(&image.chain).map(pull).collect()
     }
 
-    /// Points `reference` at `id`, moving it from any image it pointed to before.
-    pub(crate) fn set_ref(&mut self, reference: Reference, id: crate::ids::ImageId) {
-        let familiar = reference.familiar().into();
-        let entry = crate::model::RefEntry {
-            reference,
-            image: id,
-            familiar,
-        };
-        self.refs.insert(entry.reference.to_string(), entry);
-    }
-
     /// Whether any image or any container holds the layer with this chain ID.
     pub(crate) fn chain_held(&self, chain: &Digest) -> bool {
         let mut holders = self
-            .images
-            .values()
+            .store
+            .images()
             .chain(self.containers.values().map(|c| &c.base));
         holders.any(|image| image.chain.contains(chain))
     }

@@ -73,11 +73,14 @@ impl Model {
         let Some((at, alternatives)) = racing else {
             return Answer::One(Ok(Response::PerTarget(results)));
         };
-        let mut branches = vec![(Ok(Response::PerTarget(results.clone())), self.clone())];
+        let mut branches = vec![(
+            Ok(Response::PerTarget(results.clone())),
+            Box::new(self.clone()),
+        )];
         for error in alternatives {
             let mut other = results.clone();
             other[at].1 = Err(error);
-            branches.push((Ok(Response::PerTarget(other)), self.clone()));
+            branches.push((Ok(Response::PerTarget(other)), Box::new(self.clone())));
         }
         Answer::Any(branches)
     }
@@ -95,7 +98,7 @@ impl Model {
                 .parse::<Reference>()
                 .map_err(|e| self.profile.reference_error(&e.to_string()))?;
             let removed = removed.with_default_tag();
-            self.refs.remove(&removed.to_string());
+            self.store.remove_ref(&removed.to_string());
             records.push(DeleteItem::Untagged(removed.familiar()));
             self.drop_orphaned_digests(&id, &removed, &mut records);
             if !self.refs_to(&id).is_empty() {
@@ -155,14 +158,14 @@ impl Model {
             .iter()
             .filter(|r| r.is_canonical() && r.name() == removed.name())
         {
-            self.refs.remove(&digest_ref.to_string());
+            self.store.remove_ref(&digest_ref.to_string());
             records.push(DeleteItem::Untagged(digest_ref.familiar()));
         }
     }
 
     fn untag_all(&mut self, id: &ImageId, records: &mut Vec<DeleteItem>) {
         for reference in self.refs_to(id) {
-            self.refs.remove(&reference.to_string());
+            self.store.remove_ref(&reference.to_string());
             records.push(DeleteItem::Untagged(reference.familiar()));
         }
     }
@@ -182,16 +185,21 @@ impl Model {
             }
             return Err(self.rejection(id, conflict));
         }
-        let parent = self.images[id].parent.clone();
+        let parent = self
+            .store
+            .get(id)
+            .expect("checked by the caller")
+            .parent
+            .clone();
         self.untag_all(id, records);
-        let image = self.images.remove(id).expect("checked by the caller");
+        let image = self.store.remove(id).expect("checked by the caller");
         records.push(DeleteItem::Deleted(id.clone()));
         // Layers the deleted image held alone are released, top first, as the layer store does.
         for chain in image.chain.iter().rev().filter(|c| !self.chain_held(c)) {
             records.push(DeleteItem::Deleted(chain.clone()));
         }
         match parent {
-            Some(parent) if self.images.contains_key(&parent) => {
+            Some(parent) if self.store.contains(&parent) => {
                 self.delete_image(&parent, false, true, records)
             }
             _ => Ok(()),
@@ -199,13 +207,13 @@ impl Model {
     }
 
     fn is_dangling(&self, id: &ImageId) -> bool {
-        self.refs_to(id).is_empty() && self.children(id).next().is_none()
+        self.store.refs_of(id).next().is_none() && !self.store.has_children(id)
     }
 
     /// The first conflict in moby's order: children, running containers, references, stopped
     /// containers. Container conflicts list every container that could be named.
     fn conflict(&self, id: &ImageId, mask: Mask) -> Option<Conflict> {
-        if mask.child && self.children(id).next().is_some() {
+        if mask.child && self.store.has_children(id) {
             return Some(Conflict {
                 hard: true,
                 used: false,
@@ -231,7 +239,7 @@ impl Model {
                 whys,
             });
         }
-        if mask.reference && !self.refs_to(id).is_empty() {
+        if mask.reference && self.store.refs_of(id).next().is_some() {
             return Some(Conflict {
                 hard: false,
                 used: false,
@@ -267,9 +275,8 @@ impl Model {
 
     /// References to `id`, sorted by their full form as moby's reference store sorts them.
     pub(crate) fn refs_to(&self, id: &ImageId) -> Vec<Reference> {
-        self.refs
-            .values()
-            .filter(|e| &e.image == id)
+        self.store
+            .refs_of(id)
             .map(|e| e.reference.clone())
             .collect()
     }

@@ -12,7 +12,7 @@ impl Model {
                 .tag_target_invalid(target, &cli_reference_error(target, &e.message)),
             _ => e,
         })?;
-        self.set_ref(reference, id);
+        self.store.set_ref(reference, id);
         Ok(Response::Tagged)
     }
 }

@@ -1,0 +1,145 @@
+//! The model's image store: images with their references and their number of children, kept
+//! consistent by the only methods that change them. Listing, lookup and delete then never scan
+//! the whole store to learn an image's tags or whether it has children.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::ids::ImageId;
+use crate::image::Image;
+use crate::reference::Reference;
+
+/// A reference in the store, with its familiar form kept for listings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RefEntry {
+    pub reference: Reference,
+    pub image: ImageId,
+    pub familiar: Arc<str>,
+}
+
+/// An image and what points at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stored {
+    pub image: Arc<Image>,
+    /// Full forms of the references to this image, sorted as moby's reference store sorts.
+    pub refs: Vec<Arc<str>>,
+    /// How many images name this one as parent.
+    pub children: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ImageStore {
+    images: BTreeMap<ImageId, Stored>,
+    /// Full normalised reference -> entry.
+    refs: BTreeMap<Arc<str>, RefEntry>,
+}
+
+impl ImageStore {
+    pub fn get(&self, id: &ImageId) -> Option<&Arc<Image>> {
+        self.images.get(id).map(|s| &s.image)
+    }
+
+    pub fn contains(&self, id: &ImageId) -> bool {
+        self.images.contains_key(id)
+    }
+
+    pub fn images(&self) -> impl Iterator<Item = &Arc<Image>> {
+        self.images.values().map(|s| &s.image)
+    }
+
+    pub fn stored(&self) -> impl Iterator<Item = &Stored> {
+        self.images.values()
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = &ImageId> {
+        self.images.keys()
+    }
+
+    pub fn len(&self) -> usize {
+        self.images.len()
+    }
+
+    pub fn has_children(&self, id: &ImageId) -> bool {
+        self.images.get(id).is_some_and(|s| s.children > 0)
+    }
+
+    /// Adds an image (a no-op if it is already there: IDs are content).
+    pub fn insert(&mut self, image: Arc<Image>) {
+        if self.images.contains_key(&image.id) {
+            return;
+        }
+        if let Some(parent) = image.parent.as_ref().and_then(|p| self.images.get_mut(p)) {
+            parent.children += 1;
+        }
+        let stored = Stored {
+            image: image.clone(),
+            refs: Vec::new(),
+            children: 0,
+        };
+        self.images.insert(image.id.clone(), stored);
+    }
+
+    /// Removes an image that no reference points at any more.
+    pub fn remove(&mut self, id: &ImageId) -> Option<Arc<Image>> {
+        let stored = self.images.remove(id)?;
+        debug_assert!(stored.refs.is_empty(), "untag before deleting");
+        if let Some(parent) = stored
+            .image
+            .parent
+            .as_ref()
+            .and_then(|p| self.images.get_mut(p))
+        {
+            parent.children -= 1;
+        }
+        Some(stored.image)
+    }
+
+    /// The image a full normalised reference points at.
+    pub fn tagged(&self, full: &str) -> Option<&ImageId> {
+        self.refs.get(full).map(|e| &e.image)
+    }
+
+    /// Points `reference` at `id` (which must be stored), moving it from any other image.
+    pub fn set_ref(&mut self, reference: Reference, id: ImageId) {
+        let full: Arc<str> = reference.to_string().into();
+        self.remove_ref(&full);
+        let stored = self
+            .images
+            .get_mut(&id)
+            .expect("references point at stored images");
+        let at = stored.refs.binary_search(&full).unwrap_or_else(|at| at);
+        stored.refs.insert(at, full.clone());
+        let familiar = reference.familiar().into();
+        self.refs.insert(
+            full,
+            RefEntry {
+                reference,
+                image: id,
+                familiar,
+            },
+        );
+    }
+
+    /// Removes a reference by its full form.
+    pub fn remove_ref(&mut self, full: &str) -> Option<RefEntry> {
+        let entry = self.refs.remove(full)?;
+        if let Some(stored) = self.images.get_mut(&entry.image) {
+            stored.refs.retain(|r| &**r != full);
+        }
+        Some(entry)
+    }
+
+    /// The references to `id`, in moby's order.
+    pub fn refs_of(&self, id: &ImageId) -> impl Iterator<Item = &RefEntry> {
+        let keys = self
+            .images
+            .get(id)
+            .map(|s| s.refs.as_slice())
+            .unwrap_or_default();
+        keys.iter().map(|k| &self.refs[k])
+    }
+
+    pub fn all_refs(&self) -> impl Iterator<Item = &RefEntry> {
+        self.refs.values()
+    }
+}
