@@ -59,8 +59,8 @@ impl Model {
         let killed = killed_model.each(targets, |m, t| op(m, t, Race::KillWins, env));
         let handled = self.each(targets, |m, t| op(m, t, Race::HandlerWins, env));
         Answer::Any(vec![
-            (Ok(handled), self.clone()),
-            (Ok(killed), killed_model),
+            (Ok(handled), Box::new(self.clone())),
+            (Ok(killed), Box::new(killed_model)),
         ])
     }
 
