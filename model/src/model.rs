@@ -91,6 +91,11 @@ impl Model {
         self.store.get(id).map(|image| &**image)
     }
 
+    /// Whether other images are linked to `id` as their parent (what blocks deleting it).
+    pub fn has_children(&self, id: &ImageId) -> bool {
+        self.store.has_children(id)
+    }
+
     /// Every reference, full normalised form, with the image it points to.
     pub fn references(&self) -> impl Iterator<Item = (&Reference, &ImageId)> {
         self.store.all_refs().map(|e| (&e.reference, &e.image))

@@ -194,6 +194,10 @@ impl Profile {
         ))
     }
 
+    pub fn unknown_parent(self, parent: &str) -> ModelError {
+        ModelError::system(format!("unknown parent image ID {parent}"))
+    }
+
     pub fn invalid_change(self, instruction: &str) -> ModelError {
         ModelError::invalid(format!("{instruction} is not a valid change command"))
     }

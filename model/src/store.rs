@@ -2,7 +2,7 @@
 //! consistent by the only methods that change them. Listing, lookup and delete then never scan
 //! the whole store to learn an image's tags or whether it has children.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::ids::ImageId;
@@ -23,8 +23,9 @@ pub(crate) struct Stored {
     pub image: Arc<Image>,
     /// Full forms of the references to this image, sorted as moby's reference store sorts.
     pub refs: Vec<Arc<str>>,
-    /// How many images name this one as parent.
-    pub children: usize,
+    /// Images linked to this one as their parent. As in moby, a link is made only when the
+    /// parent exists at the time, so this can differ from what children's configs claim.
+    pub children: BTreeSet<ImageId>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,36 +61,42 @@ impl ImageStore {
     }
 
     pub fn has_children(&self, id: &ImageId) -> bool {
-        self.images.get(id).is_some_and(|s| s.children > 0)
+        self.images.get(id).is_some_and(|s| !s.children.is_empty())
     }
 
-    /// Adds an image (a no-op if it is already there: IDs are content).
-    pub fn insert(&mut self, image: Arc<Image>) {
+    /// Adds an image (a no-op if it is already there: IDs are content). Returns whether its
+    /// parent, if it names one, could be linked: moby's `SetParent` fails for an unknown parent.
+    pub fn insert(&mut self, image: Arc<Image>) -> bool {
         if self.images.contains_key(&image.id) {
-            return;
+            return true;
         }
-        if let Some(parent) = image.parent.as_ref().and_then(|p| self.images.get_mut(p)) {
-            parent.children += 1;
-        }
+        let linked = match image.parent.as_ref() {
+            None => true,
+            Some(parent) => match self.images.get_mut(parent) {
+                Some(parent) => {
+                    parent.children.insert(image.id.clone());
+                    true
+                }
+                None => false,
+            },
+        };
+        let children = BTreeSet::new();
         let stored = Stored {
             image: image.clone(),
             refs: Vec::new(),
-            children: 0,
+            children,
         };
         self.images.insert(image.id.clone(), stored);
+        linked
     }
 
     /// Removes an image that no reference points at any more.
     pub fn remove(&mut self, id: &ImageId) -> Option<Arc<Image>> {
         let stored = self.images.remove(id)?;
         debug_assert!(stored.refs.is_empty(), "untag before deleting");
-        if let Some(parent) = stored
-            .image
-            .parent
-            .as_ref()
-            .and_then(|p| self.images.get_mut(p))
-        {
-            parent.children -= 1;
+        let parent = stored.image.parent.as_ref();
+        if let Some(parent) = parent.and_then(|p| self.images.get_mut(p)) {
+            parent.children.remove(id);
         }
         Some(stored.image)
     }

@@ -41,15 +41,20 @@ impl Model {
             container_config: container.config.clone(),
             comment: message.unwrap_or_default().to_string(),
         };
+        let parent_id = parent.id.clone();
         let image = Image::new(
-            Some(parent.id.clone()),
+            Some(parent_id.clone()),
             env.now(),
             config,
             layers,
             Some(provenance),
         );
         let image_id = image.id.clone();
-        self.store.insert(std::sync::Arc::new(image));
+        if !self.store.insert(std::sync::Arc::new(image)) {
+            // moby creates the image, then fails to link it to a parent that `rmi -f` removed:
+            // the commit answers 500 and leaves the new image untagged.
+            return Err(self.profile.unknown_parent(parent_id.as_str()));
+        }
         if let Some(reference) = reference {
             self.store.set_ref(reference, image_id.clone());
         }

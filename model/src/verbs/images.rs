@@ -9,7 +9,7 @@ impl Model {
         let mut list: Vec<ImageSummary> = Vec::with_capacity(self.store.len());
         for stored in self.store.stored() {
             let image = &stored.image;
-            if stored.refs.is_empty() && !all && stored.children > 0 {
+            if stored.refs.is_empty() && !all && !stored.children.is_empty() {
                 continue;
             }
             let (mut repo_tags, mut repo_digests) = (Vec::new(), Vec::new());
