@@ -29,6 +29,8 @@ pub struct Model {
 
 /// The model's answer to a command. Usually exactly one outcome; where a real engine may
 /// legitimately race, every acceptable outcome with the state it leads to.
+// The common answer is `One`; boxing it would cost an allocation on every command.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Answer {
     One(Outcome),

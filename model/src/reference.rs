@@ -446,9 +446,7 @@ fn is_domain(domain: &str) -> bool {
         Some((host, port)) => (host, Some(port)),
         None => (domain, None),
     };
-    let port_ok = port.map_or(true, |p| {
-        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
-    });
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     port_ok && host.split('.').all(is_domain_component)
 }
 

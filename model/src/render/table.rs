@@ -308,7 +308,7 @@ mod tests {
             "bbc          latest    40a967ec52be   Less than a second ago   1.99MB\n",
         );
         assert_eq!(
-            images_table(&[image.clone()], ImagesFormat::default(), now()),
+            images_table(std::slice::from_ref(&image), ImagesFormat::default(), now()),
             expected
         );
         let untagged_with_digest = ImageSummary {
