@@ -78,22 +78,24 @@ pub fn toolbox_args(ops: &[Op]) -> Vec<String> {
     ops.iter().flat_map(Op::words).collect()
 }
 
-/// Parses toolbox arguments (without argv[0]) as the binary does.
+/// Parses toolbox arguments (without argv[0]) as the binary does, with its exact usage texts
+/// (`fixtures/toolbox/src/op.rs`): the whole line is parsed before any op runs.
 pub fn parse_toolbox(args: &[String]) -> Result<Vec<Op>, String> {
     let mut ops = Vec::new();
     let mut rest = args.iter();
     while let Some(word) = rest.next() {
-        let mut arg = |what: &str| {
+        let op_name = word.as_str();
+        let mut arg = |name: &str| {
             rest.next()
                 .cloned()
-                .ok_or_else(|| format!("{word} needs {what}"))
+                .ok_or_else(|| format!("{op_name}: missing {name}"))
         };
-        let op = match word.as_str() {
+        let op = match op_name {
             "out" => Op::Out(arg("TEXT")?),
             "err" => Op::Err(arg("TEXT")?),
-            "exit" => Op::Exit(status(word, &arg("N")?)?),
+            "exit" => Op::Exit(status(op_name, &arg("N")?)?),
             "sleep" => Op::Sleep,
-            "on-term" => Op::OnTerm(status(word, &arg("N")?)?),
+            "on-term" => Op::OnTerm(status(op_name, &arg("N")?)?),
             "ignore-term" => Op::IgnoreTerm,
             "write" => {
                 let path = arg("PATH")?;
@@ -106,16 +108,23 @@ pub fn parse_toolbox(args: &[String]) -> Result<Vec<Op>, String> {
             "pid" => Op::Pid,
             "uid" => Op::Uid,
             "env" => Op::Env(arg("NAME")?),
-            other => return Err(format!("unknown op {other:?}")),
+            other => return Err(format!("unknown op {other}")),
         };
         ops.push(op);
+    }
+    if ops.is_empty() {
+        return Err("no op given".to_string());
     }
     Ok(ops)
 }
 
+/// A status is one to three ASCII digits worth at most 255: no sign, no spaces.
 fn status(op: &str, text: &str) -> Result<u8, String> {
-    text.parse::<u8>()
-        .map_err(|_| format!("{op} needs a status 0..=255, got {text:?}"))
+    let digits = !text.is_empty() && text.len() <= 3 && text.bytes().all(|b| b.is_ascii_digit());
+    digits
+        .then(|| text.parse::<u8>().ok())
+        .flatten()
+        .ok_or_else(|| format!("{op}: invalid status {text} (want 0..=255)"))
 }
 
 impl fmt::Display for Op {
@@ -327,9 +336,20 @@ mod tests {
         let args = words("out hi exit 3 on-term 7 write /data/x y");
         let ops = parse_toolbox(&args).unwrap();
         assert_eq!(toolbox_args(&ops), args);
-        assert!(parse_toolbox(&words("exit 256")).is_err());
-        assert!(parse_toolbox(&words("write /x")).is_err());
-        assert!(parse_toolbox(&words("fly")).is_err());
+        assert_eq!(
+            parse_toolbox(&words("exit 256")).unwrap_err(),
+            "exit: invalid status 256 (want 0..=255)"
+        );
+        assert_eq!(
+            parse_toolbox(&words("exit +5")).unwrap_err(),
+            "exit: invalid status +5 (want 0..=255)"
+        );
+        assert_eq!(
+            parse_toolbox(&words("write /x")).unwrap_err(),
+            "write: missing TEXT"
+        );
+        assert_eq!(parse_toolbox(&words("fly")).unwrap_err(), "unknown op fly");
+        assert_eq!(parse_toolbox(&[]).unwrap_err(), "no op given");
     }
 
     #[test]
