@@ -1,6 +1,7 @@
 //! The `berth` command: argument parsing, wiring and printing only. Every behaviour lives in
 //! the workspace crates (`berth-model`, `berth-runtime`, `berth-conformance`).
 
+mod conform_cmd;
 mod model_cmd;
 
 use std::path::PathBuf;
@@ -32,8 +33,8 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
-    /// Run the conformance suite (not implemented yet: see issue 6).
-    Conform,
+    /// Run docker command sequences against the model and an engine and compare them.
+    Conform(conform_cmd::ConformArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -47,6 +48,6 @@ fn main() -> anyhow::Result<()> {
             let code = model_cmd::run(&scenario, &profile, seed)?;
             std::process::exit(code);
         }
-        Command::Conform => anyhow::bail!("berth conform is not implemented yet (issue 6)"),
+        Command::Conform(args) => std::process::exit(conform_cmd::run(args)?),
     }
 }

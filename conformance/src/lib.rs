@@ -1,4 +1,12 @@
-//! The conformance harness (issue 6): generates docker command sequences, runs them against
-//! the model and real engines, compares observations and shrinks disagreements.
-//!
-//! Nothing is implemented here yet; the crate exists so the workspace has its final shape.
+//! berth-conformance: generates docker command sequences, runs them against the model and real
+//! engines, compares what each observably did, and shrinks every disagreement to a minimal
+//! replayable script. Engines other than the model are driven through the Engine API only.
+
+pub mod api;
+pub mod engine;
+pub mod known;
+pub mod model_engine;
+pub mod normalise;
+pub mod observe;
+pub mod runner;
+pub mod scenario;
