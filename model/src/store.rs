@@ -9,9 +9,10 @@ use crate::ids::ImageId;
 use crate::image::Image;
 use crate::reference::Reference;
 
-/// A reference in the store, with its familiar form kept for listings.
+/// A reference in the store, with its full and familiar forms kept for lookups and listings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RefEntry {
+    pub full: Arc<str>,
     pub reference: Reference,
     pub image: ImageId,
     pub familiar: Arc<str>,
@@ -21,8 +22,8 @@ pub(crate) struct RefEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Stored {
     pub image: Arc<Image>,
-    /// Full forms of the references to this image, sorted as moby's reference store sorts.
-    pub refs: Vec<Arc<str>>,
+    /// The references to this image, sorted by full form as moby's reference store sorts.
+    pub refs: Vec<RefEntry>,
     /// Images linked to this one as their parent. As in moby, a link is made only when the
     /// parent exists at the time, so this can differ from what children's configs claim.
     pub children: BTreeSet<ImageId>,
@@ -31,8 +32,8 @@ pub(crate) struct Stored {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ImageStore {
     images: BTreeMap<ImageId, Stored>,
-    /// Full normalised reference -> entry.
-    refs: BTreeMap<Arc<str>, RefEntry>,
+    /// Full normalised reference -> the image it points at.
+    refs: BTreeMap<Arc<str>, ImageId>,
 }
 
 impl ImageStore {
@@ -103,50 +104,50 @@ impl ImageStore {
 
     /// The image a full normalised reference points at.
     pub fn tagged(&self, full: &str) -> Option<&ImageId> {
-        self.refs.get(full).map(|e| &e.image)
+        self.refs.get(full)
     }
 
     /// Points `reference` at `id` (which must be stored), moving it from any other image.
     pub fn set_ref(&mut self, reference: Reference, id: ImageId) {
         let full: Arc<str> = reference.to_string().into();
         self.remove_ref(&full);
+        let familiar = reference.familiar().into();
+        let entry = RefEntry {
+            full: full.clone(),
+            reference,
+            image: id.clone(),
+            familiar,
+        };
         let stored = self
             .images
             .get_mut(&id)
             .expect("references point at stored images");
-        let at = stored.refs.binary_search(&full).unwrap_or_else(|at| at);
-        stored.refs.insert(at, full.clone());
-        let familiar = reference.familiar().into();
-        self.refs.insert(
-            full,
-            RefEntry {
-                reference,
-                image: id,
-                familiar,
-            },
-        );
+        let at = stored
+            .refs
+            .binary_search_by(|e| e.full.cmp(&full))
+            .unwrap_or_else(|at| at);
+        stored.refs.insert(at, entry);
+        self.refs.insert(full, id);
     }
 
     /// Removes a reference by its full form.
     pub fn remove_ref(&mut self, full: &str) -> Option<RefEntry> {
-        let entry = self.refs.remove(full)?;
-        if let Some(stored) = self.images.get_mut(&entry.image) {
-            stored.refs.retain(|r| &**r != full);
-        }
-        Some(entry)
+        let image = self.refs.remove(full)?;
+        let stored = self.images.get_mut(&image)?;
+        let at = stored.refs.iter().position(|e| &*e.full == full)?;
+        Some(stored.refs.remove(at))
     }
 
     /// The references to `id`, in moby's order.
     pub fn refs_of(&self, id: &ImageId) -> impl Iterator<Item = &RefEntry> {
-        let keys = self
-            .images
+        self.images
             .get(id)
             .map(|s| s.refs.as_slice())
-            .unwrap_or_default();
-        keys.iter().map(|k| &self.refs[k])
+            .unwrap_or_default()
+            .iter()
     }
 
     pub fn all_refs(&self) -> impl Iterator<Item = &RefEntry> {
-        self.refs.values()
+        self.images.values().flat_map(|s| s.refs.iter())
     }
 }

@@ -28,7 +28,7 @@ impl Model {
                 size: image.size(),
             });
         }
-        list.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
+        list.sort_unstable_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
         list
     }
 }

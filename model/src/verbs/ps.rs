@@ -23,7 +23,7 @@ impl Model {
                 .or_insert_with(|| self.find_image(&c.image_ref).ok());
             list.push(summary(c, current.as_ref() == Some(c.image_id())));
         }
-        list.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
+        list.sort_unstable_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
         list
     }
 }
