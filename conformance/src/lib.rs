@@ -4,9 +4,13 @@
 
 pub mod api;
 pub mod engine;
+pub mod generate;
 pub mod known;
 pub mod model_engine;
 pub mod normalise;
 pub mod observe;
+pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod session;
+pub mod shrink;

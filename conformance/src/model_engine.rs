@@ -1,10 +1,14 @@
 //! The model as an engine. Where the model answers with several acceptable outcomes, the
-//! harness sees all of them and keeps the branch the real engine took.
+//! harness sees all of them and keeps the branch the real engine took. The model (or a mutant
+//! of it) can also be driven as the engine under test: the canary does that.
 
 use berth_model::command::Command;
 use berth_model::container::Stream;
 use berth_model::inspect::inspect_json;
+use berth_model::mutation::Mutation;
+use berth_model::render::render;
 use berth_model::response::{DeleteItem, Outcome, Response};
+use berth_model::time::{Duration, Timestamp};
 use berth_model::{Answer, Catalog, Model, Profile, SeededEnv};
 
 use crate::observe::{digest_repo, ContainerView, ImageView, Observation, Probe};
@@ -17,17 +21,40 @@ pub struct ModelEngine {
     profile: Profile,
     catalog: Catalog,
     seed: u64,
+    mutation: Option<Mutation>,
+    /// Include the CLI's rendered tables in `ps`/`images` answers: only comparable between
+    /// engines that share a clock (the model and its mutants).
+    render: bool,
 }
 
 impl ModelEngine {
     pub fn new(profile: Profile, catalog: Catalog, seed: u64) -> ModelEngine {
+        let model = Model::new(profile, catalog.clone());
+        let env = SeededEnv::with_seed(seed);
         ModelEngine {
-            model: Model::new(profile, catalog.clone()),
-            env: SeededEnv::with_seed(seed),
+            model,
+            env,
             profile,
             catalog,
             seed,
+            mutation: None,
+            render: false,
         }
+    }
+
+    /// The model, with a deliberate defect or without, rendering tables: a canary engine, or
+    /// the reference it is checked against.
+    pub fn rendering(
+        profile: Profile,
+        catalog: Catalog,
+        seed: u64,
+        mutation: Option<Mutation>,
+    ) -> ModelEngine {
+        let mut engine = ModelEngine::new(profile, catalog, seed);
+        engine.mutation = mutation;
+        engine.render = true;
+        engine.reset();
+        engine
     }
 
     pub fn model(&self) -> &Model {
@@ -36,12 +63,28 @@ impl ModelEngine {
 
     /// Every acceptable observation of `command`, each with the model state it leads to.
     pub fn expect(&mut self, command: &Command) -> Vec<(Observation, Model)> {
-        match self.model.apply(command, &mut self.env) {
-            Answer::One(outcome) => vec![(observe(command, &outcome), self.model.clone())],
-            Answer::Any(branches) => branches
-                .into_iter()
-                .map(|(o, m)| (observe(command, &o), *m))
-                .collect(),
+        let answer = self.model.apply(command, &mut self.env);
+        let now = self.now();
+        let render_tables = self.render;
+        let see = |outcome: &Outcome| {
+            let mut observation = observe(command, outcome);
+            if let (true, Observation::Listed { rendered, .. }) = (render_tables, &mut observation)
+            {
+                *rendered = Some(render(command, outcome, now).stdout);
+            }
+            observation
+        };
+        match answer {
+            Answer::One(outcome) => vec![(see(&outcome), self.model.clone())],
+            Answer::Any(branches) => branches.into_iter().map(|(o, m)| (see(&o), *m)).collect(),
+        }
+    }
+
+    /// The clock tables are rendered at (a second late for the duration mutant).
+    fn now(&self) -> Timestamp {
+        match self.mutation {
+            Some(Mutation::DurationOffByOne) => self.env.peek() + Duration::from_secs(1),
+            _ => self.env.peek(),
         }
     }
 
@@ -51,7 +94,12 @@ impl ModelEngine {
     }
 
     pub fn reset(&mut self) {
-        *self = ModelEngine::new(self.profile, self.catalog.clone(), self.seed);
+        let mut model = Model::new(self.profile, self.catalog.clone());
+        if let Some(mutation) = self.mutation {
+            model = model.with_mutation(mutation);
+        }
+        self.model = model;
+        self.env = SeededEnv::with_seed(self.seed);
     }
 
     /// The model's state as an engine's probe would show it.
@@ -93,8 +141,14 @@ fn observe_response(command: &Command, response: &Response) -> Observation {
         Response::Pulled(report) => Observation::Pulled {
             up_to_date: report.up_to_date,
         },
-        Response::Images(list) => Observation::Listed { count: list.len() },
-        Response::Containers(list) => Observation::Listed { count: list.len() },
+        Response::Images(list) => Observation::Listed {
+            count: list.len(),
+            rendered: None,
+        },
+        Response::Containers(list) => Observation::Listed {
+            count: list.len(),
+            rendered: None,
+        },
         Response::InspectContainer(_) | Response::InspectImage(_) => Observation::Inspected {
             document: inspect_json(response).unwrap_or_default(),
         },
@@ -202,4 +256,36 @@ fn probe(model: &Model) -> Probe {
         });
     }
     Probe { containers, images }.canonical()
+}
+
+/// The model (or a mutant) driven as an engine under test, for the canary and self-checks.
+impl crate::engine::Engine for ModelEngine {
+    fn name(&self) -> String {
+        match self.mutation {
+            Some(m) => format!(
+                "mutant:{}",
+                serde_json::to_value(m)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ),
+            None => "model".to_string(),
+        }
+    }
+
+    fn apply(&mut self, command: &Command) -> Result<Observation, crate::engine::EngineError> {
+        let mut branches = self.expect(command);
+        let (observation, model) = branches.swap_remove(0);
+        self.settle(model);
+        Ok(observation)
+    }
+
+    fn probe(&mut self) -> Result<Probe, crate::engine::EngineError> {
+        Ok(ModelEngine::probe(self))
+    }
+
+    fn reset(&mut self) -> Result<(), crate::engine::EngineError> {
+        ModelEngine::reset(self);
+        Ok(())
+    }
 }

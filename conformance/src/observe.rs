@@ -47,9 +47,11 @@ pub enum Observation {
     Deleted {
         items: Vec<String>,
     },
-    /// `ps`/`images`: the probe after the step shows what they list.
+    /// `ps`/`images`: the probe after the step shows what they list; `rendered` is the CLI
+    /// table where both sides share a clock (the model and its mutants), else `None`.
     Listed {
         count: usize,
+        rendered: Option<String>,
     },
     Inspected {
         document: serde_json::Value,

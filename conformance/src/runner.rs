@@ -4,11 +4,13 @@
 
 use std::time::{Duration, Instant};
 
+use berth_model::command::parse_line;
 use berth_model::Command;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::engine::{Engine, EngineError};
+use crate::generate::{fill, resolve, Case};
 use crate::known::KnownDifference;
 use crate::model_engine::ModelEngine;
 use crate::normalise::{inspect_projection, Symbols};
@@ -34,6 +36,9 @@ pub enum Verdict {
 /// One step's record: what was sent and what each side answered, normalised.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRecord {
+    /// The command with `{cN}` handles (what a replay or a script reproduces).
+    pub template: String,
+    /// The command as the engine received it.
     pub command: String,
     pub verdict: Verdict,
     pub model: Value,
@@ -58,27 +63,58 @@ impl CaseRecord {
 /// How long the harness waits for an engine to catch up with short-lived containers.
 const SETTLE_LIMIT: Duration = Duration::from_secs(15);
 
-/// Runs `commands` from a clean state on both sides; stops at the first disagreement.
+/// What a case runs: fixed commands (a scenario, a replay) or a generated case.
+#[derive(Debug, Clone, Copy)]
+pub enum Script<'a> {
+    Templates(&'a [String]),
+    Generated(&'a Case),
+}
+
+impl Script<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Script::Templates(t) => t.len(),
+            Script::Generated(c) => c.intents.len(),
+        }
+    }
+
+    fn template(&self, i: usize, model: &berth_model::Model, created: usize) -> String {
+        match self {
+            Script::Templates(t) => t[i].clone(),
+            Script::Generated(case) => resolve(&case.intents[i], case.swarm, model, created),
+        }
+    }
+}
+
+/// Each side's record of the containers created so far, in order, for `{cN}` handles.
+#[derive(Debug, Default)]
+struct Handles {
+    model: Vec<String>,
+    engine: Vec<String>,
+}
+
+fn created_id(observation: &Observation) -> Option<String> {
+    match observation {
+        Observation::Created { id } | Observation::Ran { id, .. } => Some(id.clone()),
+        _ => None,
+    }
+}
+
+/// Runs a script from a clean state on both sides; stops at the first disagreement.
 pub fn run_case(
     model: &mut ModelEngine,
     engine: &mut dyn Engine,
-    commands: &[Command],
+    script: Script<'_>,
     known: &[KnownDifference],
 ) -> Result<CaseRecord, EngineError> {
     model.reset();
     engine.reset()?;
-    let mut model_symbols = Symbols::default();
-    let mut engine_symbols = Symbols::default();
+    let mut symbols = (Symbols::default(), Symbols::default());
+    let mut handles = Handles::default();
     let mut steps = Vec::new();
-    for command in commands {
-        let step = run_step(
-            model,
-            engine,
-            command,
-            known,
-            &mut model_symbols,
-            &mut engine_symbols,
-        )?;
+    for i in 0..script.len() {
+        let template = script.template(i, model.model(), handles.model.len());
+        let step = run_step(model, engine, &template, known, &mut symbols, &mut handles)?;
         let stop = matches!(step.verdict, Verdict::Disagree { .. });
         steps.push(step);
         if stop {
@@ -88,49 +124,74 @@ pub fn run_case(
     Ok(CaseRecord { steps })
 }
 
+fn parse(template: &str, created: &[String], engine: &str) -> Result<Command, EngineError> {
+    let line = fill(template, created);
+    match parse_line(&line) {
+        Ok(Some(command)) => Ok(command),
+        _ => Err(EngineError::Protocol {
+            engine: engine.to_string(),
+            command: line,
+            what: "not a command".into(),
+        }),
+    }
+}
+
 fn run_step(
     model: &mut ModelEngine,
     engine: &mut dyn Engine,
-    command: &Command,
+    template: &str,
     known: &[KnownDifference],
-    model_symbols: &mut Symbols,
-    engine_symbols: &mut Symbols,
+    (model_symbols, engine_symbols): &mut (Symbols, Symbols),
+    handles: &mut Handles,
 ) -> Result<StepRecord, EngineError> {
-    let shell = command.to_shell();
-    let branches = model.expect(command);
+    let model_command = parse(template, &handles.model, "model")?;
+    let command = parse(template, &handles.engine, &engine.name())?;
+    let record = |verdict, model, engine| StepRecord {
+        template: template.to_string(),
+        command: command.to_shell(),
+        verdict,
+        model,
+        engine,
+    };
+    let branches = model.expect(&model_command);
     if branches.iter().all(|(o, _)| blocks(o)) {
         model.settle(branches[0].1.clone());
         let reason = "the command would block until something else happens".to_string();
-        return Ok(StepRecord {
-            command: shell,
-            verdict: Verdict::Inconclusive { reason },
-            model: Value::Null,
-            engine: Value::Null,
-        });
+        return Ok(record(
+            Verdict::Inconclusive { reason },
+            Value::Null,
+            Value::Null,
+        ));
     }
-    let observed = engine.apply(command)?;
+    let observed = engine.apply(&command)?;
+    handles.engine.extend(created_id(&observed));
+    handles.model.extend(created_id(&branches[0].0));
     let engine_step = normalise_step(engine_symbols, &observed, &settle(engine, &branches[0].1)?);
     let mut chosen = None;
     for (observation, state) in &branches {
         let mut symbols = model_symbols.clone();
         let step = normalise_step(&mut symbols, observation, &ModelEngine::probe_of(state));
-        if step == engine_step || chosen.is_none() {
-            chosen = Some((step.clone(), state.clone(), symbols));
+        let matched = step == engine_step;
+        if matched || chosen.is_none() {
+            chosen = Some((step, state.clone(), symbols));
         }
-        if step == engine_step {
+        if matched {
             break;
         }
     }
     let (model_step, state, symbols) = chosen.expect("the model always answers");
     *model_symbols = symbols;
     model.settle(state);
-    let verdict = verdict(engine, command, &model_step, &engine_step, known);
-    Ok(StepRecord {
-        command: shell,
-        verdict,
-        model: model_step,
-        engine: engine_step,
-    })
+    let mut verdict = verdict(engine, &command, &model_step, &engine_step, known);
+    let deterministic_ids = engine.name() == "model" || engine.name().starts_with("mutant:");
+    if matches!(verdict, Verdict::Disagree { .. }) && template.contains(":1}") && !deterministic_ids
+    {
+        // Whether a one-character prefix is unique depends on the random IDs each engine drew.
+        let reason = "a one-character ID prefix is unique on one engine and ambiguous on the other"
+            .to_string();
+        verdict = Verdict::Inconclusive { reason };
+    }
+    Ok(record(verdict, model_step, engine_step))
 }
 
 fn blocks(observation: &Observation) -> bool {

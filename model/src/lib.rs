@@ -28,6 +28,7 @@ pub mod image;
 pub mod inspect;
 pub mod lookup;
 pub mod model;
+pub mod mutation;
 pub mod profile;
 pub mod program;
 pub mod render;

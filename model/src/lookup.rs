@@ -49,6 +49,9 @@ impl Model {
             .filter(|id| id.as_str().starts_with(arg));
         match (matches.next(), matches.next()) {
             (Some(id), None) => Ok(id.clone()),
+            (Some(id), Some(_)) if self.mutated(crate::mutation::Mutation::FirstPrefixWins) => {
+                Ok(id.clone())
+            }
             (Some(_), Some(_)) => Err(self.profile.ambiguous_container(arg)),
             (None, _) => Err(self.profile.no_such_container(arg)),
         }

@@ -25,6 +25,8 @@ pub struct Model {
     pub(crate) names: BTreeMap<Arc<str>, ContainerId>,
     pub(crate) catalog: Catalog,
     pub(crate) next_pid: u32,
+    /// A deliberate defect, for the harness canary only (see `mutation`).
+    pub(crate) mutation: Option<crate::mutation::Mutation>,
 }
 
 /// The model's answer to a command. Usually exactly one outcome; where a real engine may
@@ -66,6 +68,7 @@ impl Model {
             names: BTreeMap::new(),
             catalog,
             next_pid: 1000,
+            mutation: None,
         }
     }
 

@@ -507,11 +507,13 @@ impl Engine for ApiEngine {
                 count: self
                     .list(&format!("/images/json?all={}", u8::from(*all)))?
                     .len(),
+                rendered: None,
             }),
             Command::Ps { all, .. } => Ok(Observation::Listed {
                 count: self
                     .list(&format!("/containers/json?all={}", u8::from(*all)))?
                     .len(),
+                rendered: None,
             }),
             Command::Inspect { target } => self.inspect(target),
             Command::Create(opts) => Ok(match self.create(opts, false)? {

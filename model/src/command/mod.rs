@@ -264,7 +264,11 @@ impl std::fmt::Display for Command {
 struct Argv(Vec<String>);
 
 impl Argv {
+    /// A positional word; one that looks like a flag goes after `--`, as the CLI requires.
     fn word(&mut self, w: &str) -> &mut Self {
+        if w.starts_with('-') && !self.0.iter().any(|x| x == "--") {
+            self.0.push("--".to_string());
+        }
         self.0.push(w.to_string());
         self
     }

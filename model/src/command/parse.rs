@@ -417,6 +417,7 @@ mod tests {
             "logs c",
             "ps -a --no-trunc",
             "rename a b",
+            "rename a -- -x",
             "commit -c 'CMD [\"/toolbox\"]' -m msg c repo:tag",
             "tag a b",
             "rmi -f a",
@@ -429,6 +430,7 @@ mod tests {
             assert_eq!(parse_argv(&cmd.to_argv()).unwrap(), cmd, "{line}");
             assert_eq!(parse(&cmd.to_shell()), cmd, "{line}");
         }
+        verbs.dedup();
         assert_eq!(verbs, Verb::ALL.to_vec());
     }
 

@@ -94,6 +94,9 @@ impl Model {
         if !is_valid_name(name) {
             return Err(self.profile.invalid_name(name));
         }
+        if self.mutated(crate::mutation::Mutation::NoNameConflict) {
+            return Ok(());
+        }
         match self.names.get(slashed(name).as_str()) {
             Some(holder) => Err(self.profile.name_conflict(&slashed(name), holder.as_str())),
             None => Ok(()),

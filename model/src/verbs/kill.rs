@@ -87,6 +87,11 @@ impl Model {
             .find_container(target)
             .map_err(|e| self.profile.kill_failed(target, e))?;
         let container = &self.containers[&id];
+        if !container.state.can_signal()
+            && self.mutated(crate::mutation::Mutation::KillStoppedSucceeds)
+        {
+            return Ok(Response::Done);
+        }
         let Some(process) = container.process.filter(|_| container.state.can_signal()) else {
             return Err(self.profile.kill_not_running(target, id.as_str()));
         };

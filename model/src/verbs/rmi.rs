@@ -7,6 +7,7 @@
 use crate::error::ModelError;
 use crate::ids::ImageId;
 use crate::model::{Answer, Model};
+use crate::mutation::Mutation;
 use crate::reference::{is_image_id_prefix, Reference};
 use crate::response::{DeleteItem, Response};
 
@@ -213,7 +214,7 @@ impl Model {
     /// The first conflict in moby's order: children, running containers, references, stopped
     /// containers. Container conflicts list every container that could be named.
     fn conflict(&self, id: &ImageId, mask: Mask) -> Option<Conflict> {
-        if mask.child && self.store.has_children(id) {
+        if mask.child && self.store.has_children(id) && !self.mutated(Mutation::NoChildConflict) {
             return Some(Conflict {
                 hard: true,
                 used: false,

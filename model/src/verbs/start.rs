@@ -123,7 +123,7 @@ impl Model {
             .get_mut(id)
             .expect("exited is called with a live container");
         container.exit(code, now);
-        if container.auto_remove {
+        if container.auto_remove && !self.mutated(crate::mutation::Mutation::RmKeepsContainer) {
             self.remove_container(id);
         }
     }

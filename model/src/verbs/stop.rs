@@ -86,6 +86,11 @@ impl Model {
         };
         let code = match (process.on_term, timeout, race) {
             (TermAction::Exit(_), Some(0), Race::KillWins) => KILLED,
+            (TermAction::Exit(_), _, _)
+                if self.mutated(crate::mutation::Mutation::StopIgnoresHandler) =>
+            {
+                KILLED
+            }
             (TermAction::Exit(code), _, _) => i32::from(code),
             (TermAction::Default | TermAction::Ignore, _, _) => KILLED,
         };
