@@ -1,80 +1,152 @@
-//! `berth conform`: parse the flags, build the engines, run, print.
+//! `berth conform`: parse the flags, build the engines, run sessions, print and write reports.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use berth_conformance::api::ApiEngine;
 use berth_conformance::engine::Engine;
 use berth_conformance::known;
 use berth_conformance::model_engine::ModelEngine;
-use berth_conformance::runner::{run_case, Verdict};
+use berth_conformance::report;
 use berth_conformance::scenario;
+use berth_conformance::session::{run_generated, run_script, Counterexample, Settings, Summary, DEFAULT_SHRINK};
+use berth_model::mutation::Mutation;
 use berth_model::{Catalog, Profile};
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ConformArgs {
-    /// The engine to check against the model: unix:///path/to/docker.sock.
+    #[command(subcommand)]
+    replay: Option<ReplayCommand>,
+    /// Engines to check against the model: `unix:///path/to/docker.sock`, `model` (a self-check),
+    /// `mutant:NAME` (a deliberately broken model), or `embedded` (berth's runtime in process).
+    #[arg(long = "engine")]
+    engines: Vec<String>,
+    /// Generated cases per engine (0 runs only the scenarios).
+    #[arg(long, default_value_t = 20)]
+    cases: usize,
+    /// Commands per generated case, at most.
+    #[arg(long, default_value_t = 15)]
+    length: usize,
+    /// The seed; the same seed and commit reproduce a run.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Scenario files of docker commands, run against every engine (default: basics).
+    #[arg(long = "scenario")]
+    scenarios: Vec<PathBuf>,
+    /// Write report.md, report.json and counterexamples here.
     #[arg(long)]
-    engine: String,
-    /// A scenario file of docker commands (default: the shipped basics scenario).
-    #[arg(long)]
-    scenario: Option<PathBuf>,
-    /// The registry (host:port) the engine pulls from, for remote-retag.
+    report: Option<PathBuf>,
+    /// The registry (host:port) the engines pull from, for remote-retag.
     #[arg(long)]
     registry: Option<String>,
     /// The engine profile the model answers as.
     #[arg(long, default_value = "docker-20.10")]
     profile: String,
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum ReplayCommand {
+    /// Replay a saved counterexample (counterexample-N.json) against an engine.
+    Replay {
+        trace: PathBuf,
+        #[arg(long = "engine")]
+        engine: String,
+        #[arg(long)]
+        registry: Option<String>,
+        #[arg(long, default_value = "docker-20.10")]
+        profile: String,
+    },
+}
+
+fn mutation(name: &str) -> anyhow::Result<Mutation> {
+    serde_json::from_value(serde_json::Value::String(name.to_string()))
+        .with_context(|| format!("unknown mutant {name:?}: known are {:?}", Mutation::ALL))
+}
+
+/// Builds an engine from its spec, and the model it is compared with.
+fn engine(spec: &str, profile: Profile, registry: Option<String>) -> anyhow::Result<(Box<dyn Engine>, ModelEngine)> {
+    let catalog = Catalog::fixtures();
+    if let Some(socket) = spec.strip_prefix("unix://") {
+        if !Path::new(socket).exists() {
+            bail!("engine {spec}: no socket at {socket} (is the engine running?)");
+        }
+        let name = if socket.contains("berth-ref") { "dockerd".to_string() } else { spec.to_string() };
+        return Ok((Box::new(ApiEngine::new(&name, Path::new(socket), registry)), ModelEngine::new(profile, catalog, 0)));
+    }
+    if spec == "model" || spec.starts_with("mutant:") {
+        let mutant = spec.strip_prefix("mutant:").map(mutation).transpose()?;
+        let reference = ModelEngine::rendering(profile, catalog.clone(), 0, None);
+        return Ok((Box::new(ModelEngine::rendering(profile, catalog, 0, mutant)), reference));
+    }
+    if spec == "embedded" {
+        bail!("engine embedded: berth's in-process runtime is not built yet (issue 4); check a Docker API endpoint instead, e.g. scripts/conform starts the reference dockerd");
+    }
+    if spec.starts_with("tcp://") {
+        bail!("engine {spec}: tcp:// endpoints (with TLS) are not supported yet; use unix://");
+    }
+    bail!("unknown engine {spec:?}: use unix:///path/to/docker.sock, model, mutant:NAME or embedded")
 }
 
 pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
+    if let Some(ReplayCommand::Replay { trace, engine, registry, profile }) = args.replay {
+        return replay(&trace, &engine, registry, &profile);
+    }
     let profile: Profile = args.profile.parse()?;
-    let Some(socket) = args.engine.strip_prefix("unix://") else {
-        bail!(
-            "unsupported engine {:?}: use unix:///path/to/socket",
-            args.engine
-        );
-    };
-    let commands = match &args.scenario {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            scenario::parse(&path.display().to_string(), &text)?
+    let engines = if args.engines.is_empty() { vec!["embedded".to_string()] } else { args.engines.clone() };
+    let mut scripts = Vec::new();
+    for path in &args.scenarios {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let commands = scenario::parse(&path.display().to_string(), &text)?;
+        scripts.push(commands.iter().map(|c| c.to_shell()).collect::<Vec<_>>());
+    }
+    if scripts.is_empty() {
+        scripts.push(scenario::basics().iter().map(|c| c.to_shell()).collect());
+    }
+    let known = known::shipped();
+    let settings = Settings { cases: args.cases, length: args.length, seed: args.seed, shrink: DEFAULT_SHRINK, stop_at_first: false };
+    println!("berth conform: profile {profile}, seed {}, {} cases of up to {} commands, {} scenario(s)", args.seed, args.cases, args.length, scripts.len());
+    let mut summaries = Vec::new();
+    for spec in &engines {
+        let (mut engine, mut model) = engine(spec, profile, args.registry.clone())?;
+        for script in &scripts {
+            summaries.push(run_script(&mut model, engine.as_mut(), script, &known)?);
         }
-        None => scenario::basics(),
-    };
-    let mut engine = ApiEngine::new(
-        "dockerd",
-        std::path::Path::new(socket),
-        args.registry.clone(),
-    );
-    let mut model = ModelEngine::new(profile, Catalog::fixtures(), args.seed);
-    let started = std::time::Instant::now();
-    let record = run_case(&mut model, &mut engine, &commands, &known::shipped())?;
-    eprintln!("took {:?}", started.elapsed());
-    if std::env::var_os("BERTH_CONFORM_DUMP").is_some() {
-        println!("{}", serde_json::to_string_pretty(&record)?);
-    }
-    let mut failed = 0;
-    for step in &record.steps {
-        let mark = match &step.verdict {
-            Verdict::Agree => "agree".to_string(),
-            Verdict::Known { id } => format!("known ({id})"),
-            Verdict::Inconclusive { reason } => format!("inconclusive ({reason})"),
-            Verdict::Disagree { diff } => {
-                failed += 1;
-                format!("DISAGREE\n{diff}")
+        if args.cases > 0 {
+            let tty = std::io::stderr().is_terminal();
+            let mut progress = |i: usize, s: &Summary| {
+                if tty {
+                    eprint!("\r{spec}: case {}/{} ({} steps, {} counterexamples)  ", i + 1, args.cases, s.steps, s.counterexamples.len());
+                }
+            };
+            summaries.push(run_generated(&mut model, engine.as_mut(), &settings, &known, &mut progress)?);
+            if tty {
+                eprintln!();
             }
-        };
-        println!("{:<70} {mark}", step.command);
+        }
     }
-    println!(
-        "{} steps against {}: {} disagreement(s)",
-        record.steps.len(),
-        engine.name(),
-        failed
-    );
-    Ok(i32::from(failed > 0))
+    print!("{}", report::table(&summaries));
+    if let Some(dir) = &args.report {
+        report::write(dir, &summaries).with_context(|| format!("writing the report to {}", dir.display()))?;
+        println!("report written to {}", dir.display());
+    }
+    let disagreements: usize = summaries.iter().map(Summary::disagreements).sum();
+    println!("{disagreements} disagreement(s)");
+    Ok(i32::from(disagreements > 0))
+}
+
+fn replay(trace: &Path, spec: &str, registry: Option<String>, profile: &str) -> anyhow::Result<i32> {
+    let text = std::fs::read_to_string(trace).with_context(|| format!("reading {}", trace.display()))?;
+    let cx: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("parsing {}", trace.display()))?;
+    let templates: Vec<String> = serde_json::from_value(cx["templates"].clone()).context("the trace has no templates")?;
+    let (mut engine, mut model) = engine(spec, profile.parse()?, registry)?;
+    let summary = run_script(&mut model, engine.as_mut(), &templates, &known::shipped())?;
+    print!("{}", report::table(std::slice::from_ref(&summary)));
+    let still = summary.counterexamples.first().map(|c: &Counterexample| c.steps.len());
+    println!("{}", match still {
+        Some(n) => format!("reproduced: disagreement at step {n}"),
+        None => "not reproduced: every step agrees".to_string(),
+    });
+    Ok(i32::from(still.is_some()))
 }

@@ -1,1 +1,45 @@
-//! berth-sandbox (being written; see the crate description).
+//! berth-sandbox: start one container process, fast and isolated.
+//!
+//! [`Sandbox::spawn`] takes a [`Spec`] (overlay layers, command, environment, identity,
+//! network, limits, cgroup) and returns a [`Running`] process that is PID 1 of fresh mount,
+//! PID, UTS, IPC and (optionally) network namespaces, on an overlayfs root behind `pivot_root`,
+//! with Docker's `/dev`, read-only `/sys`, masked and read-only `/proc` paths, Docker's default
+//! capability bounding set, and per-container cgroups on v1, v2 or hybrid hosts. Exec failures
+//! come back from `spawn` itself with Docker's texts and exit codes ([`exec_error`]).
+//!
+//! This crate is where the workspace's `unsafe` code lives (the workspace denies it
+//! everywhere else): `clone` on a stack of our own, `execve`, signal masks, one `ioctl`. Every
+//! unsafe block carries a `// SAFETY:` comment. It never decides container policy (names,
+//! IDs, image config): the lifecycle layer does that and hands over a resolved [`Spec`].
+
+// This crate is the one place in the workspace allowed to use `unsafe` (see the module docs).
+#![allow(unsafe_code)]
+
+pub mod caps;
+pub mod cgroup;
+mod child;
+mod clone;
+mod dev;
+mod error;
+pub mod exec_error;
+mod lookup;
+mod mounts;
+mod netns;
+mod overlay;
+mod plan;
+mod pty;
+mod report;
+mod running;
+mod spawn;
+mod spec;
+mod timing;
+
+pub use cgroup::{CgroupLayout, Hierarchy};
+pub use error::SandboxError;
+pub use mounts::{MASKED_PATHS, READONLY_PATHS};
+pub use netns::PreparedNetns;
+pub use overlay::OverlayApi;
+pub use running::{Exit, Running};
+pub use spawn::{HostConfig, Sandbox};
+pub use spec::{Bind, CgroupSpec, Limits, Network, RootfsSpec, Spec, Stdio, User};
+pub use timing::StepTimings;

@@ -1,0 +1,362 @@
+//! Per-container cgroups on a v1, v2 or hybrid host. [`CgroupLayout`] says, once per host,
+//! which hierarchy holds each controller; [`ContainerCgroup`] creates the container's
+//! directories, writes its limits, and opens the `cgroup.procs` files that the child writes
+//! itself into before `execve` (so the process never runs a single instruction of the command
+//! outside its limits). Roots are parameters: unit tests run against plain temp dirs.
+
+mod v1;
+mod v2;
+
+use std::fs;
+use std::io;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+use crate::error::SandboxError;
+use crate::spec::{CgroupSpec, Limits};
+
+pub use v2::cpu_weight_from_shares;
+
+/// Which cgroup hierarchy a controller lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hierarchy {
+    /// A v1 hierarchy of its own at `<v1 root>/<controller>`.
+    V1,
+    /// The unified (v2) hierarchy.
+    V2,
+}
+
+/// Where each controller the sandbox uses lives on this host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CgroupLayout {
+    v1_root: PathBuf,
+    v2_root: PathBuf,
+    pub memory: Option<Hierarchy>,
+    pub pids: Option<Hierarchy>,
+    pub cpu: Option<Hierarchy>,
+    pub devices: Option<Hierarchy>,
+}
+
+impl CgroupLayout {
+    /// Looks at the two roots: a controller listed in `<v2_root>/cgroup.controllers` is a v2
+    /// controller; otherwise it is v1 when `<v1_root>/<name>/cgroup.procs` exists. (On a pure v2
+    /// host both roots are usually `/sys/fs/cgroup`; on a hybrid one v2 is `.../unified`.)
+    pub fn detect(v1_root: &Path, v2_root: &Path) -> CgroupLayout {
+        let v2_controllers =
+            fs::read_to_string(v2_root.join("cgroup.controllers")).unwrap_or_default();
+        let v2_has = |name: &str| v2_controllers.split_whitespace().any(|c| c == name);
+        let find = |name: &str| {
+            if v2_has(name) {
+                Some(Hierarchy::V2)
+            } else if v1_root.join(name).join("cgroup.procs").exists() {
+                Some(Hierarchy::V1)
+            } else {
+                None
+            }
+        };
+        CgroupLayout {
+            memory: find("memory"),
+            pids: find("pids"),
+            cpu: find("cpu"),
+            // v2 has no devices controller file (device rules are eBPF programs there).
+            devices: if v1_root.join("devices/cgroup.procs").exists() && !v2_has("devices") {
+                Some(Hierarchy::V1)
+            } else {
+                None
+            },
+            v1_root: v1_root.to_path_buf(),
+            v2_root: v2_root.to_path_buf(),
+        }
+    }
+
+    /// The v1 controllers a container with `limits` gets a directory in, and whether it needs
+    /// a v2 directory. Memory (for OOM detection), pids and devices always; cpu only with a
+    /// cpu limit, since every directory costs time on the start path.
+    fn plan(&self, limits: &Limits) -> Result<(Vec<&'static str>, bool), SandboxError> {
+        let wanted: [(&'static str, Option<Hierarchy>, bool); 4] = [
+            ("memory", self.memory, limits.memory.is_some()),
+            ("pids", self.pids, limits.pids.is_some()),
+            ("cpu", self.cpu, limits.cpu_shares.is_some()),
+            ("devices", self.devices, false),
+        ];
+        let mut v1 = Vec::new();
+        let mut v2 = false;
+        for (name, place, required) in wanted {
+            match place {
+                None if required => {
+                    return Err(SandboxError::ControllerMissing { controller: name })
+                }
+                None => {}
+                Some(Hierarchy::V2) => v2 = true,
+                Some(Hierarchy::V1) if name == "cpu" && !required => {}
+                Some(Hierarchy::V1) => v1.push(name),
+            }
+        }
+        Ok((v1, v2))
+    }
+}
+
+/// The cgroup directories of one container.
+#[derive(Debug)]
+pub(crate) struct ContainerCgroup {
+    /// Created directories, removed in reverse order.
+    dirs: Vec<PathBuf>,
+    /// The directory whose memory events say whether the OOM killer struck.
+    memory: Option<(Hierarchy, PathBuf)>,
+    /// One open `cgroup.procs` per directory, for the child to write `0` into.
+    procs: Vec<OwnedFd>,
+}
+
+impl ContainerCgroup {
+    pub fn create(
+        layout: &CgroupLayout,
+        spec: &CgroupSpec,
+        limits: &Limits,
+    ) -> Result<ContainerCgroup, SandboxError> {
+        let (v1_controllers, v2) = layout.plan(limits)?;
+        let rel = spec.parent.join(&spec.name);
+        let mut cg = ContainerCgroup {
+            dirs: Vec::new(),
+            memory: None,
+            procs: Vec::new(),
+        };
+        // On failure `cg` is dropped half-built; remove what exists before returning.
+        let result = cg.populate(layout, &rel, &v1_controllers, v2, limits);
+        if let Err(e) = result {
+            let _ = cg.remove();
+            return Err(e);
+        }
+        Ok(cg)
+    }
+
+    fn populate(
+        &mut self,
+        layout: &CgroupLayout,
+        rel: &Path,
+        v1_controllers: &[&'static str],
+        v2: bool,
+        limits: &Limits,
+    ) -> Result<(), SandboxError> {
+        for &controller in v1_controllers {
+            let dir = layout.v1_root.join(controller).join(rel);
+            if let Some(parent) = make_dir(&dir)? {
+                // Best effort: a concurrent first spawn may already have configured the parent
+                // and created a child (then the kernel refuses the write); each container
+                // checks its own rules anyway.
+                let _ = v1::configure_new_parent(controller, &parent);
+                make_dir(&dir)?;
+            }
+            self.dirs.push(dir.clone());
+            v1::apply(controller, &dir, limits)?;
+            if controller == "memory" {
+                self.memory = Some((Hierarchy::V1, dir.clone()));
+            }
+            self.procs.push(open_procs(&dir)?);
+        }
+        if v2 {
+            let dir = layout.v2_root.join(rel);
+            let enable = v2_controllers(layout, limits);
+            v2::prepare(&layout.v2_root, rel, &enable)?;
+            self.dirs.push(dir.clone());
+            v2::apply(&dir, limits, &enable)?;
+            if layout.memory == Some(Hierarchy::V2) {
+                self.memory = Some((Hierarchy::V2, dir.clone()));
+            }
+            self.procs.push(open_procs(&dir)?);
+        }
+        Ok(())
+    }
+
+    pub fn procs(&self) -> &[OwnedFd] {
+        &self.procs
+    }
+
+    /// Whether the OOM killer killed a process of this cgroup (Docker's `OOMKilled`).
+    pub fn oom_killed(&self) -> bool {
+        match &self.memory {
+            Some((Hierarchy::V1, dir)) => v1::oom_kill_count(dir) > 0,
+            Some((Hierarchy::V2, dir)) => v2::oom_kill_count(dir) > 0,
+            None => false,
+        }
+    }
+
+    /// Removes the container's directories (never the shared parent). Call only when the
+    /// cgroup is empty; a v1 memory cgroup may need a moment after its last task exits.
+    pub fn remove(&mut self) -> Result<(), SandboxError> {
+        self.procs.clear();
+        while let Some(dir) = self.dirs.pop() {
+            if let Err(e) = remove_dir_when_empty(&dir) {
+                self.dirs.push(dir.clone());
+                return Err(SandboxError::Cgroup {
+                    path: dir,
+                    source: e,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The controllers to enable for the container in the v2 hierarchy.
+fn v2_controllers(layout: &CgroupLayout, limits: &Limits) -> Vec<&'static str> {
+    let mut enable = Vec::new();
+    if layout.memory == Some(Hierarchy::V2) {
+        enable.push("memory");
+    }
+    if layout.pids == Some(Hierarchy::V2) {
+        enable.push("pids");
+    }
+    if layout.cpu == Some(Hierarchy::V2) && limits.cpu_shares.is_some() {
+        enable.push("cpu");
+    }
+    enable
+}
+
+/// `mkdir` (one system call in the usual case). When the parent is missing (the first
+/// container), creates the parent only and returns it, so the caller can configure it before
+/// its first child exists.
+fn make_dir(dir: &Path) -> Result<Option<PathBuf>, SandboxError> {
+    let err = |e| SandboxError::Cgroup {
+        path: dir.to_path_buf(),
+        source: e,
+    };
+    match fs::create_dir(dir) {
+        Ok(()) => Ok(None),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let parent = dir.parent().unwrap_or(dir).to_path_buf();
+            fs::create_dir_all(&parent).map_err(err)?;
+            Ok(Some(parent))
+        }
+        Err(e) => Err(err(e)),
+    }
+}
+
+fn open_procs(dir: &Path) -> Result<OwnedFd, SandboxError> {
+    let path = dir.join("cgroup.procs");
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .map(OwnedFd::from)
+        .map_err(|e| SandboxError::Cgroup { path, source: e })
+}
+
+pub(crate) fn write(dir: &Path, file: &str, value: &str) -> Result<(), SandboxError> {
+    let path = dir.join(file);
+    fs::write(&path, value).map_err(|e| SandboxError::Cgroup { path, source: e })
+}
+
+/// `rmdir`, retried for a bounded while on EBUSY: the kernel may still be detaching the last
+/// exited task.
+fn remove_dir_when_empty(dir: &Path) -> io::Result<()> {
+    for attempt in 0..200 {
+        match fs::remove_dir(dir) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) && attempt < 199 => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Removes a container's cgroup directories left behind by a crashed owner: kills what is
+/// still inside (SIGKILL to every listed process) and removes the directories.
+pub fn remove_leftover(layout: &CgroupLayout, spec: &CgroupSpec) -> Result<(), SandboxError> {
+    let rel = spec.parent.join(&spec.name);
+    let mut dirs: Vec<PathBuf> = ["memory", "pids", "cpu", "devices"]
+        .iter()
+        .map(|c| layout.v1_root.join(c).join(&rel))
+        .collect();
+    if layout.v2_root != layout.v1_root || layout.memory == Some(Hierarchy::V2) {
+        dirs.push(layout.v2_root.join(&rel));
+    }
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        kill_all(dir);
+        remove_dir_when_empty(dir).map_err(|e| SandboxError::Cgroup {
+            path: dir.clone(),
+            source: e,
+        })?;
+    }
+    Ok(())
+}
+
+fn kill_all(dir: &Path) {
+    let procs = fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
+    for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+        if let Some(pid) = rustix::process::Pid::from_raw(pid) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_host(v2_controllers: &str, v1: &[&str]) -> tempfile::TempDir {
+        let root = tempfile::tempdir().unwrap();
+        let unified = root.path().join("unified");
+        fs::create_dir_all(&unified).unwrap();
+        fs::write(unified.join("cgroup.controllers"), v2_controllers).unwrap();
+        for c in v1 {
+            fs::create_dir_all(root.path().join(c)).unwrap();
+            fs::write(root.path().join(c).join("cgroup.procs"), "").unwrap();
+        }
+        root
+    }
+
+    #[test]
+    fn hybrid_hosts_keep_memory_pids_cpu_in_v1() {
+        let host = fake_host("hugetlb\n", &["memory", "pids", "cpu", "devices"]);
+        let layout = CgroupLayout::detect(host.path(), &host.path().join("unified"));
+        assert_eq!(layout.memory, Some(Hierarchy::V1));
+        assert_eq!(layout.pids, Some(Hierarchy::V1));
+        assert_eq!(layout.cpu, Some(Hierarchy::V1));
+        assert_eq!(layout.devices, Some(Hierarchy::V1));
+    }
+
+    #[test]
+    fn v2_hosts_use_the_unified_hierarchy() {
+        let host = fake_host("cpuset cpu io memory pids\n", &[]);
+        let layout = CgroupLayout::detect(host.path(), &host.path().join("unified"));
+        assert_eq!(layout.memory, Some(Hierarchy::V2));
+        assert_eq!(layout.cpu, Some(Hierarchy::V2));
+        assert_eq!(layout.devices, None);
+    }
+
+    #[test]
+    fn a_limit_without_its_controller_is_refused() {
+        let host = fake_host("", &["pids"]);
+        let layout = CgroupLayout::detect(host.path(), &host.path().join("unified"));
+        let limits = Limits {
+            memory: Some(1 << 20),
+            ..Limits::default()
+        };
+        let err = layout.plan(&limits).unwrap_err();
+        assert!(matches!(
+            err,
+            SandboxError::ControllerMissing {
+                controller: "memory"
+            }
+        ));
+    }
+
+    #[test]
+    fn cpu_gets_a_directory_only_with_a_cpu_limit() {
+        let host = fake_host("", &["memory", "pids", "cpu", "devices"]);
+        let layout = CgroupLayout::detect(host.path(), &host.path().join("unified"));
+        let (v1, v2) = layout.plan(&Limits::default()).unwrap();
+        assert_eq!(v1, vec!["memory", "pids", "devices"]);
+        assert!(!v2);
+        let shares = Limits {
+            cpu_shares: Some(512),
+            ..Limits::default()
+        };
+        assert_eq!(
+            layout.plan(&shares).unwrap().0,
+            vec!["memory", "pids", "cpu", "devices"]
+        );
+    }
+}

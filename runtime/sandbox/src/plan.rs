@@ -1,0 +1,291 @@
+//! The parent turns a [`Spec`] into a [`Plan`]: every string the child needs as a C string,
+//! every path it would otherwise resolve on the host opened as a descriptor, the command's
+//! candidate paths and its `argv`/`envp` arrays. Validation happens here, once, so the child
+//! (which may not allocate) only reads.
+
+use std::ffi::{c_char, CString};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+use rustix::fs::{Mode, OFlags};
+use rustix::process::Gid;
+
+use crate::caps;
+use crate::cgroup::ContainerCgroup;
+use crate::error::SandboxError;
+use crate::lookup;
+use crate::mounts::BindPlan;
+use crate::overlay::{c_string, OverlayApi, OverlayPlan};
+use crate::report::ReportContext;
+use crate::spec::{Bind, Network, Spec, Stdio};
+use crate::timing::StepTimings;
+
+/// How the container's standard streams get set up in the child.
+#[derive(Debug)]
+pub(crate) enum StdioPlan {
+    /// Descriptors (numbered 3 or more, so `dup2` onto 0..=2 never clobbers one of them).
+    Fds([OwnedFd; 3]),
+    /// Make a pty in the container's devpts and send the master back over `sock`.
+    Pty { rows: u16, cols: u16, sock: OwnedFd },
+}
+
+/// The command, ready for `execve`.
+#[derive(Debug)]
+pub(crate) struct ExecPlan {
+    pub candidates: Vec<CString>,
+    pub direct: bool,
+    _argv: Vec<CString>,
+    pub argv: Vec<*const c_char>,
+    _env: Vec<CString>,
+    pub envp: Vec<*const c_char>,
+}
+
+/// Everything the child reads. Built and owned by the parent; borrowed by the child.
+#[derive(Debug)]
+pub(crate) struct Plan<'a> {
+    pub netns: Option<BorrowedFd<'a>>,
+    pub loopback: bool,
+    pub hostname: Vec<u8>,
+    pub cgroup_procs: &'a [OwnedFd],
+    pub overlay: OverlayPlan,
+    pub binds: Vec<BindPlan>,
+    /// `/a`, `/a/b`, `/a/b/c` for a cwd of `/a/b/c`: `mkdir -p` without allocation.
+    pub cwd_dirs: Vec<CString>,
+    pub cwd: CString,
+    pub stdio: StdioPlan,
+    pub caps: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub groups: Vec<Gid>,
+    pub exec: ExecPlan,
+    pub report: OwnedFd,
+    pub timings: &'a StepTimings,
+}
+
+/// The strings the parent needs to word a failure the child reports.
+#[derive(Debug)]
+pub(crate) struct PlanNames {
+    pub argv0: String,
+    pub candidates: Vec<String>,
+    pub mount_point: String,
+    pub binds: Vec<String>,
+    pub cwd: String,
+}
+
+impl PlanNames {
+    pub fn context(&self) -> ReportContext<'_> {
+        ReportContext {
+            argv0: &self.argv0,
+            candidates: &self.candidates,
+            mount_point: &self.mount_point,
+            binds: &self.binds,
+            masked: &MASKED_STR,
+            readonly: &READONLY_STR,
+            cwd: &self.cwd,
+        }
+    }
+}
+
+const MASKED_STR: [&str; 10] = [
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+];
+const READONLY_STR: [&str; 5] = [
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
+
+/// The pieces of a plan that come from outside the spec.
+pub(crate) struct PlanInputs<'a> {
+    pub proc_root: &'a Path,
+    pub overlay_api: OverlayApi,
+    pub cgroup: &'a ContainerCgroup,
+    pub report: OwnedFd,
+    pub pty_sock: Option<OwnedFd>,
+    pub timings: &'a StepTimings,
+}
+
+pub(crate) fn build<'a>(
+    spec: &'a Spec,
+    stdio: Stdio,
+    inputs: PlanInputs<'a>,
+) -> Result<(Plan<'a>, PlanNames), SandboxError> {
+    validate(spec)?;
+    let (candidates, direct) = lookup::candidates(&spec.argv[0], &spec.env);
+    let names = PlanNames {
+        argv0: spec.argv[0].clone(),
+        candidates: candidates.clone(),
+        mount_point: spec.rootfs.mount_point.display().to_string(),
+        binds: spec.binds.iter().map(|b| b.destination.clone()).collect(),
+        cwd: spec.cwd.clone(),
+    };
+    let plan = Plan {
+        netns: match &spec.network {
+            Network::Prepared(ns) => Some(ns.fd()),
+            _ => None,
+        },
+        loopback: matches!(spec.network, Network::Isolated),
+        hostname: spec.hostname.as_bytes().to_vec(),
+        cgroup_procs: inputs.cgroup.procs(),
+        overlay: OverlayPlan::new(&spec.rootfs, inputs.proc_root, inputs.overlay_api)?,
+        binds: spec.binds.iter().map(bind_plan).collect::<Result<_, _>>()?,
+        cwd_dirs: cwd_prefixes(&spec.cwd)?,
+        cwd: c_string("cwd", spec.cwd.clone().into_bytes())?,
+        stdio: stdio_plan(stdio, inputs.pty_sock)?,
+        caps: caps::docker_default_mask(),
+        uid: spec.user.uid,
+        gid: spec.user.gid,
+        groups: spec
+            .user
+            .additional_gids
+            .iter()
+            .map(|g| Gid::from_raw(*g))
+            .collect(),
+        exec: exec_plan(&spec.argv, &spec.env, candidates, direct)?,
+        report: inputs.report,
+        timings: inputs.timings,
+    };
+    Ok((plan, names))
+}
+
+fn validate(spec: &Spec) -> Result<(), SandboxError> {
+    if spec.argv.is_empty() || spec.argv[0].is_empty() {
+        return Err(SandboxError::spec("argv", "no command given"));
+    }
+    if !spec.cwd.starts_with('/') {
+        return Err(SandboxError::spec("cwd", "must be an absolute path"));
+    }
+    if spec.hostname.len() > 64 {
+        return Err(SandboxError::spec("hostname", "longer than 64 bytes"));
+    }
+    if let Some(b) = spec.binds.iter().find(|b| !b.destination.starts_with('/')) {
+        return Err(SandboxError::spec(
+            "binds",
+            format!("{} is not absolute", b.destination),
+        ));
+    }
+    Ok(())
+}
+
+fn bind_plan(bind: &Bind) -> Result<BindPlan, SandboxError> {
+    let source = rustix::fs::open(&bind.source, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+        .map_err(|e| SandboxError::path("open bind source", &bind.source, e.into()))?;
+    Ok(BindPlan {
+        source,
+        source_path: c_string("binds", crate::overlay::path_bytes(&bind.source))?,
+        destination: c_string("binds", bind.destination.clone().into_bytes())?,
+        is_dir: bind.source.is_dir(),
+        readonly: bind.readonly,
+    })
+}
+
+fn cwd_prefixes(cwd: &str) -> Result<Vec<CString>, SandboxError> {
+    let mut out = Vec::new();
+    let mut prefix = String::new();
+    for part in cwd.split('/').filter(|p| !p.is_empty()) {
+        prefix.push('/');
+        prefix.push_str(part);
+        out.push(c_string("cwd", prefix.clone().into_bytes())?);
+    }
+    Ok(out)
+}
+
+fn stdio_plan(stdio: Stdio, pty_sock: Option<OwnedFd>) -> Result<StdioPlan, SandboxError> {
+    match (stdio, pty_sock) {
+        (
+            Stdio::Fds {
+                stdin,
+                stdout,
+                stderr,
+            },
+            _,
+        ) => Ok(StdioPlan::Fds([
+            high_dup(stdin.as_fd())?,
+            high_dup(stdout.as_fd())?,
+            high_dup(stderr.as_fd())?,
+        ])),
+        (Stdio::Pty { rows, cols }, Some(sock)) => Ok(StdioPlan::Pty { rows, cols, sock }),
+        (Stdio::Pty { .. }, None) => Err(SandboxError::spec("stdio", "pty without a socket")),
+    }
+}
+
+/// A close-on-exec copy numbered 3 or more.
+fn high_dup(fd: BorrowedFd<'_>) -> Result<OwnedFd, SandboxError> {
+    rustix::io::fcntl_dupfd_cloexec(fd, 3).map_err(|e| SandboxError::sys("dup stdio", e))
+}
+
+fn exec_plan(
+    argv: &[String],
+    env: &[String],
+    candidates: Vec<String>,
+    direct: bool,
+) -> Result<ExecPlan, SandboxError> {
+    let to_c = |field, list: &[String]| {
+        list.iter()
+            .map(|s| c_string(field, s.clone().into_bytes()))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let argv_c = to_c("argv", argv)?;
+    let env_c = to_c("env", env)?;
+    let pointers = |list: &[CString]| {
+        let mut v: Vec<*const c_char> = list.iter().map(|c| c.as_ptr()).collect();
+        v.push(std::ptr::null());
+        v
+    };
+    Ok(ExecPlan {
+        candidates: to_c("argv", &candidates)?,
+        direct,
+        argv: pointers(&argv_c),
+        envp: pointers(&env_c),
+        _argv: argv_c,
+        _env: env_c,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cwd_prefixes_list_every_ancestor() {
+        let p = cwd_prefixes("/a/b//c/").unwrap();
+        let p: Vec<&str> = p.iter().map(|c| c.to_str().unwrap()).collect();
+        assert_eq!(p, vec!["/a", "/a/b", "/a/b/c"]);
+        assert!(cwd_prefixes("/").unwrap().is_empty());
+    }
+
+    #[test]
+    fn argv_and_env_are_null_terminated_arrays() {
+        let plan = exec_plan(
+            &["sh".into(), "-c".into()],
+            &["A=1".into()],
+            vec!["/bin/sh".into()],
+            false,
+        )
+        .unwrap();
+        assert_eq!(plan.argv.len(), 3);
+        assert!(plan.argv[2].is_null());
+        assert_eq!(plan.envp.len(), 2);
+        assert!(plan.envp[1].is_null());
+    }
+
+    #[test]
+    fn nul_bytes_are_refused() {
+        let err = exec_plan(&["a\0b".into()], &[], vec![], true).unwrap_err();
+        assert!(matches!(
+            err,
+            SandboxError::InvalidSpec { field: "argv", .. }
+        ));
+    }
+}

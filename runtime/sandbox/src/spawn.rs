@@ -1,0 +1,209 @@
+//! [`Sandbox::spawn`]: cgroup, plan, clone, and the verdict of the child's report pipe. The
+//! function returns only once the command runs (`execve` succeeded) or with the reason it could
+//! not start; in the failure case the child is reaped and its cgroups removed before returning.
+
+use std::ffi::c_void;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::PathBuf;
+
+use rustix::io::Errno;
+use rustix::net::{AddressFamily, SocketFlags, SocketType};
+use rustix::pipe::PipeFlags;
+use rustix::process::{WaitId, WaitIdOptions};
+
+use crate::cgroup::{self, CgroupLayout, ContainerCgroup};
+use crate::child::child_main;
+use crate::clone::{clone_vfork, ChildStack};
+use crate::error::SandboxError;
+use crate::overlay::OverlayApi;
+use crate::plan::{self, PlanInputs};
+use crate::report::{Report, REPORT_LEN};
+use crate::running::Running;
+use crate::spec::{CgroupSpec, Network, Spec, Stdio};
+use crate::timing::{Mark, StepTimings};
+
+/// The host paths the sandbox reads and writes. Tests point them at temp dirs or fakes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostConfig {
+    /// The host's procfs (`/proc`).
+    pub proc_root: PathBuf,
+    /// Where v1 hierarchies are mounted, one directory per controller (`/sys/fs/cgroup`).
+    pub cgroup_v1_root: PathBuf,
+    /// The unified hierarchy (`/sys/fs/cgroup/unified` on hybrid hosts, `/sys/fs/cgroup` on
+    /// pure v2 hosts).
+    pub cgroup_v2_root: PathBuf,
+    pub overlay_api: OverlayApi,
+}
+
+impl HostConfig {
+    /// The standard locations, choosing the v2 root by whether `/sys/fs/cgroup` itself is a
+    /// v2 mount.
+    pub fn standard() -> HostConfig {
+        let base = PathBuf::from("/sys/fs/cgroup");
+        let v2 = if base.join("cgroup.controllers").exists() {
+            base.clone()
+        } else {
+            base.join("unified")
+        };
+        HostConfig {
+            proc_root: PathBuf::from("/proc"),
+            cgroup_v1_root: base,
+            cgroup_v2_root: v2,
+            overlay_api: OverlayApi::Auto,
+        }
+    }
+}
+
+/// Starts container processes on one host.
+#[derive(Debug)]
+pub struct Sandbox {
+    host: HostConfig,
+    layout: CgroupLayout,
+}
+
+impl Sandbox {
+    /// Looks at the host's cgroup layout once; spawns reuse it.
+    pub fn new(host: HostConfig) -> Sandbox {
+        let layout = CgroupLayout::detect(&host.cgroup_v1_root, &host.cgroup_v2_root);
+        Sandbox { host, layout }
+    }
+
+    pub fn cgroup_layout(&self) -> &CgroupLayout {
+        &self.layout
+    }
+
+    /// Removes the cgroup directories of a container whose owner died, killing what is left.
+    pub fn remove_leftover_cgroup(&self, cgroup: &CgroupSpec) -> Result<(), SandboxError> {
+        cgroup::remove_leftover(&self.layout, cgroup)
+    }
+
+    /// Starts `spec`'s command as PID 1 of fresh namespaces on its overlay root. Blocking (the
+    /// calling thread sleeps while the child sets up); from async code, call it on a blocking
+    /// thread. An exec failure (127/126, Docker's texts) is returned here, never as an exit.
+    pub fn spawn(&self, spec: &Spec, stdio: Stdio) -> Result<Running, SandboxError> {
+        let timings = Box::new(StepTimings::default());
+        timings.mark(Mark::Start);
+        let mut cgroup = ContainerCgroup::create(&self.layout, &spec.cgroup, &spec.limits)?;
+        timings.mark(Mark::CgroupReady);
+        match self.start(spec, stdio, &cgroup, &timings) {
+            Ok((pid, pidfd, pty_master)) => {
+                timings.mark(Mark::Returned);
+                Ok(Running::new(pid, pidfd, cgroup, pty_master, timings))
+            }
+            Err(e) => {
+                let _ = cgroup.remove();
+                Err(e)
+            }
+        }
+    }
+
+    fn start(
+        &self,
+        spec: &Spec,
+        stdio: Stdio,
+        cgroup: &ContainerCgroup,
+        timings: &StepTimings,
+    ) -> Result<(i32, OwnedFd, Option<OwnedFd>), SandboxError> {
+        let (report_read, report_write) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC)
+            .map_err(|e| SandboxError::sys("pipe", e))?;
+        let (pty_parent, pty_child) = match stdio {
+            Stdio::Pty { .. } => {
+                let (a, b) = rustix::net::socketpair(
+                    AddressFamily::UNIX,
+                    SocketType::STREAM,
+                    SocketFlags::CLOEXEC,
+                    None,
+                )
+                .map_err(|e| SandboxError::sys("socketpair", e))?;
+                (Some(a), Some(b))
+            }
+            Stdio::Fds { .. } => (None, None),
+        };
+        let inputs = PlanInputs {
+            proc_root: &self.host.proc_root,
+            overlay_api: self.host.overlay_api,
+            cgroup,
+            report: report_write,
+            pty_sock: pty_child,
+            timings,
+        };
+        let (plan, names) = plan::build(spec, stdio, inputs)?;
+        timings.mark(Mark::Planned);
+        let stack = ChildStack::new()?;
+        // SAFETY: `child_main` only makes system calls on the plan it is given (see child.rs:
+        // no allocation, no unwinding, no locks), and `plan` lives on this frame until after
+        // clone_vfork returns, which happens only once the child has exec'd or exited.
+        let (pid, pidfd) = unsafe {
+            clone_vfork(
+                clone_flags(&spec.network),
+                child_main,
+                &plan as *const _ as *mut c_void,
+                &stack,
+            )?
+        };
+        // Closes our copies of the child's ends: the report pipe's write end (so the read
+        // below sees EOF after a successful exec), the stdio copies and the layer descriptors.
+        drop(plan);
+        if let Some(report) = read_report(&report_read)? {
+            reap(&pidfd);
+            return Err(report.into_error(&names.context()));
+        }
+        let pty_master = match pty_parent {
+            Some(sock) => Some(crate::pty::receive_master(sock.as_fd()).inspect_err(|_| {
+                kill_and_reap(&pidfd);
+            })?),
+            None => None,
+        };
+        Ok((pid, pidfd, pty_master))
+    }
+}
+
+/// The namespaces: mount, PID (the command is PID 1), UTS, IPC, and network unless the
+/// container shares the host's or joins a prepared one.
+fn clone_flags(network: &Network) -> i32 {
+    let mut flags = libc::CLONE_VM
+        | libc::CLONE_VFORK
+        | libc::CLONE_PIDFD
+        | libc::CLONE_NEWNS
+        | libc::CLONE_NEWPID
+        | libc::CLONE_NEWUTS
+        | libc::CLONE_NEWIPC
+        | libc::SIGCHLD;
+    if matches!(network, Network::Isolated) {
+        flags |= libc::CLONE_NEWNET;
+    }
+    flags
+}
+
+/// EOF: the command was exec'd. A full record: the step that failed.
+fn read_report(fd: &OwnedFd) -> Result<Option<Report>, SandboxError> {
+    let mut buf = [0u8; REPORT_LEN];
+    let mut filled = 0;
+    while filled < REPORT_LEN {
+        match rustix::io::read(fd, &mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(SandboxError::sys("read child report", e)),
+        }
+    }
+    match filled {
+        0 => Ok(None),
+        REPORT_LEN => Ok(Report::decode(&buf)),
+        _ => Err(SandboxError::sys(
+            "read child report",
+            std::io::Error::other("truncated report"),
+        )),
+    }
+}
+
+fn reap(pidfd: &OwnedFd) {
+    while let Err(Errno::INTR) =
+        rustix::process::waitid(WaitId::PidFd(pidfd.as_fd()), WaitIdOptions::EXITED)
+    {}
+}
+
+fn kill_and_reap(pidfd: &OwnedFd) {
+    let _ = rustix::process::pidfd_send_signal(pidfd, rustix::process::Signal::KILL);
+    reap(pidfd);
+}

@@ -1,0 +1,502 @@
+//! Real containers from a busybox layer: namespaces, overlay, pivot_root, /proc, /dev, /sys,
+//! masks, capabilities, cgroup limits, exec failures and cleanup. Root only: each test skips
+//! with one line without root, and fails under `BERTH_REQUIRE_ALL=1`.
+
+mod common;
+
+use std::fs;
+use std::io::Read;
+use std::path::PathBuf;
+
+use berth_core::{ErrorKind, Kind};
+use berth_sandbox::{
+    exec_error, Bind, Limits, Network, OverlayApi, PreparedNetns, SandboxError, Stdio, User,
+};
+use common::{busybox_layer, host_mounts_under, root_or_skip, Harness};
+
+fn sh(script: &str) -> Harness {
+    Harness::new(&["sh", "-c", script])
+}
+
+#[test]
+fn exit_codes_are_passed_through() {
+    if !root_or_skip("exit_codes_are_passed_through") {
+        return;
+    }
+    assert_eq!(Harness::new(&["true"]).run().unwrap().0.code, 0);
+    let (exit, _, _) = sh("exit 3").run().unwrap();
+    assert_eq!((exit.code, exit.signal, exit.oom_killed), (3, None, false));
+}
+
+#[test]
+fn a_signal_exit_is_128_plus_the_signal() {
+    if !root_or_skip("a_signal_exit_is_128_plus_the_signal") {
+        return;
+    }
+    let h = Harness::new(&["sleep", "30"]);
+    let mut running = h.spawn_quiet().unwrap();
+    running.signal(libc::SIGKILL).unwrap();
+    let exit = running.wait().unwrap();
+    assert_eq!((exit.code, exit.signal), (137, Some(libc::SIGKILL)));
+    running.cleanup().unwrap();
+
+    // PID 1 with a handler gets SIGTERM; without one the kernel would drop it (as in Docker).
+    let h = sh("trap 'exit 42' TERM; while true; do sleep 0.05; done");
+    let mut running = h.spawn_quiet().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    running.signal(libc::SIGTERM).unwrap();
+    assert_eq!(running.wait().unwrap().code, 42);
+    assert!(matches!(
+        running.signal(libc::SIGTERM),
+        Err(SandboxError::NotRunning { .. })
+    ));
+    running.cleanup().unwrap();
+}
+
+#[test]
+fn stdout_stderr_and_stdin_go_through_pipes() {
+    if !root_or_skip("stdout_stderr_and_stdin_go_through_pipes") {
+        return;
+    }
+    let (_, out, err) = sh("echo out; echo err >&2").run().unwrap();
+    assert_eq!((out.as_str(), err.as_str()), ("out\n", "err\n"));
+    let (_, out, _) = Harness::new(&["cat"]).run_with_stdin(b"typed\n").unwrap();
+    assert_eq!(out, "typed\n");
+}
+
+#[test]
+fn hostname_pid_and_env_are_the_containers() {
+    if !root_or_skip("hostname_pid_and_env_are_the_containers") {
+        return;
+    }
+    let mut h = sh("hostname; echo $$; echo $FOO; pwd; umask");
+    h.spec.env.push("FOO=bar".into());
+    h.spec.cwd = "/work/dir".into();
+    let (exit, out, err) = h.run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(out, "c0ffee123456\n1\nbar\n/work/dir\n0022\n");
+}
+
+#[test]
+fn host_processes_and_files_are_invisible() {
+    if !root_or_skip("host_processes_and_files_are_invisible") {
+        return;
+    }
+    let marker = std::env::temp_dir().join(format!("berth-marker-{}", std::process::id()));
+    fs::write(&marker, "host").unwrap();
+    let script = format!(
+        "ls /proc | grep -E '^[0-9]+$' | wc -l; test -e {} && echo visible || echo hidden",
+        marker.display()
+    );
+    let result = sh(&script).run();
+    fs::remove_file(&marker).unwrap();
+    let (_, out, _) = result.unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    // sh, ls, grep and wc at most: none of the host's processes.
+    let count: usize = lines[0].trim().parse().unwrap();
+    assert!((1..=4).contains(&count), "{out}");
+    assert_eq!(lines[1], "hidden");
+}
+
+#[test]
+fn sys_is_read_only_and_masked_paths_are_empty() {
+    if !root_or_skip("sys_is_read_only_and_masked_paths_are_empty") {
+        return;
+    }
+    let script = "grep ' /sys ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1; \
+                  touch /sys/kernel/x 2>/dev/null && echo writable || echo refused; \
+                  wc -c < /proc/timer_list; ls /sys/firmware | wc -l; \
+                  echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo rw || echo ro";
+    let (exit, out, err) = sh(script).run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(out, "ro\nrefused\n0\n0\nro\n");
+    // The masks hide something: the host's versions are not empty.
+    assert!(!fs::read_to_string("/proc/timer_list").unwrap().is_empty());
+    assert!(fs::read_dir("/sys/firmware").unwrap().count() > 0);
+}
+
+#[test]
+fn mounts_are_only_the_containers() {
+    if !root_or_skip("mounts_are_only_the_containers") {
+        return;
+    }
+    let (_, out, _) = sh("cut -d' ' -f5 /proc/self/mountinfo").run().unwrap();
+    let mut points: Vec<&str> = out.lines().collect();
+    points.sort_unstable();
+    points.dedup();
+    let expected = [
+        "/",
+        "/dev",
+        "/dev/mqueue",
+        "/dev/pts",
+        "/dev/shm",
+        "/proc",
+        "/proc/acpi",
+        "/proc/bus",
+        "/proc/fs",
+        "/proc/irq",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/scsi",
+        "/proc/sys",
+        "/proc/sysrq-trigger",
+        "/proc/timer_list",
+        "/proc/asound",
+        "/proc/latency_stats",
+        "/proc/sched_debug",
+        "/proc/timer_stats",
+        "/sys",
+        "/sys/firmware",
+    ];
+    for p in &points {
+        assert!(expected.contains(p), "unexpected mount {p} in {out}");
+    }
+    for p in [
+        "/",
+        "/proc",
+        "/dev",
+        "/dev/pts",
+        "/dev/shm",
+        "/dev/mqueue",
+        "/sys",
+    ] {
+        assert!(points.contains(&p), "missing mount {p} in {out}");
+    }
+}
+
+#[test]
+fn dev_has_dockers_nodes() {
+    if !root_or_skip("dev_has_dockers_nodes") {
+        return;
+    }
+    let script = "for n in null zero full random urandom tty; do \
+                      test -c /dev/$n || echo no $n; \
+                  done; \
+                  echo hi > /dev/null && head -c 4 /dev/zero | wc -c; \
+                  readlink /dev/ptmx; readlink /dev/fd";
+    let (_, out, _) = sh(script).run().unwrap();
+    assert_eq!(out, "4\npts/ptmx\n/proc/self/fd\n");
+}
+
+#[test]
+fn loopback_is_up_in_an_isolated_network() {
+    if !root_or_skip("loopback_is_up_in_an_isolated_network") {
+        return;
+    }
+    let (_, out, _) = sh("ls /sys/class/net; cat /sys/class/net/lo/flags")
+        .run()
+        .unwrap();
+    assert_eq!(out, "lo\n0x9\n");
+
+    let mut h = sh("ls /sys/class/net | grep -c .");
+    h.spec.network = Network::Host;
+    let (_, out, _) = h.run().unwrap();
+    let host_count = fs::read_dir("/sys/class/net").unwrap().count();
+    assert_eq!(out.trim(), host_count.to_string());
+
+    let mut h = sh("cat /sys/class/net/lo/flags");
+    h.spec.network = Network::Prepared(std::sync::Arc::new(
+        PreparedNetns::create(std::path::Path::new("/proc")).unwrap(),
+    ));
+    assert_eq!(h.run().unwrap().1, "0x9\n");
+}
+
+#[test]
+fn capabilities_are_dockers_default_set() {
+    if !root_or_skip("capabilities_are_dockers_default_set") {
+        return;
+    }
+    let script = "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status | tr -s '\\t' ' '";
+    let (_, out, _) = sh(script).run().unwrap();
+    assert_eq!(
+        out,
+        "CapInh: 0000000000000000\nCapPrm: 00000000a80425fb\nCapEff: 00000000a80425fb\n\
+         CapBnd: 00000000a80425fb\nCapAmb: 0000000000000000\n"
+    );
+}
+
+#[test]
+fn a_non_root_user_has_no_effective_capabilities() {
+    if !root_or_skip("a_non_root_user_has_no_effective_capabilities") {
+        return;
+    }
+    let mut h = sh("id -u; id -g; id -G; grep CapEff /proc/self/status | tr -s '\\t' ' '");
+    h.spec.user = User {
+        uid: 1000,
+        gid: 1000,
+        additional_gids: vec![1000, 27],
+    };
+    let (exit, out, err) = h.run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(out, "1000\n1000\n1000 27\nCapEff: 0000000000000000\n");
+}
+
+#[test]
+fn a_missing_absolute_command_is_127_with_dockers_text() {
+    if !root_or_skip("a_missing_absolute_command_is_127_with_dockers_text") {
+        return;
+    }
+    let h = Harness::new(&["/nope"]);
+    let err = h.run().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidParameter);
+    assert_eq!(err.exit_code(), Some(127));
+    assert_eq!(
+        err.to_string(),
+        "exec: \"/nope\": stat /nope: no such file or directory"
+    );
+    assert_eq!(
+        exec_error::docker_start_error(&err.to_string()),
+        "failed to create shim task: OCI runtime create failed: runc create failed: unable to \
+         start container process: exec: \"/nope\": stat /nope: no such file or directory: unknown"
+    );
+    for dir in h.cgroup_dirs() {
+        assert!(!dir.exists(), "{} left behind", dir.display());
+    }
+}
+
+#[test]
+fn a_name_not_in_path_is_127_with_dockers_text() {
+    if !root_or_skip("a_name_not_in_path_is_127_with_dockers_text") {
+        return;
+    }
+    let err = Harness::new(&["nope"]).run().unwrap_err();
+    assert_eq!(err.exit_code(), Some(127));
+    assert_eq!(
+        err.to_string(),
+        "exec: \"nope\": executable file not found in $PATH"
+    );
+}
+
+#[test]
+fn a_non_executable_command_is_126_with_dockers_text() {
+    if !root_or_skip("a_non_executable_command_is_126_with_dockers_text") {
+        return;
+    }
+    let err = Harness::new(&["/data/seed.txt"]).run().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidParameter);
+    assert_eq!(err.exit_code(), Some(126));
+    assert_eq!(
+        err.to_string(),
+        "exec: \"/data/seed.txt\": permission denied"
+    );
+}
+
+#[test]
+fn path_lookup_uses_the_containers_path() {
+    if !root_or_skip("path_lookup_uses_the_containers_path") {
+        return;
+    }
+    let mut h = Harness::new(&["true"]);
+    h.spec.env = vec!["PATH=/nowhere".into()];
+    let err = h.run().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "exec: \"true\": executable file not found in $PATH"
+    );
+    h.spec.env = vec!["PATH=/nowhere:/bin".into()];
+    assert_eq!(h.run().unwrap().0.code, 0);
+}
+
+/// 100 layers whose paths are ~230 bytes each: 23 kB of `lowerdir=`, far past a page.
+fn many_long_layers(api: OverlayApi) {
+    let top = tempfile::Builder::new()
+        .prefix("berth-layers-")
+        .tempdir()
+        .unwrap();
+    let long = "l".repeat(200);
+    let mut lowers: Vec<PathBuf> = (0..100)
+        .map(|i| {
+            let dir = top.path().join(format!("{long}-{i:03}"));
+            fs::create_dir(&dir).unwrap();
+            fs::write(dir.join(format!("f{i}")), format!("{i}")).unwrap();
+            dir
+        })
+        .collect();
+    lowers.reverse();
+    lowers.push(busybox_layer().to_path_buf());
+    let mut h = Harness::with_layers(&["sh", "-c", "ls / | grep -c '^f'; cat /f0 /f99"], lowers);
+    h.sandbox = berth_sandbox::Sandbox::new(berth_sandbox::HostConfig {
+        overlay_api: api,
+        ..berth_sandbox::HostConfig::standard()
+    });
+    let (exit, out, err) = h.run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(out, "100\n099");
+}
+
+#[test]
+fn a_hundred_long_lower_dirs_mount_with_the_new_api() {
+    if root_or_skip("a_hundred_long_lower_dirs_mount_with_the_new_api") {
+        many_long_layers(OverlayApi::Auto);
+    }
+}
+
+#[test]
+fn a_hundred_long_lower_dirs_mount_with_legacy_mount() {
+    if root_or_skip("a_hundred_long_lower_dirs_mount_with_legacy_mount") {
+        many_long_layers(OverlayApi::LegacyMount);
+    }
+}
+
+#[test]
+fn writes_land_in_the_upper_dir() {
+    if !root_or_skip("writes_land_in_the_upper_dir") {
+        return;
+    }
+    let h = sh("echo new > /data/new.txt; rm /data/seed.txt");
+    h.run().unwrap();
+    let upper = h.spec.rootfs.upper_dir.join("data");
+    assert_eq!(fs::read_to_string(upper.join("new.txt")).unwrap(), "new\n");
+    // A deletion is a whiteout: a 0:0 character device.
+    let meta = fs::metadata(upper.join("seed.txt")).unwrap();
+    assert!(std::os::unix::fs::FileTypeExt::is_char_device(
+        &meta.file_type()
+    ));
+    assert!(busybox_layer().join("data/seed.txt").exists());
+}
+
+#[test]
+fn an_oom_kill_is_137_and_reported() {
+    if !root_or_skip("an_oom_kill_is_137_and_reported") {
+        return;
+    }
+    let mut h = sh("x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}");
+    h.spec.limits = Limits {
+        memory: Some(32 << 20),
+        ..Limits::default()
+    };
+    let (exit, out, _) = h.run().unwrap();
+    assert_eq!((exit.code, exit.oom_killed), (137, true), "{out}");
+}
+
+#[test]
+fn the_pids_limit_stops_forks() {
+    if !root_or_skip("the_pids_limit_stops_forks") {
+        return;
+    }
+    let mut h = sh("for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; echo started");
+    h.spec.limits = Limits {
+        pids: Some(4),
+        ..Limits::default()
+    };
+    let (_, _, err) = h.run().unwrap();
+    assert!(err.contains("can't fork"), "{err}");
+}
+
+#[test]
+fn binds_show_host_files_read_only() {
+    if !root_or_skip("binds_show_host_files_read_only") {
+        return;
+    }
+    let mut h = sh("cat /etc/hostname; echo x > /etc/hostname 2>/dev/null && echo rw || echo ro");
+    let source = h.dir.path().join("hostname");
+    fs::write(&source, "c0ffee123456\n").unwrap();
+    h.spec.binds.push(Bind {
+        source,
+        destination: "/etc/hostname".into(),
+        readonly: true,
+    });
+    assert_eq!(h.run().unwrap().1, "c0ffee123456\nro\n");
+}
+
+#[test]
+fn a_pty_is_the_containers_own() {
+    if !root_or_skip("a_pty_is_the_containers_own") {
+        return;
+    }
+    let h = sh("tty; stty size");
+    let mut running = h
+        .sandbox
+        .spawn(
+            &h.spec,
+            Stdio::Pty {
+                rows: 24,
+                cols: 100,
+            },
+        )
+        .unwrap();
+    let master = running.take_pty_master().unwrap();
+    let exit = running.wait().unwrap();
+    let mut out = Vec::new();
+    // Reading the master after the slave closed ends with EIO; what came before is the output.
+    let _ = fs::File::from(master).read_to_end(&mut out);
+    assert_eq!(exit.code, 0);
+    assert_eq!(String::from_utf8_lossy(&out), "/dev/pts/0\r\n24 100\r\n");
+    running.cleanup().unwrap();
+}
+
+#[test]
+fn cleanup_leaves_no_mounts_cgroups_or_processes() {
+    if !root_or_skip("cleanup_leaves_no_mounts_cgroups_or_processes") {
+        return;
+    }
+    let mut h = Harness::new(&["sleep", "30"]);
+    h.spec.limits.cpu_shares = Some(512);
+    let running = h.spawn_quiet().unwrap();
+    let pid = running.pid();
+    let dirs = h.cgroup_dirs();
+    for dir in &dirs {
+        let procs = fs::read_to_string(dir.join("cgroup.procs")).unwrap();
+        assert_eq!(procs.trim(), pid.to_string(), "{}", dir.display());
+    }
+    assert_eq!(
+        fs::read_to_string(dirs[2].join("cpu.shares"))
+            .unwrap()
+            .trim(),
+        "512"
+    );
+    // The overlay is mounted in the container's namespace only, never in the host's.
+    assert!(host_mounts_under(h.dir.path()).is_empty());
+    running.cleanup().unwrap();
+    assert!(!PathBuf::from(format!("/proc/{pid}")).exists());
+    for dir in &dirs {
+        assert!(!dir.exists(), "{} left behind", dir.display());
+    }
+    assert!(host_mounts_under(h.dir.path()).is_empty());
+}
+
+#[test]
+fn dropping_a_running_container_kills_it() {
+    if !root_or_skip("dropping_a_running_container_kills_it") {
+        return;
+    }
+    let h = Harness::new(&["sleep", "30"]);
+    let running = h.spawn_quiet().unwrap();
+    let pid = running.pid();
+    drop(running);
+    assert!(!PathBuf::from(format!("/proc/{pid}")).exists());
+    for dir in h.cgroup_dirs() {
+        assert!(!dir.exists(), "{} left behind", dir.display());
+    }
+}
+
+#[test]
+fn a_volatile_root_can_be_started_again() {
+    if !root_or_skip("a_volatile_root_can_be_started_again") {
+        return;
+    }
+    let mut h = sh("cat /data/count 2>/dev/null; echo x >> /data/count");
+    h.spec.rootfs.volatile = true;
+    assert_eq!(h.run().unwrap().1, "");
+    assert_eq!(h.run().unwrap().1, "x\n");
+    assert!(h
+        .spec
+        .rootfs
+        .work_dir
+        .join("work/incompat/volatile")
+        .exists());
+}
+
+#[test]
+fn only_dockers_devices_can_be_opened() {
+    if !root_or_skip("only_dockers_devices_can_be_opened") {
+        return;
+    }
+    // MKNOD is in Docker's capability set; the devices cgroup is what stops the node from
+    // being used. 1:1 is /dev/mem, not on the allow-list.
+    let script = "mknod /tmp/mem c 1 1 && head -c 1 /tmp/mem > /dev/null 2>&1 \
+                      && echo opened || echo denied; \
+                  head -c 1 /dev/urandom | wc -c";
+    let (_, out, _) = sh(script).run().unwrap();
+    assert_eq!(out, "denied\n1\n");
+}
