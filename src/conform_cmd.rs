@@ -10,7 +10,9 @@ use berth_conformance::known;
 use berth_conformance::model_engine::ModelEngine;
 use berth_conformance::report;
 use berth_conformance::scenario;
-use berth_conformance::session::{run_generated, run_script, Counterexample, Settings, Summary, DEFAULT_SHRINK};
+use berth_conformance::session::{
+    run_generated, run_script, Counterexample, Settings, Summary, DEFAULT_SHRINK,
+};
 use berth_model::mutation::Mutation;
 use berth_model::{Catalog, Profile};
 
@@ -41,6 +43,9 @@ pub struct ConformArgs {
     /// The registry (host:port) the engines pull from, for remote-retag.
     #[arg(long)]
     registry: Option<String>,
+    /// The fixture OCI layouts (to restore tags remote-retag moved).
+    #[arg(long, default_value = "target/fixtures")]
+    fixtures: PathBuf,
     /// The engine profile the model answers as.
     #[arg(long, default_value = "docker-20.10")]
     profile: String,
@@ -66,19 +71,32 @@ fn mutation(name: &str) -> anyhow::Result<Mutation> {
 }
 
 /// Builds an engine from its spec, and the model it is compared with.
-fn engine(spec: &str, profile: Profile, registry: Option<String>) -> anyhow::Result<(Box<dyn Engine>, ModelEngine)> {
+fn engine(
+    spec: &str,
+    profile: Profile,
+    registry: Option<String>,
+    fixtures: &Path,
+) -> anyhow::Result<(Box<dyn Engine>, ModelEngine)> {
     let catalog = Catalog::fixtures();
     if let Some(socket) = spec.strip_prefix("unix://") {
         if !Path::new(socket).exists() {
             bail!("engine {spec}: no socket at {socket} (is the engine running?)");
         }
-        let name = if socket.contains("berth-ref") { "dockerd".to_string() } else { spec.to_string() };
-        return Ok((Box::new(ApiEngine::new(&name, Path::new(socket), registry)), ModelEngine::new(profile, catalog, 0)));
+        let name = if socket.contains("berth-ref") {
+            "dockerd".to_string()
+        } else {
+            spec.to_string()
+        };
+        let api = ApiEngine::new(&name, Path::new(socket), registry).with_fixtures(fixtures);
+        return Ok((Box::new(api), ModelEngine::new(profile, catalog, 0)));
     }
     if spec == "model" || spec.starts_with("mutant:") {
         let mutant = spec.strip_prefix("mutant:").map(mutation).transpose()?;
         let reference = ModelEngine::rendering(profile, catalog.clone(), 0, None);
-        return Ok((Box::new(ModelEngine::rendering(profile, catalog, 0, mutant)), reference));
+        return Ok((
+            Box::new(ModelEngine::rendering(profile, catalog, 0, mutant)),
+            reference,
+        ));
     }
     if spec == "embedded" {
         bail!("engine embedded: berth's in-process runtime is not built yet (issue 4); check a Docker API endpoint instead, e.g. scripts/conform starts the reference dockerd");
@@ -86,18 +104,31 @@ fn engine(spec: &str, profile: Profile, registry: Option<String>) -> anyhow::Res
     if spec.starts_with("tcp://") {
         bail!("engine {spec}: tcp:// endpoints (with TLS) are not supported yet; use unix://");
     }
-    bail!("unknown engine {spec:?}: use unix:///path/to/docker.sock, model, mutant:NAME or embedded")
+    bail!(
+        "unknown engine {spec:?}: use unix:///path/to/docker.sock, model, mutant:NAME or embedded"
+    )
 }
 
 pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
-    if let Some(ReplayCommand::Replay { trace, engine, registry, profile }) = args.replay {
+    if let Some(ReplayCommand::Replay {
+        trace,
+        engine,
+        registry,
+        profile,
+    }) = args.replay
+    {
         return replay(&trace, &engine, registry, &profile);
     }
     let profile: Profile = args.profile.parse()?;
-    let engines = if args.engines.is_empty() { vec!["embedded".to_string()] } else { args.engines.clone() };
+    let engines = if args.engines.is_empty() {
+        vec!["embedded".to_string()]
+    } else {
+        args.engines.clone()
+    };
     let mut scripts = Vec::new();
     for path in &args.scenarios {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let commands = scenario::parse(&path.display().to_string(), &text)?;
         scripts.push(commands.iter().map(|c| c.to_shell()).collect::<Vec<_>>());
     }
@@ -105,11 +136,23 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
         scripts.push(scenario::basics().iter().map(|c| c.to_shell()).collect());
     }
     let known = known::shipped();
-    let settings = Settings { cases: args.cases, length: args.length, seed: args.seed, shrink: DEFAULT_SHRINK, stop_at_first: false };
-    println!("berth conform: profile {profile}, seed {}, {} cases of up to {} commands, {} scenario(s)", args.seed, args.cases, args.length, scripts.len());
+    let settings = Settings {
+        cases: args.cases,
+        length: args.length,
+        seed: args.seed,
+        shrink: DEFAULT_SHRINK,
+        stop_at_first: false,
+    };
+    println!(
+        "berth conform: profile {profile}, seed {}, {} cases of up to {} commands, {} scenario(s)",
+        args.seed,
+        args.cases,
+        args.length,
+        scripts.len()
+    );
     let mut summaries = Vec::new();
     for spec in &engines {
-        let (mut engine, mut model) = engine(spec, profile, args.registry.clone())?;
+        let (mut engine, mut model) = engine(spec, profile, args.registry.clone(), &args.fixtures)?;
         for script in &scripts {
             summaries.push(run_script(&mut model, engine.as_mut(), script, &known)?);
         }
@@ -117,10 +160,22 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
             let tty = std::io::stderr().is_terminal();
             let mut progress = |i: usize, s: &Summary| {
                 if tty {
-                    eprint!("\r{spec}: case {}/{} ({} steps, {} counterexamples)  ", i + 1, args.cases, s.steps, s.counterexamples.len());
+                    eprint!(
+                        "\r{spec}: case {}/{} ({} steps, {} counterexamples)  ",
+                        i + 1,
+                        args.cases,
+                        s.steps,
+                        s.counterexamples.len()
+                    );
                 }
             };
-            summaries.push(run_generated(&mut model, engine.as_mut(), &settings, &known, &mut progress)?);
+            summaries.push(run_generated(
+                &mut model,
+                engine.as_mut(),
+                &settings,
+                &known,
+                &mut progress,
+            )?);
             if tty {
                 eprintln!();
             }
@@ -128,7 +183,8 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
     }
     print!("{}", report::table(&summaries));
     if let Some(dir) = &args.report {
-        report::write(dir, &summaries).with_context(|| format!("writing the report to {}", dir.display()))?;
+        report::write(dir, &summaries)
+            .with_context(|| format!("writing the report to {}", dir.display()))?;
         println!("report written to {}", dir.display());
     }
     let disagreements: usize = summaries.iter().map(Summary::disagreements).sum();
@@ -136,17 +192,36 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
     Ok(i32::from(disagreements > 0))
 }
 
-fn replay(trace: &Path, spec: &str, registry: Option<String>, profile: &str) -> anyhow::Result<i32> {
-    let text = std::fs::read_to_string(trace).with_context(|| format!("reading {}", trace.display()))?;
-    let cx: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("parsing {}", trace.display()))?;
-    let templates: Vec<String> = serde_json::from_value(cx["templates"].clone()).context("the trace has no templates")?;
-    let (mut engine, mut model) = engine(spec, profile.parse()?, registry)?;
+fn replay(
+    trace: &Path,
+    spec: &str,
+    registry: Option<String>,
+    profile: &str,
+) -> anyhow::Result<i32> {
+    let text =
+        std::fs::read_to_string(trace).with_context(|| format!("reading {}", trace.display()))?;
+    let cx: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", trace.display()))?;
+    let templates: Vec<String> =
+        serde_json::from_value(cx["templates"].clone()).context("the trace has no templates")?;
+    let (mut engine, mut model) = engine(
+        spec,
+        profile.parse()?,
+        registry,
+        Path::new("target/fixtures"),
+    )?;
     let summary = run_script(&mut model, engine.as_mut(), &templates, &known::shipped())?;
     print!("{}", report::table(std::slice::from_ref(&summary)));
-    let still = summary.counterexamples.first().map(|c: &Counterexample| c.steps.len());
-    println!("{}", match still {
-        Some(n) => format!("reproduced: disagreement at step {n}"),
-        None => "not reproduced: every step agrees".to_string(),
-    });
+    let still = summary
+        .counterexamples
+        .first()
+        .map(|c: &Counterexample| c.steps.len());
+    println!(
+        "{}",
+        match still {
+            Some(n) => format!("reproduced: disagreement at step {n}"),
+            None => "not reproduced: every step agrees".to_string(),
+        }
+    );
     Ok(i32::from(still.is_some()))
 }

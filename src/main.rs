@@ -1,6 +1,7 @@
 //! The `berth` command: argument parsing, wiring and printing only. Every behaviour lives in
 //! the workspace crates (`berth-model`, `berth-runtime`, `berth-conformance`).
 
+mod bench_cmd;
 mod conform_cmd;
 mod model_cmd;
 
@@ -35,6 +36,8 @@ enum Command {
     },
     /// Run docker command sequences against the model and an engine and compare them.
     Conform(conform_cmd::ConformArgs),
+    /// Benchmark an engine through the Engine API (`bench startup`).
+    Bench(bench_cmd::BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -49,5 +52,6 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(code);
         }
         Command::Conform(args) => std::process::exit(conform_cmd::run(args)?),
+        Command::Bench(args) => std::process::exit(bench_cmd::run(args)?),
     }
 }

@@ -3,6 +3,7 @@
 //! replayable script. Engines other than the model are driven through the Engine API only.
 
 pub mod api;
+pub mod bench;
 pub mod engine;
 pub mod generate;
 pub mod known;

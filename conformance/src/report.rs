@@ -24,6 +24,9 @@ pub fn table(summaries: &[Summary]) -> String {
             "  {:<14} {:>7} {:>7} {:>13} {:>9}",
             "verb", "agree", "known", "inconclusive", "disagree"
         );
+        for (command, millis) in &s.slowest {
+            let _ = writeln!(out, "  slow: {millis:>6} ms  {command}");
+        }
         for (verb, c) in &s.per_verb {
             let _ = writeln!(
                 out,

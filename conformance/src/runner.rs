@@ -40,6 +40,8 @@ pub struct StepRecord {
     pub template: String,
     /// The command as the engine received it.
     pub command: String,
+    /// How long the engine took to answer and settle, in milliseconds.
+    pub millis: u64,
     pub verdict: Verdict,
     pub model: Value,
     pub engine: Value,
@@ -146,9 +148,11 @@ fn run_step(
 ) -> Result<StepRecord, EngineError> {
     let model_command = parse(template, &handles.model, "model")?;
     let command = parse(template, &handles.engine, &engine.name())?;
+    let started = Instant::now();
     let record = |verdict, model, engine| StepRecord {
         template: template.to_string(),
         command: command.to_shell(),
+        millis: started.elapsed().as_millis() as u64,
         verdict,
         model,
         engine,

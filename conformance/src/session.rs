@@ -58,6 +58,8 @@ pub struct Summary {
     pub per_verb: BTreeMap<String, Counts>,
     pub counterexamples: Vec<Counterexample>,
     pub seconds: f64,
+    /// The five slowest steps (command, milliseconds), to see where a run's time goes.
+    pub slowest: Vec<(String, u64)>,
 }
 
 impl Summary {
@@ -73,6 +75,9 @@ impl Summary {
         self.cases += 1;
         self.steps += record.steps.len();
         for step in &record.steps {
+            self.slowest.push((step.command.clone(), step.millis));
+            self.slowest.sort_by(|a, b| b.1.cmp(&a.1));
+            self.slowest.truncate(5);
             let verb = step
                 .template
                 .split_whitespace()

@@ -22,6 +22,10 @@ pub struct ApiEngine {
     client: Client,
     /// `host:port` of the registry the engine pulls from, for `remote-retag`.
     registry: Option<String>,
+    /// The fixture OCI layouts, to put moved tags back between cases.
+    fixtures: Option<std::path::PathBuf>,
+    /// Tags `remote-retag` moved in the registry since the last reset.
+    moved: Vec<String>,
 }
 
 fn kind_of(status: u16) -> ErrorKind {
@@ -95,7 +99,55 @@ impl ApiEngine {
             name: name.to_string(),
             client: Client::new(socket, API_VERSION),
             registry,
+            fixtures: None,
+            moved: Vec::new(),
         }
+    }
+
+    /// Where the fixture layouts are, so tags moved by `remote-retag` can be restored.
+    pub fn with_fixtures(mut self, dir: &std::path::Path) -> ApiEngine {
+        self.fixtures = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Puts every moved tag back to the fixture it was, under both names the registry
+    /// serves it by (`name` and `library/name`), so each case starts from the same registry.
+    fn restore_moved(&mut self) -> Result<(), EngineError> {
+        let moved = std::mem::take(&mut self.moved);
+        let (Some(registry), Some(fixtures)) = (self.registry.clone(), self.fixtures.clone())
+        else {
+            if moved.is_empty() {
+                return Ok(());
+            }
+            return Err(self.protocol(
+                "reset",
+                "remote-retag moved tags and no --fixtures dir is known to restore them",
+            ));
+        };
+        for target in moved {
+            let (name, tag) = split_reference(&target);
+            let layout = format!("oci:{}:{tag}", fixtures.join(&name).display());
+            for path in [format!("library/{name}"), name.clone()] {
+                let status = Process::new("skopeo")
+                    .args([
+                        "copy",
+                        "-q",
+                        "--dest-tls-verify=false",
+                        "--preserve-digests",
+                        &layout,
+                    ])
+                    .arg(format!("docker://{registry}/{path}:{tag}"))
+                    .status()
+                    .map_err(|e| self.protocol("reset", &format!("skopeo: {e}")))?;
+                if !status.success() {
+                    return Err(self.protocol(
+                        "reset",
+                        &format!("could not restore {path}:{tag} from {layout}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn call(
@@ -212,14 +264,21 @@ impl ApiEngine {
             Err(response) => return Ok(Err(error_of(&response))),
         };
         let condition = if auto_remove { "removed" } else { "next-exit" };
-        let waiter = {
-            let client = self.client.clone();
-            let path = format!("/containers/{id}/wait?condition={condition}");
-            std::thread::spawn(move || client.request("POST", &path, None))
-        };
+        // As the CLI does, the wait is registered before start; if start fails it is cancelled
+        // (the container will never exit, so the answer would never come).
+        let path = format!("/containers/{id}/wait?condition={condition}");
+        let (wait_stream, wait_target) = self
+            .client
+            .begin("POST", &path)
+            .map_err(|e| self.unreachable(e))?;
+        let cancel = wait_stream
+            .try_clone()
+            .map_err(|e| self.protocol("wait", &e.to_string()))?;
+        let waiter = std::thread::spawn(move || Client::finish(wait_stream, &wait_target));
         let started = self.call("POST", &format!("/containers/{id}/start"), None)?;
         if started.status != 204 {
             drop(stream);
+            let _ = cancel.shutdown(std::net::Shutdown::Both);
             let _ = waiter.join();
             return Ok(Err(error_of(&started)));
         }
@@ -391,7 +450,8 @@ impl ApiEngine {
     }
 
     /// Moves a tag in the registry by copying the source manifest over it.
-    fn retag(&self, source: &str, target: &str) -> Result<Observation, EngineError> {
+    fn retag(&mut self, source: &str, target: &str) -> Result<Observation, EngineError> {
+        self.moved.push(target.to_string());
         let registry = self
             .registry
             .as_deref()
@@ -662,6 +722,7 @@ impl Engine for ApiEngine {
     }
 
     fn reset(&mut self) -> Result<(), EngineError> {
+        self.restore_moved()?;
         for container in self.list("/containers/json?all=1")? {
             let id = container["Id"].as_str().unwrap_or_default();
             self.call("DELETE", &format!("/containers/{id}?force=1"), None)?;

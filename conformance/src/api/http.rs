@@ -117,6 +117,18 @@ impl Client {
         }))
     }
 
+    /// Starts a request whose answer comes later (`wait`): returns the connection so the caller
+    /// can read the answer with [`Client::finish`] or cancel it by shutting the socket down.
+    pub fn begin(&self, method: &str, path: &str) -> Result<(UnixStream, String), HttpError> {
+        let target = format!("/v{}{path}", self.version);
+        Ok((self.send(method, &target, None, &[])?, target))
+    }
+
+    /// Reads the answer to a request started with [`Client::begin`].
+    pub fn finish(mut stream: UnixStream, target: &str) -> Result<Response, HttpError> {
+        read_response(&mut stream, "POST", target)
+    }
+
     fn send(
         &self,
         method: &str,

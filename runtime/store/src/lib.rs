@@ -1,1 +1,61 @@
-//! berth-store (being written; see the crate description).
+//! berth-store: the image half of berth's runtime, as a library. It keeps images the way
+//! Docker's classic store does (image ID = config digest, tags and digest references, parents
+//! set by commit) on an OCI-layout blob store, and unpacks layers for overlayfs in one
+//! streaming pass each, confined to their directory by `openat2(RESOLVE_BENEATH)`.
+//!
+//! Layout under the root directory:
+//!
+//! ```text
+//! blobs/sha256/<hex>      verified blobs (configs, manifests, kept layer blobs)
+//! ingest/                 blobs being written (removed on open)
+//! layers/<diffid hex>/    diff/ (an overlay lower dir) and layer.json
+//! images/<hex>.json       image records
+//! leases/<owner>.json     containers' holds on layers
+//! repositories.json       tags and digest references
+//! ```
+//!
+//! It never depends on the reference model (`berth-model`): the conformance harness is only
+//! worth something if the two are written independently. Everything here is synchronous;
+//! async callers run it on a blocking thread.
+
+mod atomic;
+pub mod blob;
+pub mod config;
+mod delete;
+pub mod digest;
+mod error;
+mod image;
+mod import;
+mod ingest;
+mod inspect;
+pub mod layer;
+mod lease;
+mod list;
+mod load;
+mod record;
+pub mod reference;
+mod references;
+mod store;
+pub mod time;
+pub mod unpack;
+
+#[cfg(test)]
+mod testutil;
+
+pub use blob::{BlobError, BlobStore};
+pub use config::{History, ImageConfig, RootFs, RunConfig};
+pub use delete::{DeleteRecord, ImageUser, ImageUsers, NoContainers};
+pub use digest::{chain_ids, Digest, DigestError};
+pub use error::{ConflictReason, ImageError};
+pub use image::{Image, ImageId, ImageRecord};
+pub use import::{ImportError, ImportPlan, PlannedLayer};
+pub use ingest::BlobWriter;
+pub use inspect::{HistoryItem, ImageInspect, Metadata, RootFsInspect};
+pub use layer::{LayerError, LayerRecord, LayerStore};
+pub use lease::Lease;
+pub use list::{ImageSummary, ListOptions};
+pub use load::{LoadError, LoadOptions, LoadReport};
+pub use record::RecordError;
+pub use reference::{Reference, ReferenceError};
+pub use store::{Store, StoreOptions};
+pub use unpack::{Compression, UnpackError, UnpackOptions, UnpackedLayer};

@@ -1,0 +1,241 @@
+//! The container registry: every known container's records in memory, guarded by one mutex,
+//! with a condition variable that is notified on every state change (start, exit, removal) so
+//! `wait` and `stop` can sleep on it. Every change is written to disk before the lock is
+//! released, so what is on disk is never behind what a caller was told. The verbs live in one
+//! file each; this module owns only the shared structure and its invariants (names unique,
+//! one process handle per running container).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use berth_sandbox::{CgroupSpec, HostConfig, Running, Sandbox};
+
+use crate::error::LifecycleError;
+use crate::id::ContainerId;
+use crate::images::Images;
+use crate::names::ContainerName;
+use crate::record::{self, ContainerConfig, ContainerDir};
+use crate::state::StateRecord;
+
+/// Where the store lives on the host.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// The `containers/` directory: one subdirectory per container.
+    pub root: PathBuf,
+    /// The cgroup parent of every container (relative to each hierarchy's root, e.g. `berth`).
+    pub cgroup_parent: PathBuf,
+    pub host: HostConfig,
+}
+
+/// A container's records, as `inspect` returns them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspect {
+    pub config: ContainerConfig,
+    pub state: StateRecord,
+    /// `LogPath`: the json-file log.
+    pub log_path: PathBuf,
+}
+
+/// The containers of one store. Cheap to share between threads by reference; every verb
+/// blocks only as long as it must (`stop` and `wait` sleep without holding the registry).
+#[derive(Debug)]
+pub struct Containers<I> {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) images: I,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub root: PathBuf,
+    /// An exclusive `flock` on `<root>/.lock`, held while the store is open: two owners of one
+    /// store would each believe the other's running containers crashed.
+    _lock: std::fs::File,
+    pub cgroup_parent: PathBuf,
+    pub sandbox: Sandbox,
+    registry: Mutex<Registry>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    pub entries: BTreeMap<ContainerId, Entry>,
+    pub names: HashMap<ContainerName, ContainerId>,
+    /// The last state of recently removed containers, so a `wait` that was sleeping when an
+    /// auto-removal happened can still answer the exit code. Bounded by [`TOMBSTONES`].
+    pub tombstones: VecDeque<(ContainerId, StateRecord)>,
+}
+
+const TOMBSTONES: usize = 256;
+
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub config: ContainerConfig,
+    pub state: StateRecord,
+    pub dir: ContainerDir,
+    /// Present exactly while the process lives (between a successful spawn and the recorded exit).
+    pub process: Option<Arc<Process>>,
+    /// How many exits were recorded since the store was opened; `wait next-exit` and `stop`
+    /// watch it change.
+    pub exits: u64,
+}
+
+/// A live container process. Only the exit watcher reaps it; everyone else only signals.
+#[derive(Debug)]
+pub(crate) struct Process {
+    pub running: Mutex<Option<Running>>,
+}
+
+impl Process {
+    /// Sends `signal`; a process that already exited is not an error here (the caller decides).
+    pub fn signal(&self, signal: i32) -> Result<(), LifecycleError> {
+        let guard = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_ref().map(|r| r.signal(signal)) {
+            None | Some(Ok(())) | Some(Err(berth_sandbox::SandboxError::NotRunning { .. })) => {
+                Ok(())
+            }
+            Some(Err(e)) => Err(e.into()),
+        }
+    }
+}
+
+impl Shared {
+    pub fn new(options: StoreOptions) -> Result<Shared, LifecycleError> {
+        let path = options.root.join(".lock");
+        let lock =
+            std::fs::File::create(&path).map_err(|e| LifecycleError::io("open", &path, e))?;
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+            .map_err(|e| LifecycleError::io("lock", &path, e.into()))?;
+        Ok(Shared {
+            root: options.root,
+            _lock: lock,
+            cgroup_parent: options.cgroup_parent,
+            sandbox: Sandbox::new(options.host),
+            registry: Mutex::new(Registry::default()),
+            changed: Condvar::new(),
+        })
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Registry> {
+        // A panic while holding the lock leaves records that were already written to disk
+        // consistent, so the registry stays usable.
+        self.registry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn notify(&self) {
+        self.changed.notify_all();
+    }
+
+    /// Sleeps until `done` holds or `deadline` passes; answers whether `done` held.
+    pub fn wait_until<'a>(
+        &'a self,
+        mut guard: MutexGuard<'a, Registry>,
+        deadline: Option<Instant>,
+        mut done: impl FnMut(&Registry) -> bool,
+    ) -> (MutexGuard<'a, Registry>, bool) {
+        loop {
+            if done(&guard) {
+                return (guard, true);
+            }
+            guard = match deadline {
+                None => self.changed.wait(guard).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return (guard, false);
+                    }
+                    self.changed
+                        .wait_timeout(guard, left.min(Duration::from_secs(1)))
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+
+    pub fn cgroup(&self, id: &ContainerId) -> CgroupSpec {
+        CgroupSpec {
+            parent: self.cgroup_parent.clone(),
+            name: id.to_string(),
+        }
+    }
+}
+
+impl Registry {
+    /// Persists `id`'s state; the in-memory copy is the caller's to change first.
+    pub fn save_state(&self, id: &ContainerId) -> Result<(), LifecycleError> {
+        let e = &self.entries[id];
+        record::write_atomic(&e.dir.state(), &e.state)
+    }
+
+    pub fn entry_mut(&mut self, id: &ContainerId) -> &mut Entry {
+        self.entries
+            .get_mut(id)
+            .expect("looked-up container is registered")
+    }
+
+    pub fn bury(&mut self, id: ContainerId, state: StateRecord) {
+        if self.tombstones.len() == TOMBSTONES {
+            self.tombstones.pop_front();
+        }
+        self.tombstones.push_back((id, state));
+    }
+
+    pub fn tombstone(&self, id: &ContainerId) -> Option<&StateRecord> {
+        self.tombstones
+            .iter()
+            .rev()
+            .find(|(i, _)| i == id)
+            .map(|(_, s)| s)
+    }
+}
+
+impl<I: Images> Containers<I> {
+    /// Every container, oldest first.
+    pub fn list(&self) -> Vec<Inspect> {
+        let reg = self.shared.lock();
+        let mut all: Vec<Inspect> = reg.entries.values().map(inspect_of).collect();
+        all.sort_by_key(|c| c.config.created);
+        all
+    }
+
+    /// One container's records (`docker inspect`).
+    pub fn inspect(&self, reference: &str) -> Result<Inspect, LifecycleError> {
+        let reg = self.shared.lock();
+        let id = crate::lookup::find(&reg, reference)?;
+        Ok(inspect_of(&reg.entries[&id]))
+    }
+}
+
+fn inspect_of(e: &Entry) -> Inspect {
+    Inspect {
+        config: e.config.clone(),
+        state: e.state.clone(),
+        log_path: e.dir.log(&e.config.id),
+    }
+}
+
+/// A registry entry for unit tests that never touch the disk.
+#[cfg(test)]
+pub(crate) fn test_entry(id: &ContainerId, name: &str) -> Entry {
+    use crate::record::{HostOptions, ProcessConfig};
+    Entry {
+        config: ContainerConfig {
+            id: id.clone(),
+            name: name.parse().unwrap(),
+            created: crate::time::Timestamp::ZERO,
+            image: "img".into(),
+            image_id: String::new(),
+            path: "true".into(),
+            args: Vec::new(),
+            config: ProcessConfig::default(),
+            host_config: HostOptions::default(),
+            layer_dirs: Vec::new(),
+        },
+        state: StateRecord::default(),
+        dir: ContainerDir::new(std::path::Path::new("/nonexistent"), id),
+        process: None,
+        exits: 0,
+    }
+}

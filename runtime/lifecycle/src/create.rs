@@ -1,0 +1,225 @@
+//! `create`: resolve the image, merge its config with the request (dockerd's rules for Cmd,
+//! Entrypoint, Env, WorkingDir, User), pick the ID and the name, and write the records. Nothing
+//! is mounted or started here; the container's directory holds only empty `upper/`, `work/` and
+//! `rootfs/` until `start`.
+
+use berth_core::Kind;
+
+use crate::containers::{Containers, Entry};
+use crate::error::LifecycleError;
+use crate::id::{fill_random, ContainerId};
+use crate::images::{ImageInfo, Images};
+use crate::names::{self, ContainerName};
+use crate::record::{self, ContainerConfig, ContainerDir, HostOptions, ProcessConfig};
+use crate::state::StateRecord;
+use crate::time::Timestamp;
+
+/// What `docker create` / `POST /containers/create` asks for. `None` and empty fields take the
+/// image's values.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    pub image: String,
+    pub name: Option<String>,
+    pub cmd: Vec<String>,
+    pub entrypoint: Option<Vec<String>>,
+    pub env: Vec<String>,
+    pub working_dir: Option<String>,
+    pub user: Option<String>,
+    /// `--rm`: remove the container once it exits (or fails to start).
+    pub auto_remove: bool,
+    pub memory: Option<u64>,
+    pub pids_limit: Option<u64>,
+    pub cpu_shares: Option<u64>,
+}
+
+impl<I: Images> Containers<I> {
+    /// Creates a container and answers its ID.
+    pub fn create(&self, options: CreateOptions) -> Result<ContainerId, LifecycleError> {
+        // A bad name is reported before the image is even looked at, as dockerd does.
+        let wanted: Option<ContainerName> = options.name.as_deref().map(str::parse).transpose()?;
+        let image = self
+            .images
+            .resolve(&options.image)
+            .map_err(|e| LifecycleError::Image {
+                kind: e.kind(),
+                source: Box::new(e),
+            })?;
+        let process = merge(&options, &image);
+        let argv: Vec<String> = process
+            .entrypoint
+            .iter()
+            .chain(&process.cmd)
+            .cloned()
+            .collect();
+        let Some((path, args)) = argv.split_first() else {
+            return Err(LifecycleError::NoCommand);
+        };
+        let mut reg = self.shared.lock();
+        let id = loop {
+            let id = ContainerId::generate();
+            if !reg.entries.contains_key(&id) {
+                break id;
+            }
+        };
+        let name = match wanted {
+            Some(name) => {
+                if let Some(owner) = reg.names.get(&name) {
+                    return Err(LifecycleError::NameConflict {
+                        name: name.to_string(),
+                        id: owner.to_string(),
+                    });
+                }
+                name
+            }
+            None => names::generate(&id, &|n| reg.names.contains_key(n), &mut fill_random),
+        };
+        let config = ContainerConfig {
+            id: id.clone(),
+            name: name.clone(),
+            created: Timestamp::now(),
+            image: options.image.clone(),
+            image_id: image.id.clone(),
+            path: path.clone(),
+            args: args.to_vec(),
+            config: ProcessConfig {
+                hostname: id.short().to_string(),
+                ..process
+            },
+            host_config: HostOptions {
+                auto_remove: options.auto_remove,
+                memory: options.memory,
+                pids_limit: options.pids_limit,
+                cpu_shares: options.cpu_shares,
+                ..HostOptions::default()
+            },
+            layer_dirs: image.layer_dirs,
+        };
+        let dir = ContainerDir::new(&self.shared.root, &id);
+        write_new(&dir, &config).inspect_err(|_| {
+            let _ = std::fs::remove_dir_all(&dir.path);
+        })?;
+        reg.names.insert(name, id.clone());
+        let entry = Entry {
+            config,
+            state: StateRecord::default(),
+            dir,
+            process: None,
+            exits: 0,
+        };
+        reg.entries.insert(id.clone(), entry);
+        Ok(id)
+    }
+}
+
+/// The state is written before the config: [`record::load`] treats a directory without a
+/// config as an unfinished create and removes it, so a crash between the writes leaves nothing.
+fn write_new(dir: &ContainerDir, config: &ContainerConfig) -> Result<(), LifecycleError> {
+    dir.create()?;
+    record::write_atomic(&dir.state(), &StateRecord::default())?;
+    record::write_atomic(&dir.config(), config)
+}
+
+/// dockerd's merge of the request with the image config (`daemon/commit.go`, `merge`): an
+/// explicit entrypoint drops the image's Cmd; env entries of the request replace the image's
+/// by key.
+pub(crate) fn merge(options: &CreateOptions, image: &ImageInfo) -> ProcessConfig {
+    let ic = &image.config;
+    let own_entrypoint = options.entrypoint.as_ref().is_some_and(|ep| !ep.is_empty());
+    let cmd = if own_entrypoint || !options.cmd.is_empty() {
+        options.cmd.clone()
+    } else {
+        ic.cmd.clone()
+    };
+    // `--entrypoint ""` (Some, empty) clears the image's entrypoint; only None inherits it.
+    let entrypoint = options
+        .entrypoint
+        .clone()
+        .unwrap_or_else(|| ic.entrypoint.clone());
+    ProcessConfig {
+        hostname: String::new(),
+        env: replace_or_append(&ic.env, &options.env),
+        cmd,
+        entrypoint,
+        working_dir: options
+            .working_dir
+            .clone()
+            .unwrap_or_else(|| ic.working_dir.clone()),
+        user: options.user.clone().unwrap_or_else(|| ic.user.clone()),
+        image: options.image.clone(),
+    }
+}
+
+/// Appends `overrides` to `base`, an entry replacing the one with the same key in place
+/// (moby's `ReplaceOrAppendEnvValues`; a bare `KEY` without `=` removes it).
+pub(crate) fn replace_or_append(base: &[String], overrides: &[String]) -> Vec<String> {
+    let key = |e: &str| e.split('=').next().unwrap_or_default().to_string();
+    let mut env: Vec<String> = base.to_vec();
+    for o in overrides {
+        let k = key(o);
+        match (env.iter().position(|e| key(e) == k), o.contains('=')) {
+            (Some(i), true) => env[i] = o.clone(),
+            (Some(i), false) => {
+                env.remove(i);
+            }
+            (None, true) => env.push(o.clone()),
+            (None, false) => {}
+        }
+    }
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::images::ImageConfig;
+
+    fn image(entrypoint: &[&str], cmd: &[&str]) -> ImageInfo {
+        ImageInfo {
+            id: "sha256:x".into(),
+            layer_dirs: Vec::new(),
+            config: ImageConfig {
+                cmd: cmd.iter().map(|s| s.to_string()).collect(),
+                entrypoint: entrypoint.iter().map(|s| s.to_string()).collect(),
+                env: vec!["PATH=/bin".into(), "A=1".into()],
+                working_dir: "/w".into(),
+                user: String::new(),
+            },
+        }
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn cmd_and_entrypoint_merge_like_dockerd() {
+        let img = image(&["/ep"], &["def"]);
+        let o = CreateOptions::default();
+        let p = merge(&o, &img);
+        assert_eq!(
+            (p.entrypoint.clone(), p.cmd.clone()),
+            (strings(&["/ep"]), strings(&["def"]))
+        );
+        let o = CreateOptions {
+            cmd: strings(&["x"]),
+            ..Default::default()
+        };
+        assert_eq!(merge(&o, &img).cmd, strings(&["x"]));
+        let o = CreateOptions {
+            entrypoint: Some(strings(&["/other"])),
+            ..Default::default()
+        };
+        let p = merge(&o, &img);
+        assert_eq!((p.entrypoint, p.cmd), (strings(&["/other"]), Vec::new()));
+        assert_eq!(p.working_dir, "/w");
+    }
+
+    #[test]
+    fn request_env_replaces_by_key() {
+        let env = replace_or_append(
+            &strings(&["PATH=/bin", "A=1", "B=2"]),
+            &strings(&["A=9", "C=3", "B"]),
+        );
+        assert_eq!(env, strings(&["PATH=/bin", "A=9", "C=3"]));
+    }
+}

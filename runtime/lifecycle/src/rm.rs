@@ -1,0 +1,53 @@
+//! `rm`: remove a stopped container's records, log and upper dir; with force, kill a running
+//! one first. Mounts need no cleanup (they live only in the container's mount namespace) and the
+//! exit watcher has already removed the cgroup by the time a container counts as stopped.
+
+use std::time::{Duration, Instant};
+
+use crate::containers::{Containers, Registry, Shared};
+use crate::error::LifecycleError;
+use crate::id::ContainerId;
+use crate::images::Images;
+use crate::stop::libc_signal::SIGKILL;
+
+impl<I: Images> Containers<I> {
+    /// Removes a container; a running one only with `force` (which kills it first).
+    pub fn remove(&self, reference: &str, force: bool) -> Result<(), LifecycleError> {
+        let (id, kill) = {
+            let reg = self.shared.lock();
+            let id = crate::lookup::find(&reg, reference)?;
+            let entry = &reg.entries[&id];
+            if entry.state.status.is_running() && !force {
+                return Err(LifecycleError::RemoveRunning { id: id.to_string() });
+            }
+            (id.clone(), entry.process.clone().map(|p| (p, entry.exits)))
+        };
+        if let Some((process, exits)) = kill {
+            process.signal(SIGKILL)?;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            crate::stop::wait_exit(&self.shared, &id, exits, Some(deadline));
+        }
+        let mut reg = self.shared.lock();
+        if !reg.entries.contains_key(&id) {
+            // Auto-removed while it was being killed: the caller's wish is fulfilled.
+            return Ok(());
+        }
+        remove_locked(&self.shared, &mut reg, &id)
+    }
+}
+
+/// Forgets `id` and deletes its directory. The caller has checked that it is not running.
+pub(crate) fn remove_locked(
+    shared: &Shared,
+    reg: &mut Registry,
+    id: &ContainerId,
+) -> Result<(), LifecycleError> {
+    let Some(entry) = reg.entries.remove(id) else {
+        return Ok(());
+    };
+    reg.names.remove(&entry.config.name);
+    reg.bury(id.clone(), entry.state);
+    shared.notify();
+    std::fs::remove_dir_all(&entry.dir.path)
+        .map_err(|e| LifecycleError::io("remove", &entry.dir.path, e))
+}

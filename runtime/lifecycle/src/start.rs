@@ -1,0 +1,289 @@
+//! `start`: turn a container's records into a sandbox [`Spec`] (overlay of the image layers
+//! under the container's own upper dir, hostname = short ID, Docker's environment), spawn it
+//! with its stdout and stderr piped into the json-file log, and hand the process to the exit
+//! watcher. A command that cannot be executed leaves the container `created` with exit code
+//! 127/126 and dockerd's text, and an auto-remove container is removed even then.
+
+use std::fs::File;
+use std::sync::{Arc, Mutex};
+
+use berth_sandbox::{exec_error, Limits, Network, RootfsSpec, SandboxError, Spec, Stdio, User};
+
+use crate::containers::{Containers, Process, Registry, Shared};
+use crate::create::replace_or_append;
+use crate::error::LifecycleError;
+use crate::id::ContainerId;
+use crate::images::Images;
+use crate::logs::{self, LogWriter, Stream};
+use crate::record::ContainerConfig;
+use crate::time::Timestamp;
+
+/// Docker's default `PATH` for Linux containers whose config has none.
+const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+impl<I: Images> Containers<I> {
+    /// Starts a created or exited container. Answers NotModified when it already runs.
+    pub fn start(&self, reference: &str) -> Result<(), LifecycleError> {
+        let mut reg = self.shared.lock();
+        let id = crate::lookup::find(&reg, reference)?;
+        start_locked(&self.shared, &mut reg, &id)
+    }
+}
+
+/// Starts `id` with the registry held, so two starts (or a start and an rm) cannot interleave.
+pub(crate) fn start_locked(
+    shared: &Arc<Shared>,
+    reg: &mut Registry,
+    id: &ContainerId,
+) -> Result<(), LifecycleError> {
+    let entry = reg.entry_mut(id);
+    let status = entry.state.status;
+    if status.is_running() {
+        return Err(LifecycleError::NotModified {
+            id: id.to_string(),
+            what: "started",
+        });
+    }
+    if !status.can_start() {
+        return Err(LifecycleError::BadState {
+            id: id.to_string(),
+            state: status,
+            verb: "start",
+        });
+    }
+    let spec = match build_spec(shared, &entry.config, &entry.dir) {
+        Ok(spec) => spec,
+        // An unknown user is a failed start in dockerd's terms (recorded, auto-removed).
+        Err(LifecycleError::StartFailed { message, exit_code }) => {
+            let err = SandboxError::Exec { message, exit_code };
+            return Err(start_failed(shared, reg, id, err));
+        }
+        Err(e) => return Err(e),
+    };
+    let log = LogWriter::open(&entry.dir.log(id))?;
+    let (out_r, out_w) = pipe()?;
+    let (err_r, err_w) = pipe()?;
+    let stdin = File::open("/dev/null").map_err(|e| LifecycleError::io("open", "/dev/null", e))?;
+    let stdio = Stdio::Fds {
+        stdin: stdin.into(),
+        stdout: out_w,
+        stderr: err_w,
+    };
+    match shared.sandbox.spawn(&spec, stdio) {
+        Ok(running) => {
+            let readers = vec![
+                logs::spawn_reader(Stream::Stdout, out_r, log.clone()),
+                logs::spawn_reader(Stream::Stderr, err_r, log),
+            ];
+            let pid = running.pid();
+            let pidfd = running
+                .pidfd()
+                .try_clone_to_owned()
+                .map_err(|e| LifecycleError::io("dup", "pidfd", e))?;
+            let process = Arc::new(Process {
+                running: Mutex::new(Some(running)),
+            });
+            entry.state.set_running(pid, Timestamp::now());
+            entry.process = Some(process.clone());
+            reg.save_state(id)?;
+            shared.notify();
+            crate::wait::watch(shared.clone(), id.clone(), process, pidfd, readers);
+            Ok(())
+        }
+        Err(e) => Err(start_failed(shared, reg, id, e)),
+    }
+}
+
+/// Records a failed start the way dockerd does and answers the error to return.
+fn start_failed(
+    shared: &Shared,
+    reg: &mut Registry,
+    id: &ContainerId,
+    err: SandboxError,
+) -> LifecycleError {
+    let (code, error) = match &err {
+        SandboxError::Exec { message, exit_code } => (
+            *exit_code,
+            LifecycleError::StartFailed {
+                message: exec_error::docker_start_error(message),
+                exit_code: *exit_code,
+            },
+        ),
+        // dockerd records 128 for a start that failed for any other reason.
+        _ => (128, LifecycleError::Sandbox(err)),
+    };
+    let entry = reg.entry_mut(id);
+    entry.state.set_start_failed(code, &error.to_string());
+    let auto_remove = entry.config.host_config.auto_remove;
+    let saved = reg.save_state(id);
+    if auto_remove {
+        let _ = crate::rm::remove_locked(shared, reg, id);
+    }
+    shared.notify();
+    match saved {
+        Ok(()) => error,
+        Err(e) => e,
+    }
+}
+
+fn pipe() -> Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd), LifecycleError> {
+    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+        .map_err(|e| LifecycleError::io("pipe", "", e.into()))
+}
+
+/// The sandbox spec of a container: everything resolved to host paths and numbers.
+fn build_spec(
+    shared: &Shared,
+    config: &ContainerConfig,
+    dir: &crate::record::ContainerDir,
+) -> Result<Spec, LifecycleError> {
+    let process = &config.config;
+    let hc = &config.host_config;
+    // overlayfs wants the topmost layer first; image layers come bottom to top.
+    let lower_dirs = config.layer_dirs.iter().rev().cloned().collect();
+    Ok(Spec {
+        rootfs: RootfsSpec {
+            lower_dirs,
+            upper_dir: dir.upper(),
+            work_dir: dir.work(),
+            mount_point: dir.rootfs(),
+            // An auto-remove container's upper dir is deleted at exit: skip the exit-time syncfs.
+            volatile: hc.auto_remove,
+        },
+        argv: std::iter::once(config.path.clone())
+            .chain(config.args.iter().cloned())
+            .collect(),
+        env: process_env(process),
+        cwd: match process.working_dir.as_str() {
+            "" => "/".to_string(),
+            wd => wd.to_string(),
+        },
+        hostname: process.hostname.clone(),
+        user: resolve_user(&process.user, &config.layer_dirs)?,
+        network: Network::Isolated,
+        limits: Limits {
+            memory: hc.memory,
+            memory_swap: None,
+            pids: hc.pids_limit,
+            cpu_shares: hc.cpu_shares,
+        },
+        binds: Vec::new(),
+        cgroup: shared.cgroup(&config.id),
+    })
+}
+
+/// dockerd's `CreateDaemonEnvironment`: the default PATH unless the config sets one, HOSTNAME,
+/// then the config's entries (replacing by key).
+pub(crate) fn process_env(process: &crate::record::ProcessConfig) -> Vec<String> {
+    let mut base = Vec::new();
+    if !process.env.iter().any(|e| e.starts_with("PATH=")) {
+        base.push(DEFAULT_PATH.to_string());
+    }
+    base.push(format!("HOSTNAME={}", process.hostname));
+    replace_or_append(&base, &process.env)
+}
+
+/// `user`, `uid`, `user:group` or `uid:gid`; names are looked up in the image's `/etc/passwd`
+/// and `/etc/group` (topmost layer first). An unknown name fails the start, as in runc.
+fn resolve_user(user: &str, layers: &[std::path::PathBuf]) -> Result<User, LifecycleError> {
+    if user.is_empty() {
+        return Ok(User::default());
+    }
+    let (u, g) = user
+        .split_once(':')
+        .map_or((user, None), |(u, g)| (u, Some(g)));
+    let (uid, primary) = match u.parse::<u32>() {
+        Ok(uid) => (
+            uid,
+            lookup(layers, "etc/passwd", |f| f[2] == u).map_or(0, |f| field(&f, 3)),
+        ),
+        Err(_) => {
+            let f = lookup(layers, "etc/passwd", |f| f[0] == u).ok_or_else(|| unknown(user))?;
+            (field(&f, 2), field(&f, 3))
+        }
+    };
+    let gid = match g {
+        None => primary,
+        Some(g) => match g.parse::<u32>() {
+            Ok(gid) => gid,
+            Err(_) => field(
+                &lookup(layers, "etc/group", |f| f[0] == g).ok_or_else(|| unknown(user))?,
+                2,
+            ),
+        },
+    };
+    Ok(User {
+        uid,
+        gid,
+        additional_gids: Vec::new(),
+    })
+}
+
+fn unknown(user: &str) -> LifecycleError {
+    // runc's text; `start_failed` wraps it in dockerd's frame like any exec failure.
+    LifecycleError::StartFailed {
+        message: format!("unable to find user {user}: no matching entries in passwd file"),
+        exit_code: 128,
+    }
+}
+
+fn field(fields: &[String], i: usize) -> u32 {
+    fields.get(i).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// The first line of `file` (in the topmost layer that has it) whose fields match.
+fn lookup(
+    layers: &[std::path::PathBuf],
+    file: &str,
+    matches: impl Fn(&[String]) -> bool,
+) -> Option<Vec<String>> {
+    let text = layers
+        .iter()
+        .rev()
+        .find_map(|l| std::fs::read_to_string(l.join(file)).ok())?;
+    text.lines()
+        .map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>())
+        .find(|f| f.len() >= 3 && matches(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::ProcessConfig;
+
+    #[test]
+    fn env_is_path_hostname_then_config() {
+        let p = ProcessConfig {
+            hostname: "abc".into(),
+            env: vec!["A=1".into()],
+            ..Default::default()
+        };
+        assert_eq!(process_env(&p), [DEFAULT_PATH, "HOSTNAME=abc", "A=1"]);
+        let p = ProcessConfig {
+            hostname: "abc".into(),
+            env: vec!["PATH=/x".into(), "HOSTNAME=mine".into()],
+            ..Default::default()
+        };
+        assert_eq!(process_env(&p), ["HOSTNAME=mine", "PATH=/x"]);
+    }
+
+    #[test]
+    fn users_resolve_from_the_image() {
+        let layer = tempfile::tempdir().unwrap();
+        std::fs::create_dir(layer.path().join("etc")).unwrap();
+        std::fs::write(
+            layer.path().join("etc/passwd"),
+            "root:x:0:0::/:/bin/sh\nbob:x:1000:100::/:/bin/sh\n",
+        )
+        .unwrap();
+        std::fs::write(layer.path().join("etc/group"), "staff:x:50:\n").unwrap();
+        let layers = vec![layer.path().to_path_buf()];
+        let u = |s: &str| resolve_user(s, &layers).map(|u| (u.uid, u.gid));
+        assert_eq!(u("").unwrap(), (0, 0));
+        assert_eq!(u("bob").unwrap(), (1000, 100));
+        assert_eq!(u("1000").unwrap(), (1000, 100));
+        assert_eq!(u("bob:staff").unwrap(), (1000, 50));
+        assert_eq!(u("7:8").unwrap(), (7, 8));
+        assert!(u("nobody").is_err());
+    }
+}

@@ -1,0 +1,153 @@
+//! Exits: the watcher thread that notices a container's process ended and records it, and
+//! the `wait` verb with dockerd's three conditions. The watcher is the only code that reaps a
+//! container process; it drains the log pipes first, so once `wait` answers, `logs` holds
+//! everything the container wrote.
+
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use rustix::event::{poll, PollFd, PollFlags};
+
+use crate::containers::{Containers, Process, Registry, Shared};
+use crate::error::LifecycleError;
+use crate::id::ContainerId;
+use crate::images::Images;
+use crate::state::StateRecord;
+use crate::time::Timestamp;
+
+/// dockerd's `condition` values; anything unknown means not-running, as dockerd treats it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WaitCondition {
+    /// Answer as soon as the container is not running (at once for created or exited ones).
+    #[default]
+    NotRunning,
+    /// Answer at the next exit, even if the container is not running now.
+    NextExit,
+    /// Answer once the container is removed.
+    Removed,
+}
+
+impl std::str::FromStr for WaitCondition {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "next-exit" => WaitCondition::NextExit,
+            "removed" => WaitCondition::Removed,
+            _ => WaitCondition::NotRunning,
+        })
+    }
+}
+
+/// The body of `POST /containers/{id}/wait`: `StatusCode`, and `Error.Message` when the last
+/// start failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitOutcome {
+    pub status_code: i32,
+    pub error: Option<String>,
+}
+
+impl WaitOutcome {
+    fn of(state: &StateRecord) -> WaitOutcome {
+        WaitOutcome {
+            status_code: state.exit_code,
+            error: (!state.error.is_empty()).then(|| state.error.clone()),
+        }
+    }
+}
+
+impl<I: Images> Containers<I> {
+    /// Blocks until `condition` holds for the container, or until `deadline` passes (then
+    /// `Ok(None)`).
+    pub fn wait(
+        &self,
+        reference: &str,
+        condition: WaitCondition,
+        deadline: Option<Instant>,
+    ) -> Result<Option<WaitOutcome>, LifecycleError> {
+        let reg = self.shared.lock();
+        let id = crate::lookup::find(&reg, reference)?;
+        let exits = reg.entries[&id].exits;
+        let mut outcome = None;
+        let (_reg, done) = self.shared.wait_until(reg, deadline, |reg| {
+            outcome = check(reg, &id, condition, exits);
+            outcome.is_some()
+        });
+        Ok(if done { outcome } else { None })
+    }
+}
+
+fn check(reg: &Registry, id: &ContainerId, cond: WaitCondition, exits: u64) -> Option<WaitOutcome> {
+    let Some(entry) = reg.entries.get(id) else {
+        // Removed while we waited: every condition is met by then.
+        return reg.tombstone(id).map(WaitOutcome::of);
+    };
+    let met = match cond {
+        WaitCondition::NotRunning => !entry.state.status.is_running(),
+        WaitCondition::NextExit => entry.exits != exits,
+        WaitCondition::Removed => false,
+    };
+    met.then(|| WaitOutcome::of(&entry.state))
+}
+
+/// Starts the watcher of one process: it sleeps on the pidfd, drains the logs, reaps, records
+/// the exit, removes the cgroup, and removes an auto-remove container.
+pub(crate) fn watch(
+    shared: Arc<Shared>,
+    id: ContainerId,
+    process: Arc<Process>,
+    pidfd: OwnedFd,
+    readers: Vec<JoinHandle<()>>,
+) {
+    std::thread::spawn(move || {
+        wait_readable(&pidfd);
+        // The pipes reach EOF once the container's PID namespace is gone.
+        for r in readers {
+            let _ = r.join();
+        }
+        let running = process
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let Some(mut running) = running else { return };
+        let exit = running.wait();
+        let mut reg = shared.lock();
+        let entry = reg.entry_mut(&id);
+        match exit {
+            Ok(exit) => entry
+                .state
+                .set_exited(exit.code, exit.oom_killed, Timestamp::now()),
+            // Could not learn the status: record dockerd's "unknown" exit.
+            Err(_) => entry.state.set_exited(255, false, Timestamp::now()),
+        }
+        entry.process = None;
+        entry.exits += 1;
+        let auto_remove = entry.config.host_config.auto_remove;
+        // A failed write leaves the in-memory state right and the disk at "running", which
+        // the next open repairs to an exit; there is no caller to report it to.
+        let _ = reg.save_state(&id);
+        // Removing the cgroup takes only a few rmdirs, and doing it before anyone is told about
+        // the exit means a caller never sees an exited container with a cgroup left.
+        let _ = running.cleanup();
+        if auto_remove {
+            let _ = crate::rm::remove_locked(&shared, &mut reg, &id);
+        }
+        drop(reg);
+        shared.notify();
+    });
+}
+
+/// Blocks until the pidfd is readable, which the kernel signals when the process exits.
+fn wait_readable(pidfd: &OwnedFd) {
+    loop {
+        let mut fds = [PollFd::new(pidfd, PollFlags::IN)];
+        match poll(&mut fds, None) {
+            Ok(n) if n > 0 => return,
+            Err(e) if e != rustix::io::Errno::INTR => return,
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! Registering an image whose parts arrive from elsewhere: the registry client during `pull`
+//! and `load` both go through here. `begin_import` checks manifest and config against each
+//! other, stores them as blobs and says which layers are already unpacked; `unpack_layer`
+//! streams one layer from any reader into its directory in one pass (teeing the compressed
+//! bytes into the blob store), and may run for several layers at once on several threads;
+//! `finish` writes the image record and the references, once every layer is present.
+//!
+//! It owns that protocol and the checks between its parts; it never fetches anything, and an
+//! import that is dropped before `finish` leaves only layers that the next `open` collects.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use berth_core::{ErrorKind, Kind};
+use oci_spec::image::ImageManifest;
+
+use crate::blob::BlobError;
+use crate::config::ImageConfig;
+use crate::digest::{Digest, TeeReader};
+use crate::error::ImageError;
+use crate::image::{ImageId, ImageRecord};
+use crate::layer::{LayerError, LayerRecord};
+use crate::reference::Reference;
+use crate::store::Store;
+use crate::unpack::UnpackOptions;
+
+/// What went wrong importing an image.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("manifest is not valid: {reason}")]
+    Manifest { reason: String },
+    #[error("image config {digest} is not valid: {reason}")]
+    Config { digest: Digest, reason: String },
+    #[error("layer {index} is not part of this image")]
+    NoSuchLayer { index: usize },
+    #[error("layer {diff_id} was never unpacked")]
+    MissingLayer { diff_id: Digest },
+    #[error("layer {index}: {source}")]
+    Layer {
+        index: usize,
+        #[source]
+        source: LayerError,
+    },
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
+}
+
+impl Kind for ImportError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ImportError::Manifest { .. }
+            | ImportError::Config { .. }
+            | ImportError::NoSuchLayer { .. } => ErrorKind::InvalidParameter,
+            ImportError::MissingLayer { .. } => ErrorKind::System,
+            ImportError::Layer { source, .. } => source.kind(),
+            ImportError::Blob(e) => e.kind(),
+            ImportError::Image(e) => e.kind(),
+        }
+    }
+}
+
+/// One layer of an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedLayer {
+    /// The compressed blob's digest, when a manifest names it.
+    pub blob: Option<Digest>,
+    /// The blob's size from the manifest (0 when unknown).
+    pub blob_size: u64,
+    /// The DiffID from the config.
+    pub diff_id: Digest,
+    /// Already unpacked in the store: nothing to fetch (`Already exists`).
+    pub present: bool,
+}
+
+/// An image being imported; `Send + Sync`, so layers can unpack on several threads at once.
+#[derive(Debug)]
+pub struct ImportPlan {
+    store: Store,
+    id: ImageId,
+    config: Arc<ImageConfig>,
+    manifest: Option<Digest>,
+    layers: Vec<PlannedLayer>,
+}
+
+impl Store {
+    /// Starts importing from a manifest (Docker schema 2 or OCI) and the config it names.
+    pub fn begin_import(&self, manifest: &[u8], config: &[u8]) -> Result<ImportPlan, ImportError> {
+        let parsed = ImageManifest::from_reader(manifest).map_err(|e| ImportError::Manifest {
+            reason: e.to_string(),
+        })?;
+        let named: Digest =
+            parsed
+                .config()
+                .digest()
+                .to_string()
+                .parse()
+                .map_err(|e| ImportError::Manifest {
+                    reason: format!("config digest: {e}"),
+                })?;
+        let actual = Digest::of(config);
+        if named != actual {
+            return Err(BlobError::Mismatch {
+                expected: named,
+                actual,
+            }
+            .into());
+        }
+        let mut blobs = Vec::new();
+        for layer in parsed.layers() {
+            let digest = layer
+                .digest()
+                .to_string()
+                .parse()
+                .map_err(|e| ImportError::Manifest {
+                    reason: format!("layer digest: {e}"),
+                })?;
+            blobs.push((Some(digest), layer.size()));
+        }
+        let manifest_digest = self.blobs().put(manifest)?;
+        self.plan(config, blobs, Some(manifest_digest))
+    }
+
+    /// Starts importing from a config alone, with the layers' blob digests if known (a
+    /// `docker save` archive has no manifest digests for its layer tars).
+    pub fn begin_import_config(
+        &self,
+        config: &[u8],
+        layer_blobs: Vec<(Option<Digest>, u64)>,
+    ) -> Result<ImportPlan, ImportError> {
+        self.plan(config, layer_blobs, None)
+    }
+
+    fn plan(
+        &self,
+        config_bytes: &[u8],
+        blobs: Vec<(Option<Digest>, u64)>,
+        manifest: Option<Digest>,
+    ) -> Result<ImportPlan, ImportError> {
+        let digest = Digest::of(config_bytes);
+        let config = ImageConfig::parse(config_bytes).map_err(|e| ImportError::Config {
+            digest: digest.clone(),
+            reason: e.to_string(),
+        })?;
+        let diff_ids = &config.rootfs.diff_ids;
+        if diff_ids.len() != blobs.len() {
+            return Err(ImportError::Config {
+                digest,
+                reason: format!(
+                    "{} layers in the manifest but {} DiffIDs in the config",
+                    blobs.len(),
+                    diff_ids.len()
+                ),
+            });
+        }
+        self.blobs().put(config_bytes)?;
+        let mut state = self.lock();
+        let layers: Vec<PlannedLayer> = blobs
+            .into_iter()
+            .zip(diff_ids)
+            .map(|((blob, blob_size), diff_id)| PlannedLayer {
+                blob,
+                blob_size,
+                diff_id: diff_id.clone(),
+                present: self.layers().contains(diff_id),
+            })
+            .collect();
+        for layer in &layers {
+            *state.pins.entry(layer.diff_id.clone()).or_default() += 1;
+        }
+        Ok(ImportPlan {
+            store: self.clone(),
+            id: ImageId::new(digest),
+            config: Arc::new(config),
+            manifest,
+            layers,
+        })
+    }
+}
+
+impl ImportPlan {
+    /// The ID the image will have.
+    pub fn image_id(&self) -> &ImageId {
+        &self.id
+    }
+
+    /// The digest of the manifest the import started from (`Digest: sha256:...` of a pull),
+    /// when it started from one.
+    pub fn manifest_digest(&self) -> Option<&Digest> {
+        self.manifest.as_ref()
+    }
+
+    /// Whether the image itself is already in the store (`Image is up to date`).
+    pub fn image_exists(&self) -> bool {
+        self.store.lock().images.contains_key(&self.id)
+    }
+
+    pub fn layers(&self) -> &[PlannedLayer] {
+        &self.layers
+    }
+
+    /// Unpacks layer `index` from `reader` (the compressed blob as it arrives), verifying its
+    /// blob digest and DiffID. Safe to call for different layers from different threads.
+    pub fn unpack_layer<R: Read>(
+        &self,
+        index: usize,
+        reader: R,
+    ) -> Result<LayerRecord, ImportError> {
+        let layer = self
+            .layers
+            .get(index)
+            .ok_or(ImportError::NoSuchLayer { index })?;
+        let options = UnpackOptions {
+            diff_id: Some(layer.diff_id.clone()),
+            blob: layer.blob.clone(),
+            sync: false,
+        };
+        let fail = |source| ImportError::Layer { index, source };
+        let keep = self.store.inner.options.keep_layer_blobs;
+        match (keep, &layer.blob) {
+            (true, Some(blob)) => {
+                let size = Some(layer.blob_size).filter(|&s| s > 0);
+                let writer = self.store.blobs().writer(blob, size)?;
+                let mut tee = TeeReader::new(reader, writer);
+                let (record, _) = self
+                    .store
+                    .layers()
+                    .unpack(&mut tee, &options)
+                    .map_err(fail)?;
+                tee.into_parts().1.commit()?;
+                Ok(record)
+            }
+            _ => Ok(self
+                .store
+                .layers()
+                .unpack(reader, &options)
+                .map_err(fail)?
+                .0),
+        }
+    }
+
+    /// Registers the image once every layer is present, then points `references` at it
+    /// (tags replace what they pointed to; digest references are added).
+    pub fn finish(self, references: &[Reference]) -> Result<ImageId, ImportError> {
+        let mut size = 0;
+        for layer in &self.layers {
+            match self.store.layers().record(&layer.diff_id) {
+                Ok(record) => size += record.size,
+                Err(_) => {
+                    return Err(ImportError::MissingLayer {
+                        diff_id: layer.diff_id.clone(),
+                    })
+                }
+            }
+        }
+        let mut state = self.store.lock();
+        if !state.images.contains_key(&self.id) {
+            let keep = self.store.inner.options.keep_layer_blobs;
+            let kept = self.layers.iter().filter_map(|l| l.blob.clone());
+            let record = ImageRecord {
+                id: self.id.clone(),
+                parent: None,
+                diff_ids: self.layers.iter().map(|l| l.diff_id.clone()).collect(),
+                layer_blobs: kept
+                    .filter(|b| keep && self.store.blobs().contains(b))
+                    .collect(),
+                manifest: self.manifest.clone(),
+                size,
+                last_tag_time: None,
+            };
+            self.store
+                .insert_image(&mut state, record, Arc::clone(&self.config))?;
+        }
+        for reference in references {
+            self.store.add_reference(&mut state, reference, &self.id)?;
+        }
+        Ok(self.id.clone())
+    }
+}
+
+impl Drop for ImportPlan {
+    fn drop(&mut self) {
+        let mut state = self.store.lock();
+        for layer in &self.layers {
+            if let Some(count) = state.pins.get_mut(&layer.diff_id) {
+                *count -= 1;
+                if *count == 0 {
+                    state.pins.remove(&layer.diff_id);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The registry client moves plans and stores into blocking tasks and shares a plan between
+    /// the tasks of one pull.
+    #[test]
+    fn plans_and_stores_cross_threads() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<ImportPlan>();
+        send_sync::<Store>();
+    }
+}

@@ -1,0 +1,270 @@
+//! `load`: images from a `docker save` archive (`manifest.json`, the classic layout or the
+//! OCI-style `blobs/` one) or from an OCI image layout (`index.json`), as a directory, a tar
+//! file (plain, gzip or zstd) or a stream, with no registry involved. This is how `berth
+//! conform`'s embedded engine gets its fixture images. It owns finding the images in an
+//! archive and the lines Docker prints (`Loaded image: ...`); registering them goes through
+//! the same import path as `pull`.
+
+mod docker;
+mod oci;
+mod source;
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use berth_core::{ErrorKind, Kind};
+
+use crate::atomic;
+use crate::error::ImageError;
+use crate::image::ImageId;
+use crate::import::{ImportError, ImportPlan};
+use crate::reference::{Reference, ReferenceError};
+use crate::store::Store;
+use crate::unpack::compress::{self, Compression};
+use source::{DirSource, Source, TarSource};
+
+/// What went wrong loading an archive.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("opening {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("reading archive member {member:?}: {source}")]
+    Read {
+        member: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("archive member {member:?} not found")]
+    Missing { member: String },
+    #[error("{reason}")]
+    Format { reason: String },
+    #[error("{reason}")]
+    Unsupported { reason: String },
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
+}
+
+impl Kind for LoadError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            LoadError::Io { .. } => ErrorKind::System,
+            LoadError::Read { .. } | LoadError::Missing { .. } | LoadError::Format { .. } => {
+                ErrorKind::InvalidParameter
+            }
+            LoadError::Unsupported { .. } => ErrorKind::NotImplemented,
+            LoadError::Import(e) => e.kind(),
+            LoadError::Reference(e) => e.kind(),
+            LoadError::Image(e) => e.kind(),
+        }
+    }
+}
+
+/// How to name what is loaded.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The repository for OCI layouts whose `org.opencontainers.image.ref.name` is a bare tag
+    /// (`latest`). For a directory it defaults to the directory's name (the fixture builder
+    /// writes one layout per repository, named after it).
+    pub repository: Option<String>,
+}
+
+/// What a load did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// The lines `docker load` prints, in order.
+    pub lines: Vec<String>,
+    /// Every image loaded, in archive order.
+    pub images: Vec<ImageId>,
+}
+
+impl Store {
+    /// Loads every image of the archive or layout at `path` (a directory or a tar file).
+    pub fn load(&self, path: &Path, options: &LoadOptions) -> Result<LoadReport, LoadError> {
+        if path.is_dir() {
+            let mut options = options.clone();
+            if options.repository.is_none() {
+                options.repository = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            }
+            return self.load_from(&DirSource::new(path), &options);
+        }
+        let file = File::open(path).map_err(|source| LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.load_file(file, path, options)
+    }
+
+    /// Loads from a stream (an upload): it is spooled to a temporary file first, because a
+    /// `docker save` archive lists its manifest last.
+    pub fn load_stream<R: Read>(
+        &self,
+        mut reader: R,
+        options: &LoadOptions,
+    ) -> Result<LoadReport, LoadError> {
+        let spool = TempFile::new(self)?;
+        let mut file = spool.create()?;
+        io::copy(&mut reader, &mut file).map_err(|source| LoadError::Read {
+            member: "-".into(),
+            source,
+        })?;
+        let file = spool.reopen()?;
+        self.load_file(file, &spool.path, options)
+    }
+
+    fn load_file(
+        &self,
+        file: File,
+        path: &Path,
+        options: &LoadOptions,
+    ) -> Result<LoadReport, LoadError> {
+        let mut head = [0u8; 8];
+        let n = file.read_at(&mut head, 0).map_err(|source| LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let compression = compress::detect(&head[..n]).map_err(|name| LoadError::Unsupported {
+            reason: format!("{name}-compressed archives are not supported"),
+        })?;
+        if compression == Compression::None {
+            let source = TarSource::index(file).map_err(|e| tar_error(path, e))?;
+            return self.load_from(&source, options);
+        }
+        // A compressed archive cannot be read by offset: inflate it to a temporary file once.
+        let spool = TempFile::new(self)?;
+        let mut out = spool.create()?;
+        let mut decoder =
+            compress::decoder(compression, BufReader::new(file)).map_err(|e| tar_error(path, e))?;
+        io::copy(&mut decoder, &mut out).map_err(|e| tar_error(path, e))?;
+        let source = TarSource::index(spool.reopen()?).map_err(|e| tar_error(path, e))?;
+        self.load_from(&source, options)
+    }
+
+    fn load_from(
+        &self,
+        source: &dyn Source,
+        options: &LoadOptions,
+    ) -> Result<LoadReport, LoadError> {
+        if source.exists("manifest.json") {
+            docker::load(self, source)
+        } else if source.exists("index.json") {
+            oci::load(self, source, options)
+        } else {
+            Err(LoadError::Unsupported {
+                reason: "archive has neither manifest.json nor index.json (the pre-1.10 docker save format is not supported)".into(),
+            })
+        }
+    }
+}
+
+fn tar_error(path: &Path, source: io::Error) -> LoadError {
+    LoadError::Read {
+        member: path.display().to_string(),
+        source,
+    }
+}
+
+/// Docker's lines for one loaded image's tags, in tag order: a warning when a tag moves away
+/// from another image, then `Loaded image: <tag>`.
+fn tag_lines(store: &Store, plan: &ImportPlan, tags: &[Reference], lines: &mut Vec<String>) {
+    for tag in tags {
+        if let Some(old) = store.target(tag).filter(|old| old != plan.image_id()) {
+            lines.push(format!(
+                "The image {} already exists, renaming the old one with ID {old} to empty string",
+                tag.familiar()
+            ));
+        }
+        lines.push(format!("Loaded image: {}", tag.familiar()));
+    }
+}
+
+/// Unpacks the layers of `plan` that are not present yet, reading layer `i` from member
+/// `members[i]`, on up to one thread per core. The first failure stops handing out work.
+fn unpack_missing(
+    plan: &ImportPlan,
+    source: &dyn Source,
+    members: &[String],
+) -> Result<(), LoadError> {
+    let mut todo: Vec<usize> = Vec::new();
+    for (i, layer) in plan.layers().iter().enumerate() {
+        let duplicate = todo
+            .iter()
+            .any(|&j| plan.layers()[j].diff_id == layer.diff_id);
+        if !layer.present && !duplicate {
+            todo.push(i);
+        }
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let work = || -> Result<(), LoadError> {
+        while !failed.load(Ordering::Relaxed) {
+            let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            let result = source
+                .open(&members[i])
+                .and_then(|reader| Ok(plan.unpack_layer(i, reader)?));
+            if result.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            result?;
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..cores.min(todo.len()))
+            .map(|_| scope.spawn(work))
+            .collect();
+        let results: Vec<_> = workers
+            .into_iter()
+            .map(|w| w.join().expect("layer unpack thread panicked"))
+            .collect();
+        results.into_iter().collect()
+    })
+}
+
+/// A temporary file under `ingest/`, which the next open of the store clears if a crash
+/// leaves it behind.
+struct TempFile {
+    path: PathBuf,
+}
+
+impl TempFile {
+    fn new(store: &Store) -> Result<TempFile, LoadError> {
+        let dir = store.root().join("ingest");
+        Ok(TempFile {
+            path: atomic::temp_path(&dir, "load"),
+        })
+    }
+
+    fn create(&self) -> Result<File, LoadError> {
+        File::create_new(&self.path).map_err(|source| LoadError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    fn reopen(&self) -> Result<File, LoadError> {
+        File::open(&self.path).map_err(|source| LoadError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}

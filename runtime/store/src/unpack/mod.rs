@@ -1,0 +1,197 @@
+//! Layer unpack: one streaming pass per layer from the compressed bytes to files on disk.
+//!
+//! ```text
+//! reader -> sha256 (blob digest) -> gzip | zstd | plain -> sha256 (DiffID) -> tar -> entries
+//! ```
+//!
+//! It owns that pipeline, the extraction rules (whiteouts as overlayfs expects them, owners,
+//! modes, xattrs, times, hard links, device nodes as root) and the confinement of every write
+//! to the directory it is given. It never holds a whole blob in memory, never writes outside
+//! that directory, and never decides where layers live or whether a partial result is kept:
+//! the caller hands it an empty directory and discards it on error.
+
+pub(crate) mod compress;
+mod entry;
+mod extract;
+mod meta;
+mod secure;
+mod whiteout;
+
+use std::io::{self, BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use berth_core::{ErrorKind, Kind};
+
+use crate::digest::{Digest, HashingReader};
+pub use compress::Compression;
+use extract::Extract;
+use secure::Beneath;
+
+/// The read-ahead between pipeline stages; large reads keep the inflater and hasher busy.
+const BUF: usize = 256 * 1024;
+
+/// What went wrong unpacking a layer.
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    #[error("layer entry {path:?} would escape the layer directory: {reason}")]
+    Escape { path: String, reason: String },
+    #[error("layer entry {path:?}: {reason}")]
+    Invalid { path: String, reason: String },
+    #[error("layer entry {path:?}: {what} needs root")]
+    NeedsRoot { path: String, what: &'static str },
+    #[error("layer is {name}-compressed, which berth does not read")]
+    Compression { name: &'static str },
+    #[error("reading layer stream: {source}")]
+    Stream {
+        #[source]
+        source: io::Error,
+    },
+    #[error("layer DiffID mismatch: expected {expected}, got {actual}")]
+    DiffId { expected: Digest, actual: Digest },
+    #[error("layer blob digest mismatch: expected {expected}, got {actual}")]
+    Blob { expected: Digest, actual: Digest },
+    #[error("unpacking layer entry {path:?}: {source}")]
+    Entry {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("layer directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl Kind for UnpackError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            UnpackError::Escape { .. }
+            | UnpackError::Invalid { .. }
+            | UnpackError::DiffId { .. }
+            | UnpackError::Blob { .. } => ErrorKind::InvalidParameter,
+            UnpackError::NeedsRoot { .. } => ErrorKind::Forbidden,
+            UnpackError::Compression { .. } => ErrorKind::NotImplemented,
+            UnpackError::Stream { source } => stream_kind(source),
+            UnpackError::Entry { .. } | UnpackError::Io { .. } => ErrorKind::System,
+        }
+    }
+}
+
+/// A broken connection feeding the stream is the source being unavailable; anything else
+/// (corrupt deflate data, a truncated or malformed archive) is bad input.
+fn stream_kind(e: &io::Error) -> ErrorKind {
+    use io::ErrorKind as K;
+    match e.kind() {
+        K::ConnectionReset
+        | K::ConnectionAborted
+        | K::TimedOut
+        | K::BrokenPipe
+        | K::NotConnected => ErrorKind::Unavailable,
+        _ => ErrorKind::InvalidParameter,
+    }
+}
+
+pub(crate) fn stream(source: io::Error) -> UnpackError {
+    UnpackError::Stream { source }
+}
+
+/// What the caller knows about the layer in advance; each known digest is verified.
+#[derive(Debug, Clone, Default)]
+pub struct UnpackOptions {
+    /// The DiffID from the image config's `rootfs.diff_ids`.
+    pub diff_id: Option<Digest>,
+    /// The blob digest from the manifest's layer descriptor.
+    pub blob: Option<Digest>,
+    /// Flush the filesystem (`syncfs`) before returning, so that a layer published afterwards
+    /// survives a power cut with its content.
+    pub sync: bool,
+}
+
+/// What one unpack produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpackedLayer {
+    pub diff_id: Digest,
+    pub blob: Digest,
+    pub compression: Compression,
+    /// Bytes of the stream as received.
+    pub compressed_size: u64,
+    /// Bytes of the uncompressed tar.
+    pub tar_size: u64,
+    /// Docker's layer size: the sizes of the regular files and symlinks it leaves on disk,
+    /// hard links counted once (what overlay2's `directory.Size` reports).
+    pub size: u64,
+}
+
+/// Unpacks the layer stream `reader` into the existing, empty directory `dir`, verifying the
+/// digests in `options`. On error `dir` holds an unspecified part of the layer: discard it.
+pub fn unpack_into<R: Read>(
+    reader: R,
+    dir: &Path,
+    options: &UnpackOptions,
+) -> Result<UnpackedLayer, UnpackError> {
+    let root = Beneath::open(dir).map_err(|source| UnpackError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut compressed = HashingReader::new(reader);
+    let head = compress::read_head(&mut compressed).map_err(stream)?;
+    let compression = compress::detect(&head).map_err(|name| UnpackError::Compression { name })?;
+    let input = BufReader::with_capacity(BUF, Cursor::new(head).chain(&mut compressed));
+    let mut plain = HashingReader::new(compress::decoder(compression, input).map_err(stream)?);
+    let size = extract_all(&root, &mut plain)?;
+    let (diff_id, tar_size) = plain.finish().map_err(stream)?;
+    let (blob, compressed_size) = compressed.finish().map_err(stream)?;
+    verify(options, &blob, &diff_id)?;
+    if options.sync {
+        rustix::fs::syncfs(root.root()).map_err(|e| UnpackError::Io {
+            path: dir.to_owned(),
+            source: e.into(),
+        })?;
+    }
+    Ok(UnpackedLayer {
+        diff_id,
+        blob,
+        compression,
+        compressed_size,
+        tar_size,
+        size,
+    })
+}
+
+fn extract_all<R: Read>(root: &Beneath, plain: &mut R) -> Result<u64, UnpackError> {
+    let mut archive = tar::Archive::new(BufReader::with_capacity(BUF, plain));
+    let mut extract = Extract::new(root);
+    for entry in archive.entries().map_err(stream)? {
+        let mut entry = entry.map_err(stream)?;
+        entry::apply(&mut extract, &mut entry)?;
+    }
+    extract.finish()
+}
+
+/// The blob digest is checked first: when the compressed bytes are wrong, that is the fault to
+/// report, not the DiffID that follows from it.
+fn verify(options: &UnpackOptions, blob: &Digest, diff_id: &Digest) -> Result<(), UnpackError> {
+    if let Some(expected) = options.blob.as_ref().filter(|e| *e != blob) {
+        return Err(UnpackError::Blob {
+            expected: expected.clone(),
+            actual: blob.clone(),
+        });
+    }
+    if let Some(expected) = options.diff_id.as_ref().filter(|e| *e != diff_id) {
+        return Err(UnpackError::DiffId {
+            expected: expected.clone(),
+            actual: diff_id.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether this process may create device nodes, whiteouts and files owned by others.
+pub fn running_as_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+#[cfg(test)]
+mod tests;
