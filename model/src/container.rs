@@ -3,7 +3,7 @@
 //! StartedAt), so a container whose first start failed is still `Created`.
 
 use crate::fs::Changes;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::ids::{ContainerId, ImageId};
 use crate::image::Image;
@@ -84,15 +84,15 @@ pub struct Process {
 pub struct Container {
     pub id: ContainerId,
     /// With Docker's leading slash: `/quirky_turing`.
-    pub name: Arc<str>,
+    pub name: Rc<str>,
     /// The image the container was created from. Held by the container itself, as Docker's
     /// layer store holds a container's layers even after `rmi -f` deleted the image.
     #[serde(rename = "image", serialize_with = "serialize_image_id")]
-    pub base: Arc<Image>,
+    pub base: Rc<Image>,
     /// The image reference exactly as typed at create time (`.Config.Image`).
-    pub image_ref: Arc<str>,
+    pub image_ref: Rc<str>,
     /// `ps`'s COMMAND, fixed at create time like the path and arguments it comes from.
-    pub command: Arc<str>,
+    pub command: Rc<str>,
     pub path: String,
     pub args: Vec<String>,
     pub config: ImageConfig,
@@ -150,7 +150,7 @@ pub fn command_line(path: &str, args: &[String]) -> String {
     line
 }
 
-fn serialize_image_id<S: serde::Serializer>(image: &Arc<Image>, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_image_id<S: serde::Serializer>(image: &Rc<Image>, s: S) -> Result<S::Ok, S::Error> {
     serde::Serialize::serialize(&image.id, s)
 }
 

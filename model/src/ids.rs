@@ -1,8 +1,8 @@
 //! Identifiers: container IDs, image IDs and content digests, parsed once and known good after.
 
 use std::fmt;
+use std::rc::Rc;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 
@@ -15,7 +15,7 @@ use sha2::{Digest as _, Sha256};
 #[serde(try_from = "String", into = "String")]
 pub struct Digest {
     key: u64,
-    text: Arc<str>,
+    text: Rc<str>,
 }
 
 /// The ordering key of a 64-hex string: its first 16 digits as a number.
@@ -74,7 +74,7 @@ impl Digest {
     }
 
     fn from_hash(hash: [u8; 32]) -> Digest {
-        let text: Arc<str> = format!("sha256:{}", hex(&hash)).into();
+        let text: Rc<str> = format!("sha256:{}", hex(&hash)).into();
         Digest {
             key: u64::from_be_bytes(hash[..8].try_into().expect("32 bytes")),
             text,
@@ -91,7 +91,7 @@ impl Digest {
     }
 
     /// The digest's text, shared.
-    pub fn shared(&self) -> Arc<str> {
+    pub fn shared(&self) -> Rc<str> {
         self.text.clone()
     }
 
@@ -143,7 +143,7 @@ pub type ImageId = Digest;
 #[serde(try_from = "String", into = "String")]
 pub struct ContainerId {
     key: u64,
-    text: Arc<str>,
+    text: Rc<str>,
 }
 
 impl ContainerId {

@@ -24,7 +24,7 @@ pub struct ImageConfig {
 pub struct Layer {
     pub diff_id: Digest,
     pub size: u64,
-    pub changes: std::sync::Arc<Changes>,
+    pub changes: std::rc::Rc<Changes>,
 }
 
 /// Who made an image and from what, for images created by `commit`.

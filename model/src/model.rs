@@ -2,7 +2,7 @@
 //! under `verbs/`; this file holds the state, the dispatch and the invariants the verbs share.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::catalog::Catalog;
 use crate::command::Command;
@@ -22,7 +22,7 @@ pub struct Model {
     pub(crate) store: ImageStore,
     pub(crate) containers: BTreeMap<ContainerId, Container>,
     /// Name with its leading slash -> container.
-    pub(crate) names: BTreeMap<Arc<str>, ContainerId>,
+    pub(crate) names: BTreeMap<Rc<str>, ContainerId>,
     pub(crate) catalog: Catalog,
     pub(crate) next_pid: u32,
     /// A deliberate defect, for the harness canary only (see `mutation`).

@@ -1,7 +1,7 @@
 //! Typed answers, at the level of the Engine API: what `GET /containers/json`, `DELETE
 //! /images/x` or a pull stream would carry. Rendering them as CLI text is `render`'s job.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::container::{Container, LogChunk, State};
 use crate::error::ModelError;
@@ -44,8 +44,8 @@ pub struct ImageSummary {
     pub id: ImageId,
     pub parent: Option<ImageId>,
     /// Familiar tagged references; empty for an untagged image.
-    pub repo_tags: Vec<Arc<str>>,
-    pub repo_digests: Vec<Arc<str>>,
+    pub repo_tags: Vec<Rc<str>>,
+    pub repo_digests: Vec<Rc<str>>,
     pub created: Timestamp,
     pub size: u64,
 }
@@ -55,11 +55,11 @@ pub struct ImageSummary {
 pub struct ContainerSummary {
     pub id: ContainerId,
     /// With the leading slash (Docker's `Names` holds just this one without links).
-    pub name: Arc<str>,
+    pub name: Rc<str>,
     /// The reference as typed when it still points at the container's image, else the image ID.
-    pub image: Arc<str>,
+    pub image: Rc<str>,
     pub image_id: ImageId,
-    pub command: Arc<str>,
+    pub command: Rc<str>,
     pub created: Timestamp,
     pub state: State,
     pub exit_code: i32,
@@ -70,7 +70,7 @@ pub struct ContainerSummary {
 /// `GET /images/{name}/json`: the image plus its references.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageDetails {
-    pub image: Arc<Image>,
+    pub image: Rc<Image>,
     pub repo_tags: Vec<String>,
     pub repo_digests: Vec<String>,
 }

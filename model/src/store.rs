@@ -3,7 +3,7 @@
 //! the whole store to learn an image's tags or whether it has children.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::ids::ImageId;
 use crate::image::Image;
@@ -12,16 +12,16 @@ use crate::reference::Reference;
 /// A reference in the store, with its full and familiar forms kept for lookups and listings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RefEntry {
-    pub full: Arc<str>,
+    pub full: Rc<str>,
     pub reference: Reference,
     pub image: ImageId,
-    pub familiar: Arc<str>,
+    pub familiar: Rc<str>,
 }
 
 /// An image and what points at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Stored {
-    pub image: Arc<Image>,
+    pub image: Rc<Image>,
     /// The references to this image, sorted by full form as moby's reference store sorts.
     pub refs: Vec<RefEntry>,
     /// Images linked to this one as their parent. As in moby, a link is made only when the
@@ -33,11 +33,11 @@ pub(crate) struct Stored {
 pub(crate) struct ImageStore {
     images: BTreeMap<ImageId, Stored>,
     /// Full normalised reference -> the image it points at.
-    refs: BTreeMap<Arc<str>, ImageId>,
+    refs: BTreeMap<Rc<str>, ImageId>,
 }
 
 impl ImageStore {
-    pub fn get(&self, id: &ImageId) -> Option<&Arc<Image>> {
+    pub fn get(&self, id: &ImageId) -> Option<&Rc<Image>> {
         self.images.get(id).map(|s| &s.image)
     }
 
@@ -45,7 +45,7 @@ impl ImageStore {
         self.images.contains_key(id)
     }
 
-    pub fn images(&self) -> impl Iterator<Item = &Arc<Image>> {
+    pub fn images(&self) -> impl Iterator<Item = &Rc<Image>> {
         self.images.values().map(|s| &s.image)
     }
 
@@ -67,7 +67,7 @@ impl ImageStore {
 
     /// Adds an image (a no-op if it is already there: IDs are content). Returns whether its
     /// parent, if it names one, could be linked: moby's `SetParent` fails for an unknown parent.
-    pub fn insert(&mut self, image: Arc<Image>) -> bool {
+    pub fn insert(&mut self, image: Rc<Image>) -> bool {
         if self.images.contains_key(&image.id) {
             return true;
         }
@@ -92,7 +92,7 @@ impl ImageStore {
     }
 
     /// Removes an image that no reference points at any more.
-    pub fn remove(&mut self, id: &ImageId) -> Option<Arc<Image>> {
+    pub fn remove(&mut self, id: &ImageId) -> Option<Rc<Image>> {
         let stored = self.images.remove(id)?;
         debug_assert!(stored.refs.is_empty(), "untag before deleting");
         let parent = stored.image.parent.as_ref();
@@ -109,7 +109,7 @@ impl ImageStore {
 
     /// Points `reference` at `id` (which must be stored), moving it from any other image.
     pub fn set_ref(&mut self, reference: Reference, id: ImageId) {
-        let full: Arc<str> = reference.to_string().into();
+        let full: Rc<str> = reference.to_string().into();
         self.remove_ref(&full);
         let familiar = reference.familiar().into();
         let entry = RefEntry {

@@ -33,7 +33,7 @@ impl Model {
             layers.push(Layer {
                 diff_id: fs::changes_digest(&container.changes),
                 size: fs::changes_size(&container.changes),
-                changes: std::sync::Arc::new(container.changes.clone()),
+                changes: std::rc::Rc::new(container.changes.clone()),
             });
         }
         let provenance = Provenance {
@@ -50,7 +50,7 @@ impl Model {
             Some(provenance),
         );
         let image_id = image.id.clone();
-        if !self.store.insert(std::sync::Arc::new(image)) {
+        if !self.store.insert(std::rc::Rc::new(image)) {
             // moby creates the image, then fails to link it to a parent that `rmi -f` removed:
             // the commit answers 500 and leaves the new image untagged.
             return Err(self.profile.unknown_parent(parent_id.as_str()));

@@ -57,7 +57,7 @@ impl Model {
             self.check_name(name)?;
         }
         let id = self.new_container_id(env);
-        let name: std::sync::Arc<str> = match &opts.name {
+        let name: std::rc::Rc<str> = match &opts.name {
             Some(name) => slashed(name).into(),
             None => self.generate_name(&id, env).into(),
         };

@@ -27,7 +27,7 @@ impl Model {
             self.layer_pulls(&remote.image)
         };
         let up_to_date = self.tagged(&reference).as_ref() == Some(&id);
-        self.store.insert(std::sync::Arc::new(remote.image));
+        self.store.insert(std::rc::Rc::new(remote.image));
         let digest_ref: Reference = format!("{}@{}", reference.name(), remote.manifest_digest)
             .parse()
             .expect("a repository name with a valid digest parses");

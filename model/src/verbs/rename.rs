@@ -18,7 +18,7 @@ impl Model {
         self.check_name(&new)
             .map_err(|e| self.profile.rename_failed(e))?;
         self.names.remove(&current);
-        let new: std::sync::Arc<str> = new.into();
+        let new: std::rc::Rc<str> = new.into();
         self.names.insert(new.clone(), id.clone());
         self.containers.get_mut(&id).expect("found above").name = new;
         Ok(Response::Renamed)
