@@ -180,6 +180,8 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
                 eprintln!();
             }
         }
+        // Leave the engine (and the registry's tags) as a later run expects to find them.
+        engine.reset()?;
     }
     print!("{}", report::table(&summaries));
     if let Some(dir) = &args.report {

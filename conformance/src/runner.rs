@@ -117,7 +117,11 @@ pub fn run_case(
     for i in 0..script.len() {
         let template = script.template(i, model.model(), handles.model.len());
         let step = run_step(model, engine, &template, known, &mut symbols, &mut handles)?;
-        let stop = matches!(step.verdict, Verdict::Disagree { .. });
+        // After a disagreement, or an inconclusive step whose two sides did differ, the states
+        // may have diverged: nothing later in the case would compare like with like.
+        let diverged =
+            matches!(step.verdict, Verdict::Inconclusive { .. }) && step.model != step.engine;
+        let stop = diverged || matches!(step.verdict, Verdict::Disagree { .. });
         steps.push(step);
         if stop {
             break;

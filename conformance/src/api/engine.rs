@@ -12,6 +12,9 @@ use crate::api::http::{demultiplex, Client, Frame, HttpError, Response};
 use crate::engine::{Engine, EngineError};
 use crate::observe::{digest_repo, ContainerView, ImageView, Observation, Probe};
 
+/// Every tag the generator's `remote-retag` may move (see `generate.rs`).
+pub const RETAG_TARGETS: &[&str] = &["toolbox:latest", "hello-world:latest"];
+
 /// The API version every engine is driven at (dockerd 20.10's newest).
 pub const API_VERSION: &str = "1.41";
 
@@ -104,9 +107,12 @@ impl ApiEngine {
         }
     }
 
-    /// Where the fixture layouts are, so tags moved by `remote-retag` can be restored.
+    /// Where the fixture layouts are, so tags moved by `remote-retag` can be restored. The
+    /// tags `remote-retag` can move are restored at the first reset too: an earlier run may
+    /// have ended with one moved.
     pub fn with_fixtures(mut self, dir: &std::path::Path) -> ApiEngine {
         self.fixtures = Some(dir.to_path_buf());
+        self.moved = RETAG_TARGETS.iter().map(|t| t.to_string()).collect();
         self
     }
 
