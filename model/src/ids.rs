@@ -46,12 +46,16 @@ pub enum IdError {
     Container(String),
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+/// `sha256:` followed by the lowercase hex of `bytes`, without going through `fmt`.
+fn sha256_text(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(7 + bytes.len() * 2);
+    out.push_str("sha256:");
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 fn is_hex64(s: &str) -> bool {
@@ -74,7 +78,7 @@ impl Digest {
     }
 
     fn from_hash(hash: [u8; 32]) -> Digest {
-        let text: Rc<str> = format!("sha256:{}", hex(&hash)).into();
+        let text: Rc<str> = sha256_text(&hash).into();
         Digest {
             key: u64::from_be_bytes(hash[..8].try_into().expect("32 bytes")),
             text,
