@@ -213,26 +213,29 @@ fn blocks(observation: &Observation) -> bool {
 /// Waits (bounded) until the engine runs as many containers as the model says, so that
 /// short-lived containers have exited before the probe, then probes.
 fn settle(engine: &mut dyn Engine, expected: &berth_model::Model) -> Result<Probe, EngineError> {
-    let want_total = expected.containers().count();
-    let want_running = expected
-        .containers()
-        .filter(|c| c.state.is_running())
-        .count();
+    let want = running_shape(ModelEngine::probe_of(expected));
     let start = Instant::now();
     loop {
         let probe = engine.probe()?;
-        let running = probe
-            .containers
-            .iter()
-            .filter(|c| c.state == "running")
-            .count();
-        if (probe.containers.len() == want_total && running == want_running)
-            || start.elapsed() > SETTLE_LIMIT
-        {
+        if running_shape(probe.clone()) == want || start.elapsed() > SETTLE_LIMIT {
             return Ok(probe);
         }
         std::thread::sleep(Duration::from_millis(25));
     }
+}
+
+/// What must have settled before a probe: how many containers exist, and for each running one
+/// how much it has written to each stream (lengths, since output may hold IDs that differ
+/// between engines). A sleeper that prints before sleeping is thereby waited for too.
+fn running_shape(probe: Probe) -> (usize, Vec<(usize, usize)>) {
+    let mut running: Vec<(usize, usize)> = probe
+        .containers
+        .iter()
+        .filter(|c| c.state == "running")
+        .map(|c| (c.stdout.len(), c.stderr.len()))
+        .collect();
+    running.sort_unstable();
+    (probe.containers.len(), running)
 }
 
 /// The normalised record of a step: its answer, then the state.
