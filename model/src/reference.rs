@@ -117,7 +117,7 @@ impl Reference {
         }
         let (domain, remainder) = split_docker_domain(s);
         let remote_name = remainder.split(':').next().unwrap_or_default();
-        if go_to_lower(remote_name) != remote_name {
+        if !is_go_lowercase(remote_name) {
             return Err(ReferenceError::NotLowercase);
         }
         parse(&format!("{domain}/{remainder}"))
@@ -550,12 +550,19 @@ fn is_identifier(s: &str) -> bool {
 /// `str::to_lowercase` differs in two places (final sigma, and `İ` becoming two characters),
 /// and the difference decides between two error texts, so the mapping is per character.
 fn go_to_lower(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{130}' => 'i',
-            c => c.to_lowercase().next().unwrap_or(c),
-        })
-        .collect()
+    s.chars().map(go_lower_char).collect()
+}
+
+fn go_lower_char(c: char) -> char {
+    match c {
+        '\u{130}' => 'i',
+        c => c.to_lowercase().next().unwrap_or(c),
+    }
+}
+
+/// `go_to_lower(s) == s`, without building the lowered copy (the mapping is char to char).
+fn is_go_lowercase(s: &str) -> bool {
+    s.chars().all(|c| go_lower_char(c) == c)
 }
 
 #[cfg(test)]
