@@ -76,7 +76,7 @@ impl Summary {
         self.steps += record.steps.len();
         for step in &record.steps {
             self.slowest.push((step.command.clone(), step.millis));
-            self.slowest.sort_by(|a, b| b.1.cmp(&a.1));
+            self.slowest.sort_by_key(|s| std::cmp::Reverse(s.1));
             self.slowest.truncate(5);
             let verb = step
                 .template
