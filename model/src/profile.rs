@@ -194,8 +194,13 @@ impl Profile {
         ))
     }
 
-    pub fn unknown_parent(self, parent: &str) -> ModelError {
-        ModelError::system(format!("unknown parent image ID {parent}"))
+    /// `commit` of a container whose image `rmi -f` removed: moby cannot read the parent's
+    /// config from its image store (the path is under the daemon's data root).
+    pub fn commit_parent_missing(self, parent: &str) -> ModelError {
+        let hex = parent.trim_start_matches("sha256:");
+        ModelError::system(format!(
+            "failed to get digest {parent}: open /var/lib/docker/image/overlay2/imagedb/content/sha256/{hex}: no such file or directory"
+        ))
     }
 
     pub fn invalid_change(self, instruction: &str) -> ModelError {

@@ -755,3 +755,27 @@ fn ps_shows_the_image_id_once_the_reference_moved() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Observed on dockerd 20.10: commit of a container whose image `rmi -f` removed fails with a
+/// 500 and creates no image.
+#[test]
+fn commit_of_a_container_whose_image_was_force_deleted_fails_and_creates_nothing() {
+    let mut s = Session::new();
+    s.ok("run --name orphan toolbox /toolbox write /data/x y");
+    let image = s.id("toolbox");
+    s.target("rmi -f toolbox").unwrap();
+    let (kind, message) = s.err("commit orphan orphaned:v1");
+    assert_eq!(kind, ErrorKind::System);
+    assert!(
+        message.starts_with(&format!("failed to get digest {image}: open ")),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(": no such file or directory"),
+        "{message}"
+    );
+    match s.ok("images -a") {
+        Response::Images(list) => assert!(list.is_empty(), "{list:?}"),
+        other => panic!("{other:?}"),
+    }
+}

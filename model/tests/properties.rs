@@ -239,18 +239,26 @@ fn force_deleted(command: &Command, response: &Response) -> Vec<ImageId> {
         .collect()
 }
 
-fn protected_images(model: &Model) -> BTreeSet<ImageId> {
+/// Images a delete must not remove, with the children that protect them: an image used by a
+/// running container, or one with linked children, as long as one of those children survives
+/// (deleting an untagged child legitimately prunes its parent in the same `rmi`).
+fn protected_images(model: &Model) -> Vec<(ImageId, Vec<ImageId>, bool)> {
     model
         .images()
-        .filter(|img| {
-            model
+        .map(|img| {
+            let children: Vec<ImageId> = model
                 .images()
-                .any(|other| other.parent.as_ref() == Some(&img.id))
-                || model
-                    .containers()
-                    .any(|c| c.image_id() == &img.id && c.state.is_running())
+                .filter(|other| {
+                    other.parent.as_ref() == Some(&img.id) && model.has_children(&img.id)
+                })
+                .map(|other| other.id.clone())
+                .collect();
+            let running = model
+                .containers()
+                .any(|c| c.image_id() == &img.id && c.state.is_running());
+            (img.id.clone(), children, running)
         })
-        .map(|img| img.id.clone())
+        .filter(|(_, children, running)| *running || !children.is_empty())
         .collect()
 }
 
@@ -389,10 +397,11 @@ fn run(steps: &[Step], seed: u64) -> Result<Vec<String>, String> {
                 }
             }
         }
-        for id in &protected {
-            if model.image(id).is_none() {
+        for (id, children, running) in &protected {
+            let surviving_child = children.iter().any(|c| model.image(c).is_some());
+            if model.image(id).is_none() && (*running || surviving_child) {
                 return Err(format!(
-                    "{command}: deleted {id}, which had children or a running container"
+                    "{command}: deleted {id}, which had a running container or a surviving child"
                 ));
             }
         }
@@ -425,6 +434,46 @@ proptest! {
             let command = resolve(&model, step);
             let line = command.to_shell();
             prop_assert_eq!(berth_model::command::parse_line(&line).unwrap(), Some(command));
+        }
+    }
+}
+
+/// Regression: committing a container whose image `rmi -f` removed, then pulling that image
+/// again and deleting it, tripped the "never delete an image with children" invariant
+/// (found by this file's property test in a CI dry run, seed 7741762231476057).
+#[test]
+fn commit_onto_a_force_deleted_parent_then_repull_and_delete() {
+    let steps = vec![
+        Step::Run {
+            image: 0,
+            name: None,
+            program: 0,
+            detach: false,
+            rm: false,
+        },
+        Step::Rm(Target::Prefix(0, 1), false),
+        Step::Run {
+            image: 0,
+            name: None,
+            program: 6,
+            detach: false,
+            rm: false,
+        },
+        Step::RmiById(0, true),
+        Step::Commit(Target::Prefix(0, 1), false),
+        Step::Run {
+            image: 0,
+            name: None,
+            program: 4,
+            detach: false,
+            rm: true,
+        },
+        Step::Rm(Target::Prefix(0, 1), false),
+        Step::RmiById(0, false),
+    ];
+    for seed in [7741762231476057, 0, 1, 2] {
+        if let Err(e) = run(&steps, seed) {
+            panic!("seed {seed}: {e}");
         }
     }
 }

@@ -28,6 +28,11 @@ impl Model {
             parse_change(self.profile, change)?.apply(&mut config);
         }
         let parent = &container.base;
+        // moby reads the parent image from its store first: if `rmi -f` removed it, the commit
+        // fails and creates nothing (checked against dockerd 20.10).
+        if !self.store.contains(&parent.id) {
+            return Err(self.profile.commit_parent_missing(parent.id.as_str()));
+        }
         let mut layers = parent.layers.clone();
         if !container.changes.is_empty() {
             layers.push(Layer {
@@ -50,11 +55,7 @@ impl Model {
             Some(provenance),
         );
         let image_id = image.id.clone();
-        if !self.store.insert(std::rc::Rc::new(image)) {
-            // moby creates the image, then fails to link it to a parent that `rmi -f` removed:
-            // the commit answers 500 and leaves the new image untagged.
-            return Err(self.profile.unknown_parent(parent_id.as_str()));
-        }
+        self.store.insert(std::rc::Rc::new(image));
         if let Some(reference) = reference {
             self.store.set_ref(reference, image_id.clone());
         }
