@@ -1,0 +1,116 @@
+//! The container verbs: thin wrappers over `berth-lifecycle` that add what only the engine
+//! knows, the layer lease of each container (moved from its pending owner to the container ID
+//! at create, released at removal). Texts and rules are the lifecycle's, unchanged.
+
+use std::time::{Duration, Instant};
+
+use berth_lifecycle::{ContainerId, CreateOptions, Inspect, LogEntry, WaitCondition, WaitOutcome};
+use berth_store::ImageId;
+
+use super::images::take_pending;
+use super::{Engine, EngineError};
+
+impl Engine {
+    /// `docker create`: answers the new container's ID. The container holds a lease on its
+    /// image's layers until it is removed.
+    pub fn create(&self, options: CreateOptions) -> Result<ContainerId, EngineError> {
+        let created = self.containers.create(options);
+        let pending = take_pending();
+        let adopted = match created {
+            Ok(id) => self.adopt_lease(&id).map(|()| id),
+            Err(e) => Err(e.into()),
+        };
+        if let Some(owner) = pending {
+            // After the adoption, so the layers are never unheld in between.
+            self.store.release_layers(&owner)?;
+        }
+        adopted
+    }
+
+    /// Takes the lease of a just-created container under its own ID. An image deleted in
+    /// between leaves a container that could not run: it is removed again.
+    fn adopt_lease(&self, id: &ContainerId) -> Result<(), EngineError> {
+        let image = self.image_of(id.as_str())?;
+        if let Err(e) = self.store.lease_layers(id.as_str(), &image) {
+            let _ = self.containers.remove(id.as_str(), true);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// The image a container was created from.
+    pub(crate) fn image_of(&self, reference: &str) -> Result<ImageId, EngineError> {
+        let c = self.containers.inspect(reference)?;
+        c.config
+            .image_id
+            .parse()
+            .map_err(|_| EngineError::CorruptImageId {
+                container: c.config.id.to_string(),
+                image_id: c.config.image_id.clone(),
+            })
+    }
+
+    pub fn start(&self, reference: &str) -> Result<(), EngineError> {
+        Ok(self.containers.start(reference)?)
+    }
+
+    /// `docker stop -t`: SIGTERM, then SIGKILL after `timeout`.
+    pub fn stop(&self, reference: &str, timeout: Duration) -> Result<(), EngineError> {
+        Ok(self.containers.stop(reference, timeout)?)
+    }
+
+    /// `docker kill -s`: any signal, by name (`KILL`, `SIGHUP`) or number.
+    pub fn kill(&self, reference: &str, signal: &str) -> Result<(), EngineError> {
+        Ok(self.containers.kill(reference, signal)?)
+    }
+
+    pub fn restart(&self, reference: &str, timeout: Duration) -> Result<(), EngineError> {
+        Ok(self.containers.restart(reference, timeout)?)
+    }
+
+    /// `docker rm [-f]`; the container's layer lease goes with it.
+    pub fn rm(&self, reference: &str, force: bool) -> Result<(), EngineError> {
+        let id = self.containers.inspect(reference)?.config.id;
+        self.containers.remove(id.as_str(), force)?;
+        self.store.release_layers(id.as_str())?;
+        Ok(())
+    }
+
+    pub fn rename(&self, reference: &str, new_name: &str) -> Result<(), EngineError> {
+        Ok(self.containers.rename(reference, new_name)?)
+    }
+
+    /// Everything the container wrote to stdout and stderr, in order.
+    pub fn logs(&self, reference: &str) -> Result<Vec<LogEntry>, EngineError> {
+        Ok(self.containers.logs(reference)?)
+    }
+
+    /// `docker wait` / `POST /containers/{id}/wait`; `Ok(None)` when `deadline` passed first.
+    /// A wait that saw its container go (`--rm`) also releases that container's lease.
+    pub fn wait(
+        &self,
+        reference: &str,
+        condition: WaitCondition,
+        deadline: Option<Instant>,
+    ) -> Result<Option<WaitOutcome>, EngineError> {
+        let outcome = self.containers.wait(reference, condition, deadline)?;
+        self.release_orphaned_leases(false)?;
+        Ok(outcome)
+    }
+
+    /// `docker ps [-a]`: running containers, or all of them, newest first.
+    pub fn ps(&self, all: bool) -> Vec<Inspect> {
+        let mut list: Vec<Inspect> = self
+            .containers
+            .list()
+            .into_iter()
+            .filter(|c| all || c.state.status.is_running())
+            .collect();
+        list.reverse();
+        list
+    }
+
+    pub fn inspect_container(&self, reference: &str) -> Result<Inspect, EngineError> {
+        Ok(self.containers.inspect(reference)?)
+    }
+}

@@ -1,0 +1,45 @@
+//! The image verbs: thin wrappers over `berth-store`, except that `rmi` asks this engine's
+//! containers which of them use an image, so its conflicts follow Docker's (used by a running
+//! container: cannot be forced; by a stopped one: must be forced).
+
+use std::path::Path;
+
+use berth_store::{
+    DeleteRecord, ImageId, ImageInspect, ImageSummary, ListOptions, LoadOptions, LoadReport,
+    Reference,
+};
+
+use super::{Engine, EngineError};
+
+impl Engine {
+    /// `docker load -i`: a `docker save` archive or an OCI layout (directory or tar).
+    pub fn load(&self, path: &Path) -> Result<LoadReport, EngineError> {
+        Ok(self.store.load(path, &LoadOptions::default())?)
+    }
+
+    /// `docker images [-a]`.
+    pub fn images(&self, all: bool) -> Vec<ImageSummary> {
+        self.store.list(ListOptions {
+            all,
+            dangling: None,
+        })
+    }
+
+    pub fn inspect_image(&self, name: &str) -> Result<ImageInspect, EngineError> {
+        Ok(self.store.inspect(name)?)
+    }
+
+    /// `docker tag SOURCE TARGET`.
+    pub fn tag(&self, source: &str, target: &str) -> Result<ImageId, EngineError> {
+        let target: Reference = target.parse()?;
+        Ok(self.store.tag(source, &target)?)
+    }
+
+    /// `docker rmi [-f]` (pruning untagged parents, as the CLI always asks): the
+    /// `Untagged:`/`Deleted:` records in Docker's order.
+    pub fn rmi(&self, name: &str, force: bool) -> Result<Vec<DeleteRecord>, EngineError> {
+        // Containers auto-removed since the last sweep should not keep layers alive.
+        self.release_orphaned_leases(false)?;
+        Ok(self.store.delete(name, force, true, self)?)
+    }
+}

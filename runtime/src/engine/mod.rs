@@ -1,0 +1,105 @@
+//! The engine: one object that owns an image store and the containers run from it, under one
+//! root directory (the store's own layout, `images/`, `layers/`, `blobs/`, `leases/`, ..., next
+//! to `containers/`), and answers Docker's verbs with Docker's semantics and texts. It is the
+//! library the daemon and the embedded conformance engine call.
+//!
+//! It owns only the joins between the two halves: resolving images for the lifecycle with a
+//! layer lease per container (`images.rs`), answering the store's "which containers use this
+//! image?" for `rmi` (`users.rs`), and `commit`, which needs both. Every verb is a thin wrapper;
+//! the rules live in `berth-store` and `berth-lifecycle`. It never depends on the reference
+//! model.
+
+mod changes;
+mod commit;
+mod containers;
+mod error;
+mod image_verbs;
+mod images;
+mod run;
+mod users;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use berth_lifecycle::Containers;
+use berth_sandbox::HostConfig;
+use berth_store::Store;
+
+pub use changes::apply_changes;
+pub use commit::CommitOptions;
+pub use error::EngineError;
+pub use images::StoreImages;
+pub use run::RunOutput;
+
+/// Where an engine keeps its state on the host.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// The store's root; containers live in `<root>/containers/`.
+    pub root: PathBuf,
+    /// The cgroup parent of every container, relative to each hierarchy's root.
+    pub cgroup_parent: PathBuf,
+    pub host: HostConfig,
+    pub store: berth_store::StoreOptions,
+}
+
+impl EngineOptions {
+    /// The defaults a daemon wants, under `root`.
+    pub fn new(root: &Path) -> EngineOptions {
+        EngineOptions {
+            root: root.to_owned(),
+            cgroup_parent: PathBuf::from("berth"),
+            host: HostConfig::standard(),
+            store: berth_store::StoreOptions::default(),
+        }
+    }
+}
+
+/// An image store and its containers.
+#[derive(Debug)]
+pub struct Engine {
+    root: PathBuf,
+    store: Store,
+    containers: Containers<StoreImages>,
+}
+
+impl Engine {
+    /// Opens (creating if needed) the engine under `options.root`, repairing what a crash
+    /// left: the lifecycle reports containers that were running as exited, and leases whose
+    /// container is gone (or whose create never finished) are released.
+    pub fn open(options: EngineOptions) -> Result<Engine, EngineError> {
+        let store = Store::open_with(&options.root, options.store)?;
+        let containers = Containers::open(
+            berth_lifecycle::StoreOptions {
+                root: options.root.join("containers"),
+                cgroup_parent: options.cgroup_parent,
+                host: options.host,
+            },
+            StoreImages::new(store.clone()),
+        )?;
+        let engine = Engine {
+            root: options.root,
+            store,
+            containers,
+        };
+        engine.release_orphaned_leases(true)?;
+        Ok(engine)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn containers(&self) -> &Containers<StoreImages> {
+        &self.containers
+    }
+
+    /// Stops every running container (SIGTERM, then SIGKILL after `timeout`) and closes the
+    /// engine. Leases stay: the containers still exist and may be started again.
+    pub fn shutdown(self, timeout: Duration) {
+        self.containers.shutdown(timeout);
+    }
+}

@@ -1,0 +1,394 @@
+//! The engine on real containers from the fixture images (`scripts/fixtures`): runs, output,
+//! exit codes, hostname, exec failures, `rmi` conflicts against containers, layer leases,
+//! `--rm`, and commit round trips. Needs root and the fixtures; without them each test prints
+//! one line and passes, unless `BERTH_REQUIRE_ALL=1`, when it fails.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use berth_core::{ErrorKind, Kind};
+use berth_lifecycle::{CreateOptions, State, WaitCondition};
+use berth_runtime::engine::{CommitOptions, Engine, EngineError, EngineOptions};
+use berth_store::DeleteRecord;
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+fn fixtures() -> PathBuf {
+    match std::env::var_os("BERTH_FIXTURES_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/fixtures"),
+    }
+}
+
+/// True when the test may run; otherwise one line on stderr (or a panic under
+/// `BERTH_REQUIRE_ALL=1`).
+fn ready(test: &str) -> bool {
+    let missing = if !berth_store::unpack::running_as_root() {
+        Some("needs root".to_string())
+    } else {
+        ["toolbox", "hello-world"]
+            .iter()
+            .find(|n| !fixtures().join(n).join("index.json").exists())
+            .map(|n| format!("fixture {n} missing (run scripts/fixtures)"))
+    };
+    let Some(why) = missing else { return true };
+    if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") {
+        panic!("{test}: {why} and BERTH_REQUIRE_ALL=1 is set");
+    }
+    eprintln!("skipped {test}: {why}");
+    false
+}
+
+/// An engine in a temp dir with toolbox and hello-world loaded and a per-test cgroup parent,
+/// removed (with every container) when dropped.
+struct TestEngine {
+    _dir: tempfile::TempDir,
+    cgroup_parent: PathBuf,
+    engine: Option<Engine>,
+}
+
+impl TestEngine {
+    fn new() -> TestEngine {
+        let dir = tempfile::Builder::new()
+            .prefix("berth-engine-")
+            .tempdir()
+            .unwrap();
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let mut options = EngineOptions::new(dir.path());
+        options.cgroup_parent =
+            PathBuf::from(format!("berth-engine-test-{}-{n}", std::process::id()));
+        options.store.sync_layers = false;
+        let engine = Engine::open(options.clone()).unwrap();
+        for name in ["toolbox", "hello-world"] {
+            engine.load(&fixtures().join(name)).unwrap();
+        }
+        TestEngine {
+            _dir: dir,
+            cgroup_parent: options.cgroup_parent,
+            engine: Some(engine),
+        }
+    }
+
+    fn e(&self) -> &Engine {
+        self.engine.as_ref().unwrap()
+    }
+
+    fn create(&self, image: &str, argv: &[&str]) -> String {
+        self.e().create(options(image, argv)).unwrap().to_string()
+    }
+
+    fn lease_exists(&self, owner: &str) -> bool {
+        self.e()
+            .store()
+            .root()
+            .join("leases")
+            .join(format!("{owner}.json"))
+            .exists()
+    }
+
+    fn wait(&self, id: &str, condition: WaitCondition) -> i32 {
+        let deadline = Some(Instant::now() + Duration::from_secs(20));
+        self.e()
+            .wait(id, condition, deadline)
+            .unwrap()
+            .expect("container finished in time")
+            .status_code
+    }
+}
+
+impl Drop for TestEngine {
+    fn drop(&mut self) {
+        let Some(engine) = self.engine.take() else {
+            return;
+        };
+        for c in engine.ps(true) {
+            let _ = engine.rm(c.config.id.as_str(), true);
+        }
+        engine.shutdown(Duration::from_secs(1));
+        let mut hierarchies = vec![PathBuf::from("/sys/fs/cgroup")];
+        if let Ok(rd) = fs::read_dir("/sys/fs/cgroup") {
+            hierarchies.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+        for h in hierarchies {
+            let _ = fs::remove_dir(h.join(&self.cgroup_parent));
+        }
+    }
+}
+
+fn options(image: &str, argv: &[&str]) -> CreateOptions {
+    CreateOptions {
+        image: image.into(),
+        cmd: argv.iter().map(|s| s.to_string()).collect(),
+        ..CreateOptions::default()
+    }
+}
+
+#[test]
+fn hello_world_greets() {
+    if !ready("hello_world_greets") {
+        return;
+    }
+    let t = TestEngine::new();
+    let out = t.e().run(options("hello-world", &[])).unwrap();
+    assert_eq!(out.exit_code, 0);
+    assert!(
+        out.stdout.starts_with("Hello from berth!"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn toolbox_output_streams_and_exit_code() {
+    if !ready("toolbox_output_streams_and_exit_code") {
+        return;
+    }
+    let t = TestEngine::new();
+    let argv = ["/toolbox", "out", "a", "err", "b", "exit", "3"];
+    let out = t.e().run(options("toolbox", &argv)).unwrap();
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str(), out.exit_code),
+        ("a\n", "b\n", 3)
+    );
+    let c = t.e().inspect_container(out.id.as_str()).unwrap();
+    assert_eq!((c.state.status, c.state.exit_code), (State::Exited, 3));
+    assert_eq!(c.config.config.hostname, out.id.short());
+}
+
+#[test]
+fn hostname_is_the_short_id() {
+    if !ready("hostname_is_the_short_id") {
+        return;
+    }
+    let t = TestEngine::new();
+    let out = t
+        .e()
+        .run(options("toolbox", &["/toolbox", "hostname"]))
+        .unwrap();
+    assert_eq!(out.stdout, format!("{}\n", out.id.short()));
+}
+
+#[test]
+fn missing_executable_is_127_and_stays_created() {
+    if !ready("missing_executable_is_127_and_stays_created") {
+        return;
+    }
+    let t = TestEngine::new();
+    let id = t.create("toolbox", &["/nope"]);
+    let err = t.e().start(&id).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidParameter, "{err}");
+    assert!(err.to_string().contains("/nope"), "{err}");
+    let c = t.e().inspect_container(&id).unwrap();
+    assert_eq!((c.state.status, c.state.exit_code), (State::Created, 127));
+    let mut run = options("toolbox", &["/nope"]);
+    run.auto_remove = true;
+    assert!(t.e().run(run).is_err());
+    assert_eq!(t.e().ps(true).len(), 1, "the --rm one is gone");
+}
+
+#[test]
+fn rmi_conflicts_follow_docker_and_leases_keep_layers() {
+    if !ready("rmi_conflicts_follow_docker_and_leases_keep_layers") {
+        return;
+    }
+    let t = TestEngine::new();
+    let image = t.e().inspect_image("toolbox").unwrap().id;
+    let short = &image["sha256:".len()..][..12];
+    let stopped = t.create("toolbox", &["/toolbox", "out", "again"]);
+    t.e().start(&stopped).unwrap();
+    assert_eq!(t.wait(&stopped, WaitCondition::NotRunning), 0);
+    let running = t.create("toolbox", &["/toolbox", "sleep"]);
+    t.e().start(&running).unwrap();
+
+    for force in [false, true] {
+        let err = t.e().rmi(short, force).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "conflict: unable to delete {short} (cannot be forced) - image is being used \
+                 by running container {}",
+                &running[..12]
+            )
+        );
+        assert_eq!(err.kind(), ErrorKind::Conflict);
+    }
+    t.e().kill(&running, "KILL").unwrap();
+    assert_eq!(t.wait(&running, WaitCondition::NotRunning), 137);
+    let err = t.e().rmi(short, false).unwrap_err().to_string();
+    let want = format!("conflict: unable to delete {short} (must be forced) - image is being used by stopped container ");
+    assert!(err.starts_with(&want), "{err}");
+
+    let records = t.e().rmi(short, true).unwrap();
+    assert_eq!(records[0], DeleteRecord::Untagged("toolbox:latest".into()));
+    assert!(records.contains(&DeleteRecord::Deleted(image.clone())));
+    let err = t.e().inspect_image("toolbox").unwrap_err();
+    assert_eq!(err.to_string(), "No such image: toolbox:latest");
+
+    // The image is gone, but the stopped container's lease kept its lower dirs.
+    t.e().start(&stopped).unwrap();
+    assert_eq!(t.wait(&stopped, WaitCondition::NextExit), 0);
+    let said: Vec<String> = t
+        .e()
+        .logs(&stopped)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.bytes)
+        .collect();
+    assert_eq!(said, ["again\n", "again\n"]);
+
+    let layers = t.e().store().root().join("layers");
+    let count = || fs::read_dir(&layers).unwrap().count();
+    let before = count();
+    t.e().rm(&stopped, false).unwrap();
+    assert_eq!(count(), before, "the other container still holds the layer");
+    t.e().rm(&running, false).unwrap();
+    assert_eq!(count(), before - 1, "the last lease released the layer");
+    assert!(!t.lease_exists(&running) && !t.lease_exists(&stopped));
+}
+
+#[test]
+fn auto_remove_removes_the_container_and_its_lease() {
+    if !ready("auto_remove_removes_the_container_and_its_lease") {
+        return;
+    }
+    let t = TestEngine::new();
+    let mut o = options("toolbox", &["/toolbox", "out", "bye", "exit", "4"]);
+    o.auto_remove = true;
+    let id = t.e().create(o.clone()).unwrap().to_string();
+    assert!(t.lease_exists(&id));
+    t.e().start(&id).unwrap();
+    assert_eq!(t.wait(&id, WaitCondition::Removed), 4);
+    let err = t.e().inspect_container(&id).unwrap_err();
+    assert_eq!(err.to_string(), format!("No such container: {id}"));
+    assert!(!t.lease_exists(&id));
+
+    let out = t.e().run(o).unwrap();
+    assert_eq!((out.stdout.as_str(), out.exit_code), ("bye\n", 4));
+    assert!(t.e().ps(true).is_empty());
+    assert!(!t.lease_exists(out.id.as_str()));
+}
+
+#[test]
+fn verbs_pass_through_with_dockers_texts() {
+    if !ready("verbs_pass_through_with_dockers_texts") {
+        return;
+    }
+    let t = TestEngine::new();
+    let mut o = options("toolbox", &["/toolbox", "sleep"]);
+    o.name = Some("sleeper".into());
+    let id = t.e().create(o).unwrap().to_string();
+    t.e().start("sleeper").unwrap();
+    assert_eq!(t.e().ps(false).len(), 1);
+    let err = t.e().rm("sleeper", false).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    t.e().rename("sleeper", "dozer").unwrap();
+    assert_eq!(
+        t.e().inspect_container("dozer").unwrap().config.id.as_str(),
+        id
+    );
+    t.e().stop("dozer", Duration::from_millis(200)).unwrap();
+    assert_eq!(t.wait(&id, WaitCondition::NotRunning), 137);
+    assert!(t.e().ps(false).is_empty());
+    assert_eq!(t.e().ps(true).len(), 1);
+    t.e().restart("dozer", Duration::from_millis(200)).unwrap();
+    assert_eq!(t.e().ps(false).len(), 1, "restart runs it again");
+    t.e().kill("dozer", "KILL").unwrap();
+    assert_eq!(t.wait(&id, WaitCondition::NotRunning), 137);
+    let err = t.e().stop("dozer", Duration::ZERO).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotModified);
+    let err = t.e().start("nosuch").unwrap_err();
+    assert_eq!(err.to_string(), "No such container: nosuch");
+    t.e().tag("toolbox", "tb:v1").unwrap();
+    let tags: Vec<String> = t
+        .e()
+        .images(false)
+        .into_iter()
+        .flat_map(|i| i.repo_tags)
+        .collect();
+    assert!(tags.contains(&"tb:v1".to_string()), "{tags:?}");
+    t.e().rm("dozer", true).unwrap();
+}
+
+#[test]
+fn commit_round_trip() {
+    if !ready("commit_round_trip") {
+        return;
+    }
+    let t = TestEngine::new();
+    let argv = [
+        "/toolbox",
+        "write",
+        "/data/new",
+        "hi",
+        "rm",
+        "/data/seed.txt",
+    ];
+    let out = t.e().run(options("toolbox", &argv)).unwrap();
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    let commit = CommitOptions {
+        reference: Some("committed:v1".into()),
+        changes: vec![r#"CMD ["/toolbox","ls","/data"]"#.into()],
+        comment: "msg".into(),
+        ..CommitOptions::default()
+    };
+    let id = t.e().commit(out.id.as_str(), &commit).unwrap();
+    assert!(id.to_string().starts_with("sha256:"));
+
+    let listed = t.e().run(options("committed:v1", &[])).unwrap();
+    assert_eq!(listed.stdout, "new\n");
+    let cat = ["/toolbox", "cat", "/data/new"];
+    assert_eq!(
+        t.e().run(options("committed:v1", &cat)).unwrap().stdout,
+        "hi"
+    );
+
+    let inspect = t.e().inspect_image("committed:v1").unwrap();
+    let parent = t.e().inspect_image("toolbox").unwrap();
+    assert_eq!(inspect.parent, parent.id);
+    assert_eq!(inspect.container, out.id.as_str());
+    assert_eq!(inspect.comment, "msg");
+    assert_eq!(
+        inspect.root_fs.layers.len(),
+        parent.root_fs.layers.len() + 1
+    );
+    assert_eq!(
+        inspect.container_config.cmd.as_deref(),
+        Some(&argv.map(String::from)[..])
+    );
+    let image = t.e().store().image("committed:v1").unwrap();
+    let last = image.config.history.last().unwrap();
+    assert_eq!(last.created_by.as_deref(), Some(argv.join(" ").as_str()));
+    assert!(!last.empty_layer);
+}
+
+#[test]
+fn commit_of_an_unchanged_container_adds_no_layer() {
+    if !ready("commit_of_an_unchanged_container_adds_no_layer") {
+        return;
+    }
+    let t = TestEngine::new();
+    // Never started, so its upper dir is empty. (A container that ran is never unchanged
+    // today: the sandbox creates its `/proc`, `/dev` and `/sys` mount points in the upper
+    // dir when the image lacks them, where dockerd keeps them in the init layer.)
+    let created = t.create("toolbox", &[]);
+    let bad = CommitOptions {
+        changes: vec!["RUN true".into()],
+        ..CommitOptions::default()
+    };
+    let err = t.e().commit(&created, &bad).unwrap_err();
+    assert!(matches!(err, EngineError::InvalidChange { .. }));
+    assert_eq!(err.to_string(), "run is not a valid change command");
+    let id = t.e().commit(&created, &CommitOptions::default()).unwrap();
+    let image = t.e().store().image(&id.to_string()).unwrap();
+    let parent = t.e().store().image("toolbox").unwrap();
+    assert_eq!(image.record.diff_ids, parent.record.diff_ids);
+    assert!(image.config.history.last().unwrap().empty_layer);
+    assert_eq!(image.record.parent.as_ref(), Some(parent.id()));
+    assert_eq!(
+        t.e().run(options(&id.to_string(), &[])).unwrap().stdout,
+        "hello from toolbox\n"
+    );
+}
