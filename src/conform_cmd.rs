@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use berth_conformance::api::ApiEngine;
+use berth_conformance::embedded::EmbeddedEngine;
 use berth_conformance::engine::Engine;
 use berth_conformance::known;
 use berth_conformance::model_engine::ModelEngine;
@@ -99,7 +100,9 @@ fn engine(
         ));
     }
     if spec == "embedded" {
-        bail!("engine embedded: berth's in-process runtime is not built yet (issue 4); check a Docker API endpoint instead, e.g. scripts/conform starts the reference dockerd");
+        let embedded = EmbeddedEngine::new(fixtures, registry)
+            .context("starting the embedded runtime (it needs root)")?;
+        return Ok((Box::new(embedded), ModelEngine::new(profile, catalog, 0)));
     }
     if spec.starts_with("tcp://") {
         bail!("engine {spec}: tcp:// endpoints (with TLS) are not supported yet; use unix://");

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod embedded;
 pub mod engine;
 pub mod generate;
 pub mod known;

@@ -35,8 +35,6 @@ pub struct CreateOptions {
 impl<I: Images> Containers<I> {
     /// Creates a container and answers its ID.
     pub fn create(&self, options: CreateOptions) -> Result<ContainerId, LifecycleError> {
-        // A bad name is reported before the image is even looked at, as dockerd does.
-        let wanted: Option<ContainerName> = options.name.as_deref().map(str::parse).transpose()?;
         let image = self
             .images
             .resolve(&options.image)
@@ -44,6 +42,10 @@ impl<I: Images> Containers<I> {
                 kind: e.kind(),
                 source: Box::new(e),
             })?;
+        // dockerd looks the image up first (a missing image is a 404 the CLI answers by
+        // pulling) and only then checks the name: `docker run --name a hello-world` pulls
+        // hello-world and then fails on the name (checked against dockerd 20.10).
+        let wanted: Option<ContainerName> = options.name.as_deref().map(str::parse).transpose()?;
         let process = merge(&options, &image);
         let argv: Vec<String> = process
             .entrypoint
