@@ -8,7 +8,6 @@
 //! `pull`, `run` or `create` names a fixture (only the tag named stays).
 
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use berth_core::Kind;
@@ -21,14 +20,13 @@ use berth_runtime::engine::{
 use berth_store::DeleteRecord;
 use serde_json::{json, Value};
 
+use crate::api::split_reference;
 use crate::engine::{Engine, EngineError};
 use crate::observe::{digest_repo, ContainerView, ImageView, Observation, Probe};
+use crate::registry_tags::RegistryTags;
 
 /// The fixture repositories the embedded engine can load without a registry.
 pub const FIXTURES: &[&str] = &["hello-world", "toolbox", "busybox", "big"];
-
-/// Every tag the generator's `remote-retag` may move (as `api::engine`'s list).
-const RETAG_TARGETS: &[&str] = &["toolbox:latest", "hello-world:latest"];
 
 /// How long a step may wait for a container to exit before the engine counts as stuck.
 const EXIT_DEADLINE: Duration = Duration::from_secs(60);
@@ -46,12 +44,10 @@ pub struct EmbeddedEngine {
     engine: Option<Runtime>,
     cgroup_parent: PathBuf,
     fixtures: PathBuf,
-    /// `host:port` of the registry images are pulled from, if any.
-    registry: Option<String>,
     client: Option<berth_registry::Client>,
     tokio: tokio::runtime::Runtime,
-    /// Tags `remote-retag` moved in the registry since the last reset.
-    moved: Vec<String>,
+    /// The registry images are pulled from, if any, whose tags `remote-retag` moves.
+    tags: Option<RegistryTags>,
     /// Dropped last: the root.
     _root: tempfile::TempDir,
 }
@@ -86,21 +82,6 @@ fn done(result: Result<(), RuntimeError>) -> Observation {
     match result {
         Ok(()) => Observation::Done,
         Err(e) => observed(&e),
-    }
-}
-
-/// Splits `name[:tag]` (a digest reference keeps its `@digest` in the tag slot).
-fn split_reference(reference: &str) -> (String, String) {
-    if let Some((name, digest)) = reference.split_once('@') {
-        return (name.to_string(), digest.to_string());
-    }
-    let slash = reference.rfind('/').map_or(0, |i| i + 1);
-    match reference[slash..].rfind(':') {
-        Some(i) => (
-            reference[..slash + i].to_string(),
-            reference[slash + i + 1..].to_string(),
-        ),
-        None => (reference.to_string(), "latest".to_string()),
     }
 }
 
@@ -234,13 +215,7 @@ impl EmbeddedEngine {
             engine: Some(engine),
             cgroup_parent,
             fixtures: fixtures.to_path_buf(),
-            moved: if registry.is_some() {
-                // An earlier run may have ended with a tag moved.
-                RETAG_TARGETS.iter().map(|t| t.to_string()).collect()
-            } else {
-                Vec::new()
-            },
-            registry,
+            tags: registry.map(|r| RegistryTags::new(r).with_fixtures(fixtures.to_path_buf())),
             client,
             tokio,
             _root: root,
@@ -514,71 +489,32 @@ impl EmbeddedEngine {
         }
     }
 
-    fn skopeo(&self, command: &str, source: &str, dest: &str) -> Result<bool, EngineError> {
-        Process::new("skopeo")
-            .args([
-                "copy",
-                "-q",
-                "--src-tls-verify=false",
-                "--dest-tls-verify=false",
-                "--preserve-digests",
-                source,
-                dest,
-            ])
-            .status()
-            .map(|s| s.success())
-            .map_err(|e| self.protocol(command, &format!("skopeo: {e}")))
-    }
-
     /// Moves a tag in the registry by copying the source manifest over it (as `api::engine`).
     fn retag(&mut self, source: &str, target: &str) -> Result<Observation, EngineError> {
-        let Some(registry) = self.registry.clone() else {
+        let Some(tags) = self.tags.as_mut() else {
             return Ok(Observation::Error {
                 kind: ErrorKind::NotImplemented,
                 message: "remote-retag needs a registry (--registry); none is configured".into(),
             });
         };
-        self.moved.push(target.to_string());
-        let path = |r: &str| {
-            let (name, tag) = split_reference(r);
-            let name = if name.contains('/') {
-                name
-            } else {
-                format!("library/{name}")
-            };
-            format!("docker://{registry}/{name}:{tag}")
-        };
-        Ok(
-            match self.skopeo("remote-retag", &path(source), &path(target))? {
-                true => Observation::Done,
-                false => Observation::Error {
-                    kind: ErrorKind::NotFound,
-                    message: format!("remote-retag {source} {target} failed"),
-                },
+        let moved = tags
+            .retag(source, target)
+            .map_err(|what| self.protocol("remote-retag", &what))?;
+        Ok(match moved {
+            true => Observation::Done,
+            false => Observation::Error {
+                kind: ErrorKind::NotFound,
+                message: format!("remote-retag {source} {target} failed"),
             },
-        )
+        })
     }
 
-    /// Puts every moved registry tag back to its fixture, under `name` and `library/name`.
+    /// Puts every registry tag `remote-retag` moved back to its fixture.
     fn restore_moved(&mut self) -> Result<(), EngineError> {
-        let moved = std::mem::take(&mut self.moved);
-        let Some(registry) = self.registry.clone() else {
-            return Ok(());
-        };
-        for target in moved {
-            let (name, tag) = split_reference(&target);
-            let layout = format!("oci:{}:{tag}", self.fixtures.join(&name).display());
-            for path in [format!("library/{name}"), name.clone()] {
-                let dest = format!("docker://{registry}/{path}:{tag}");
-                if !self.skopeo("reset", &layout, &dest)? {
-                    return Err(self.protocol(
-                        "reset",
-                        &format!("could not restore {path}:{tag} from {layout}"),
-                    ));
-                }
-            }
+        match self.tags.as_mut() {
+            Some(tags) => tags.restore().map_err(|what| self.protocol("reset", &what)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn container_view(&self, c: &Inspect) -> ContainerView {

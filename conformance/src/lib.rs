@@ -11,6 +11,7 @@ pub mod known;
 pub mod model_engine;
 pub mod normalise;
 pub mod observe;
+pub mod registry_tags;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -2,8 +2,6 @@
 //! (pull on a 404 from create, attach and wait before start for `run`, and so on), and each
 //! answer becomes an observation.
 
-use std::process::Command as Process;
-
 use berth_model::command::{Command, CreateOpts};
 use berth_model::ErrorKind;
 use serde_json::{json, Value};
@@ -11,9 +9,7 @@ use serde_json::{json, Value};
 use crate::api::http::{demultiplex, Client, Frame, HttpError, Response};
 use crate::engine::{Engine, EngineError};
 use crate::observe::{digest_repo, ContainerView, ImageView, Observation, Probe};
-
-/// Every tag the generator's `remote-retag` may move (see `generate.rs`).
-pub const RETAG_TARGETS: &[&str] = &["toolbox:latest", "hello-world:latest"];
+use crate::registry_tags::RegistryTags;
 
 /// The API version every engine is driven at (dockerd 20.10's newest).
 pub const API_VERSION: &str = "1.41";
@@ -23,12 +19,8 @@ pub const API_VERSION: &str = "1.41";
 pub struct ApiEngine {
     name: String,
     client: Client,
-    /// `host:port` of the registry the engine pulls from, for `remote-retag`.
-    registry: Option<String>,
-    /// The fixture OCI layouts, to put moved tags back between cases.
-    fixtures: Option<std::path::PathBuf>,
-    /// Tags `remote-retag` moved in the registry since the last reset.
-    moved: Vec<String>,
+    /// The registry the engine pulls from, whose tags `remote-retag` moves.
+    tags: Option<RegistryTags>,
 }
 
 fn kind_of(status: u16) -> ErrorKind {
@@ -69,7 +61,7 @@ fn enc(text: &str) -> String {
 }
 
 /// Splits `name[:tag]` or `name@digest` as the CLI does for `fromImage` and `tag`.
-fn split_reference(reference: &str) -> (String, String) {
+pub(crate) fn split_reference(reference: &str) -> (String, String) {
     if let Some((name, digest)) = reference.split_once('@') {
         return (name.to_string(), digest.to_string());
     }
@@ -101,59 +93,14 @@ impl ApiEngine {
         ApiEngine {
             name: name.to_string(),
             client: Client::new(socket, API_VERSION),
-            registry,
-            fixtures: None,
-            moved: Vec::new(),
+            tags: registry.map(RegistryTags::new),
         }
     }
 
-    /// Where the fixture layouts are, so tags moved by `remote-retag` can be restored. The
-    /// tags `remote-retag` can move are restored at the first reset too: an earlier run may
-    /// have ended with one moved.
+    /// Where the fixture layouts are, so tags moved by `remote-retag` can be restored.
     pub fn with_fixtures(mut self, dir: &std::path::Path) -> ApiEngine {
-        self.fixtures = Some(dir.to_path_buf());
-        self.moved = RETAG_TARGETS.iter().map(|t| t.to_string()).collect();
+        self.tags = self.tags.map(|t| t.with_fixtures(dir.to_path_buf()));
         self
-    }
-
-    /// Puts every moved tag back to the fixture it was, under both names the registry
-    /// serves it by (`name` and `library/name`), so each case starts from the same registry.
-    fn restore_moved(&mut self) -> Result<(), EngineError> {
-        let moved = std::mem::take(&mut self.moved);
-        let (Some(registry), Some(fixtures)) = (self.registry.clone(), self.fixtures.clone())
-        else {
-            if moved.is_empty() {
-                return Ok(());
-            }
-            return Err(self.protocol(
-                "reset",
-                "remote-retag moved tags and no --fixtures dir is known to restore them",
-            ));
-        };
-        for target in moved {
-            let (name, tag) = split_reference(&target);
-            let layout = format!("oci:{}:{tag}", fixtures.join(&name).display());
-            for path in [format!("library/{name}"), name.clone()] {
-                let status = Process::new("skopeo")
-                    .args([
-                        "copy",
-                        "-q",
-                        "--dest-tls-verify=false",
-                        "--preserve-digests",
-                        &layout,
-                    ])
-                    .arg(format!("docker://{registry}/{path}:{tag}"))
-                    .status()
-                    .map_err(|e| self.protocol("reset", &format!("skopeo: {e}")))?;
-                if !status.success() {
-                    return Err(self.protocol(
-                        "reset",
-                        &format!("could not restore {path}:{tag} from {layout}"),
-                    ));
-                }
-            }
-        }
-        Ok(())
     }
 
     fn call(
@@ -457,32 +404,17 @@ impl ApiEngine {
 
     /// Moves a tag in the registry by copying the source manifest over it.
     fn retag(&mut self, source: &str, target: &str) -> Result<Observation, EngineError> {
-        self.moved.push(target.to_string());
-        let registry = self
-            .registry
-            .as_deref()
-            .ok_or_else(|| self.protocol("remote-retag", "no registry configured"))?;
-        let path = |r: &str| {
-            let (name, tag) = split_reference(r);
-            let name = if name.contains('/') {
-                name
-            } else {
-                format!("library/{name}")
-            };
-            format!("docker://{registry}/{name}:{tag}")
+        let name = self.name.clone();
+        let protocol = |what: String| EngineError::Protocol {
+            engine: name.clone(),
+            command: "remote-retag".into(),
+            what,
         };
-        let status = Process::new("skopeo")
-            .args([
-                "copy",
-                "-q",
-                "--src-tls-verify=false",
-                "--dest-tls-verify=false",
-                "--preserve-digests",
-            ])
-            .args([path(source), path(target)])
-            .status()
-            .map_err(|e| self.protocol("remote-retag", &format!("skopeo: {e}")))?;
-        Ok(match status.success() {
+        let tags = self
+            .tags
+            .as_mut()
+            .ok_or_else(|| protocol("no registry configured".into()))?;
+        Ok(match tags.retag(source, target).map_err(protocol)? {
             true => Observation::Done,
             false => Observation::Error {
                 kind: ErrorKind::NotFound,
@@ -728,7 +660,14 @@ impl Engine for ApiEngine {
     }
 
     fn reset(&mut self) -> Result<(), EngineError> {
-        self.restore_moved()?;
+        if let Some(tags) = self.tags.as_mut() {
+            let name = self.name.clone();
+            tags.restore().map_err(|what| EngineError::Protocol {
+                engine: name,
+                command: "reset".into(),
+                what,
+            })?;
+        }
         for container in self.list("/containers/json?all=1")? {
             let id = container["Id"].as_str().unwrap_or_default();
             self.call("DELETE", &format!("/containers/{id}?force=1"), None)?;

@@ -4,4 +4,5 @@
 mod engine;
 pub mod http;
 
+pub(crate) use engine::split_reference;
 pub use engine::ApiEngine;
