@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use berth_conformance::api::ApiEngine;
+use berth_conformance::cli_engine::CliEngine;
 use berth_conformance::embedded::EmbeddedEngine;
 use berth_conformance::engine::Engine;
 use berth_conformance::known;
@@ -50,6 +51,10 @@ pub struct ConformArgs {
     /// The engine profile the model answers as.
     #[arg(long, default_value = "docker-20.10")]
     profile: String,
+    /// Drive unix:// engines through this docker CLI binary and compare what it prints (texts,
+    /// tables, exit codes) with the model's renderers, instead of comparing API answers.
+    #[arg(long, value_name = "PATH")]
+    cli: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -63,6 +68,9 @@ enum ReplayCommand {
         registry: Option<String>,
         #[arg(long, default_value = "docker-20.10")]
         profile: String,
+        /// Replay through this docker CLI binary (as `berth conform --cli`).
+        #[arg(long, value_name = "PATH")]
+        cli: Option<PathBuf>,
     },
 }
 
@@ -77,8 +85,12 @@ fn engine(
     profile: Profile,
     registry: Option<String>,
     fixtures: &Path,
+    cli: Option<&Path>,
 ) -> anyhow::Result<(Box<dyn Engine>, ModelEngine)> {
     let catalog = Catalog::fixtures();
+    if cli.is_some() && !spec.starts_with("unix://") {
+        bail!("engine {spec}: --cli drives only unix:// engines (a CLI needs a daemon to talk to)");
+    }
     if let Some(socket) = spec.strip_prefix("unix://") {
         if !Path::new(socket).exists() {
             bail!("engine {spec}: no socket at {socket} (is the engine running?)");
@@ -89,7 +101,15 @@ fn engine(
             spec.to_string()
         };
         let api = ApiEngine::new(&name, Path::new(socket), registry).with_fixtures(fixtures);
-        return Ok((Box::new(api), ModelEngine::new(profile, catalog, 0)));
+        let model = ModelEngine::new(profile, catalog, 0);
+        if let Some(cli) = cli {
+            if !cli.is_file() {
+                bail!("--cli {}: no such file", cli.display());
+            }
+            let driven = CliEngine::new(api, cli, Path::new(socket))?;
+            return Ok((Box::new(driven), model));
+        }
+        return Ok((Box::new(api), model));
     }
     if spec == "model" || spec.starts_with("mutant:") {
         let mutant = spec.strip_prefix("mutant:").map(mutation).transpose()?;
@@ -118,9 +138,10 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
         engine,
         registry,
         profile,
+        cli,
     }) = args.replay
     {
-        return replay(&trace, &engine, registry, &profile);
+        return replay(&trace, &engine, registry, &profile, cli.as_deref());
     }
     let profile: Profile = args.profile.parse()?;
     let engines = if args.engines.is_empty() {
@@ -155,7 +176,13 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
     );
     let mut summaries = Vec::new();
     for spec in &engines {
-        let (mut engine, mut model) = engine(spec, profile, args.registry.clone(), &args.fixtures)?;
+        let (mut engine, mut model) = engine(
+            spec,
+            profile,
+            args.registry.clone(),
+            &args.fixtures,
+            args.cli.as_deref(),
+        )?;
         for script in &scripts {
             summaries.push(run_script(&mut model, engine.as_mut(), script, &known)?);
         }
@@ -202,6 +229,7 @@ fn replay(
     spec: &str,
     registry: Option<String>,
     profile: &str,
+    cli: Option<&Path>,
 ) -> anyhow::Result<i32> {
     let text =
         std::fs::read_to_string(trace).with_context(|| format!("reading {}", trace.display()))?;
@@ -214,6 +242,7 @@ fn replay(
         profile.parse()?,
         registry,
         Path::new("target/fixtures"),
+        cli,
     )?;
     let summary = run_script(&mut model, engine.as_mut(), &templates, &known::shipped())?;
     print!("{}", report::table(std::slice::from_ref(&summary)));

@@ -28,4 +28,9 @@ pub trait Engine {
     fn probe(&mut self) -> Result<Probe, EngineError>;
     /// Removes every container and image, so the next case starts clean.
     fn reset(&mut self) -> Result<(), EngineError>;
+    /// Whether answers are a CLI's printed text (`Observation::Printed`) rather than API
+    /// structures; the model then answers with its renderers.
+    fn prints_cli_text(&self) -> bool {
+        false
+    }
 }

@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod bench;
+pub mod cli_engine;
+pub mod cli_text;
 pub mod embedded;
 pub mod engine;
 pub mod generate;

@@ -2,7 +2,7 @@
 //! harness sees all of them and keeps the branch the real engine took. The model (or a mutant
 //! of it) can also be driven as the engine under test: the canary does that.
 
-use berth_model::command::Command;
+use berth_model::command::{Command, Verb};
 use berth_model::container::Stream;
 use berth_model::inspect::inspect_json;
 use berth_model::mutation::Mutation;
@@ -25,6 +25,9 @@ pub struct ModelEngine {
     /// Include the CLI's rendered tables in `ps`/`images` answers: only comparable between
     /// engines that share a clock (the model and its mutants).
     render: bool,
+    /// Answer as the docker CLI prints (`Observation::Printed`), for engines driven through a
+    /// CLI binary.
+    cli: bool,
 }
 
 impl ModelEngine {
@@ -39,6 +42,7 @@ impl ModelEngine {
             seed,
             mutation: None,
             render: false,
+            cli: false,
         }
     }
 
@@ -57,6 +61,11 @@ impl ModelEngine {
         engine
     }
 
+    /// Answers from now on as the docker CLI prints them (or as structures again).
+    pub fn print_cli_text(&mut self, on: bool) {
+        self.cli = on;
+    }
+
     pub fn model(&self) -> &Model {
         &self.model
     }
@@ -66,8 +75,18 @@ impl ModelEngine {
         let answer = self.model.apply(command, &mut self.env);
         let now = self.now();
         let render_tables = self.render;
+        let cli = self.cli && command.verb() != Verb::RemoteRetag;
         let see = |outcome: &Outcome| {
             let mut observation = observe(command, outcome);
+            if cli && observation != Observation::Blocked {
+                let printed = render(command, outcome, now);
+                return Observation::Printed {
+                    created: observation.created_id(),
+                    stdout: printed.stdout,
+                    stderr: printed.stderr,
+                    exit: printed.exit,
+                };
+            }
             if let (true, Observation::Listed { rendered, .. }) = (render_tables, &mut observation)
             {
                 *rendered = Some(render(command, outcome, now).stdout);

@@ -61,6 +61,25 @@ pub enum Observation {
     },
     /// The command would not return (wait on a running container): never sent to an engine.
     Blocked,
+    /// What a docker CLI binary printed (`--cli`), or what the model's renderers say it would
+    /// print. `created` is the container the command created, so `{cN}` handles still resolve.
+    Printed {
+        created: Option<String>,
+        stdout: String,
+        stderr: String,
+        exit: i32,
+    },
+}
+
+impl Observation {
+    /// The container this answer created, if any.
+    pub fn created_id(&self) -> Option<String> {
+        match self {
+            Observation::Created { id } | Observation::Ran { id, .. } => Some(id.clone()),
+            Observation::Printed { created, .. } => created.clone(),
+            _ => None,
+        }
+    }
 }
 
 /// A container as the probe sees it.

@@ -9,6 +9,7 @@ use berth_model::Command;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::cli_text;
 use crate::engine::{Engine, EngineError};
 use crate::generate::{fill, resolve, Case};
 use crate::known::KnownDifference;
@@ -95,13 +96,6 @@ struct Handles {
     engine: Vec<String>,
 }
 
-fn created_id(observation: &Observation) -> Option<String> {
-    match observation {
-        Observation::Created { id } | Observation::Ran { id, .. } => Some(id.clone()),
-        _ => None,
-    }
-}
-
 /// Runs a script from a clean state on both sides; stops at the first disagreement.
 pub fn run_case(
     model: &mut ModelEngine,
@@ -110,6 +104,7 @@ pub fn run_case(
     known: &[KnownDifference],
 ) -> Result<CaseRecord, EngineError> {
     model.reset();
+    model.print_cli_text(engine.prints_cli_text());
     engine.reset()?;
     let mut symbols = (Symbols::default(), Symbols::default());
     let mut handles = Handles::default();
@@ -172,8 +167,8 @@ fn run_step(
         ));
     }
     let observed = engine.apply(&command)?;
-    handles.engine.extend(created_id(&observed));
-    handles.model.extend(created_id(&branches[0].0));
+    handles.engine.extend(observed.created_id());
+    handles.model.extend(branches[0].0.created_id());
     let engine_step = normalise_step(engine_symbols, &observed, &settle(engine, &branches[0].1)?);
     let mut chosen = None;
     for (observation, state) in &branches {
@@ -243,6 +238,7 @@ fn normalise_step(symbols: &mut Symbols, observation: &Observation, probe: &Prob
     let answer = symbols.value(&project(
         serde_json::to_value(observation).expect("observations serialise"),
     ));
+    let answer = tidy_printed(symbols, answer);
     let mut containers: Vec<Value> = probe
         .containers
         .iter()
@@ -266,6 +262,25 @@ fn normalise_step(symbols: &mut Symbols, observation: &Observation, probe: &Prob
 fn project(mut answer: Value) -> Value {
     if let Some(document) = answer.get("document") {
         answer["document"] = inspect_projection(document);
+    }
+    if let Some(documents) = answer["stdout"]
+        .as_str()
+        .and_then(cli_text::inspect_documents)
+    {
+        answer["stdout"] = documents;
+    }
+    answer
+}
+
+/// Tidies the printed streams of a CLI answer (IDs are symbols already).
+fn tidy_printed(symbols: &mut Symbols, mut answer: Value) -> Value {
+    if answer["answer"] != "printed" {
+        return answer;
+    }
+    for stream in ["stdout", "stderr"] {
+        if let Some(text) = answer[stream].as_str() {
+            answer[stream] = Value::String(cli_text::tidy(symbols, text));
+        }
     }
     answer
 }

@@ -48,6 +48,10 @@ impl fmt::Display for ErrorKind {
 pub struct ModelError {
     pub kind: ErrorKind,
     pub message: String,
+    /// The pull `run`/`create` made before failing (the CLI printed its progress first: the
+    /// engine looks the image up before it checks the name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulled: Option<Box<crate::response::PullReport>>,
 }
 
 impl ModelError {
@@ -55,7 +59,14 @@ impl ModelError {
         ModelError {
             kind,
             message: message.into(),
+            pulled: None,
         }
+    }
+
+    /// The same error, after `pulled` was printed.
+    pub fn after_pull(mut self, pulled: Option<crate::response::PullReport>) -> Self {
+        self.pulled = pulled.map(Box::new);
+        self
     }
 
     pub fn kind(&self) -> ErrorKind {

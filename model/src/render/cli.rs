@@ -41,7 +41,10 @@ impl CliOutput {
 pub fn render(command: &Command, outcome: &Outcome, now: Timestamp) -> CliOutput {
     let mut out = CliOutput::default();
     match (command, outcome) {
-        (Command::Run { .. }, Err(e)) => run_error(&mut out, e),
+        (Command::Run { opts, .. }, Err(e)) => {
+            pulled_first(&mut out, &opts.image, e.pulled.as_deref());
+            run_error(&mut out, e)
+        }
         (Command::Inspect { .. }, Err(e)) => {
             out.out("[]");
             out.err(match e.kind {
@@ -59,17 +62,38 @@ pub fn render(command: &Command, outcome: &Outcome, now: Timestamp) -> CliOutput
             }
             out.exit = 1;
         }
+        // The CLI parses the reference itself: a bad one fails before anything is sent.
+        (Command::Pull { .. }, Err(e)) if e.message.starts_with("invalid reference format") => {
+            out.err(&e.message);
+            out.exit = 1;
+        }
+        (Command::Pull { reference }, Err(e)) => {
+            if !has_tag_or_digest(reference) {
+                out.out("Using default tag: latest");
+            }
+            out.err(daemon_error(e));
+            out.exit = 1;
+        }
         (Command::Tag { .. }, Err(e)) if e.message.starts_with("Error parsing reference") => {
             out.err(&e.message);
             out.exit = 1;
         }
         (_, Err(e)) => {
+            if let Command::Create(opts) = command {
+                pulled_first(&mut out, &opts.image, e.pulled.as_deref());
+            }
             out.err(daemon_error(e));
             out.exit = 1;
         }
         (_, Ok(response)) => render_ok(&mut out, command, response, now),
     }
     out
+}
+
+/// Whether a (valid) reference names a tag or a digest; the port of a registry host is no tag.
+fn has_tag_or_digest(reference: &str) -> bool {
+    let last = reference.rsplit('/').next().unwrap_or(reference);
+    last.contains(':') || reference.contains('@')
 }
 
 fn daemon_error(e: &ModelError) -> String {
@@ -195,9 +219,13 @@ fn per_target(out: &mut CliOutput, command: &Command, results: &[(String, Outcom
             Err(e) if e.kind == ErrorKind::NotModified => out.out(target),
             Err(e) => {
                 out.err(daemon_error(e));
-                // `rm -f` reports missing containers but does not fail for them.
-                let forced_missing = matches!(command, Command::Rm { force: true, .. })
-                    && e.kind == ErrorKind::NotFound;
+                // `rm -f` and `rmi -f` report missing objects but do not fail for them
+                // (checked with docker CLI 28.2.2: `docker rmi -f nosuch:tag` exits 0).
+                let forced = matches!(
+                    command,
+                    Command::Rm { force: true, .. } | Command::Rmi { force: true, .. }
+                );
+                let forced_missing = forced && e.kind == ErrorKind::NotFound;
                 if !forced_missing {
                     failed.push(target.as_str());
                 }
@@ -242,5 +270,39 @@ mod tests {
             126
         );
         assert_eq!(run_exit_code("Conflict. The container name ..."), 125);
+    }
+
+    fn parse(line: &str) -> Command {
+        crate::command::parse_line(line).unwrap().unwrap()
+    }
+
+    #[test]
+    fn forced_removal_of_missing_objects_prints_but_succeeds() {
+        let missing = || Err(ModelError::not_found("No such image: nosuch:tag"));
+        let results = vec![("nosuch:tag".to_string(), missing())];
+        let now = Timestamp::UNIX_EPOCH;
+        for (line, exit) in [
+            ("docker rmi -f nosuch:tag", 0),
+            ("docker rmi nosuch:tag", 1),
+        ] {
+            let out = render(&parse(line), &Ok(Response::PerTarget(results.clone())), now);
+            assert_eq!(
+                out.stderr,
+                "Error response from daemon: No such image: nosuch:tag\n"
+            );
+            assert_eq!(out.exit, exit, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_failed_pull_of_an_untagged_reference_announces_the_default_tag() {
+        let e = || Err(ModelError::not_found("manifest unknown"));
+        let now = Timestamp::UNIX_EPOCH;
+        let untagged = render(&parse("docker pull nosuch"), &e(), now);
+        assert_eq!(untagged.stdout, "Using default tag: latest\n");
+        let tagged = render(&parse("docker pull localhost:5000/nosuch:v1"), &e(), now);
+        assert_eq!(tagged.stdout, "");
+        let on_port = render(&parse("docker pull localhost:5000/nosuch"), &e(), now);
+        assert_eq!(on_port.stdout, "Using default tag: latest\n");
     }
 }

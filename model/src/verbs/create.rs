@@ -19,7 +19,10 @@ const NAME_ATTEMPTS: usize = 6;
 impl Model {
     pub(crate) fn create_cli(&mut self, opts: &CreateOpts, env: &mut dyn Env) -> Outcome {
         let pulled = self.ensure_image(&opts.image)?;
-        let id = self.create(opts, env)?;
+        let id = match self.create(opts, env) {
+            Ok(id) => id,
+            Err(e) => return Err(e.after_pull(pulled)),
+        };
         Ok(Response::Created { id, pulled })
     }
 

@@ -22,7 +22,10 @@ pub(crate) struct RunResult {
 impl Model {
     pub(crate) fn run(&mut self, opts: &CreateOpts, detach: bool, env: &mut dyn Env) -> Outcome {
         let pulled = self.ensure_image(&opts.image)?;
-        let id = self.create(opts, env)?;
+        let id = match self.create(opts, env) {
+            Ok(id) => id,
+            Err(e) => return Err(e.after_pull(pulled)),
+        };
         let (output, exit, start_error) = match self.launch(&id, env) {
             Ok(_) if detach => (Vec::new(), None, None),
             Ok(result) => (result.output, result.exit, None),
