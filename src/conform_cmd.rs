@@ -120,6 +120,14 @@ fn engine(
         ));
     }
     if spec == "embedded" {
+        let probe = fixtures.join("hello-world/index.json");
+        if registry.is_none() && !probe.exists() {
+            bail!(
+                "engine embedded: no fixture images in {} (build them with scripts/fixtures, \
+                 or pull from a registry with --registry HOST:PORT)",
+                fixtures.display()
+            );
+        }
         let embedded = EmbeddedEngine::new(fixtures, registry)
             .context("starting the embedded runtime (it needs root)")?;
         return Ok((Box::new(embedded), ModelEngine::new(profile, catalog, 0)));

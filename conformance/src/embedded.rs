@@ -5,8 +5,11 @@
 //!
 //! Images come from a registry when one is given (as a Docker Hub mirror, the way the
 //! reference dockerd is set up), otherwise from the fixture OCI layouts, loaded on demand when
-//! `pull`, `run` or `create` names a fixture (only the tag named stays).
+//! `pull`, `run` or `create` names a fixture (only the tag named stays), as a registry serving
+//! them would: an unknown repository or tag is `manifest unknown`, and `remote-retag` moves a
+//! tag over the layouts for the rest of the case. So `berth conform` needs nothing running.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -48,6 +51,9 @@ pub struct EmbeddedEngine {
     tokio: tokio::runtime::Runtime,
     /// The registry images are pulled from, if any, whose tags `remote-retag` moves.
     tags: Option<RegistryTags>,
+    /// Without a registry, the tags `remote-retag` moved over the fixture layouts:
+    /// (repository, tag) -> (fixture layout, manifest digest).
+    moved: BTreeMap<(String, String), (&'static str, String)>,
     /// Dropped last: the root.
     _root: tempfile::TempDir,
 }
@@ -216,6 +222,7 @@ impl EmbeddedEngine {
             cgroup_parent,
             fixtures: fixtures.to_path_buf(),
             tags: registry.map(|r| RegistryTags::new(r).with_fixtures(fixtures.to_path_buf())),
+            moved: BTreeMap::new(),
             client,
             tokio,
             _root: root,
@@ -263,26 +270,47 @@ impl EmbeddedEngine {
         }
     }
 
-    /// A pull from the fixture layout `reference` names: the manifest its tag names is
-    /// imported as a registry pull would import it, recording the tag and the digest reference
-    /// (RepoTags and RepoDigests), and nothing else.
-    fn load_fixture(&self, reference: &str) -> Observation {
+    /// The fixture layout and manifest a reference names, as a registry serving the fixtures
+    /// (with the tags `remote-retag` moved) would resolve it; a missing repository or tag is
+    /// the registry's `manifest unknown`.
+    fn resolve_fixture(&self, reference: &str) -> Result<(&'static str, String), Observation> {
         let (name, tag) = split_reference(reference);
-        let Some(fixture) = fixture_of(reference) else {
-            return Observation::Error {
-                kind: ErrorKind::NotFound,
-                message: format!(
-                    "pull access denied for {name}, repository does not exist or may require \
-                     'docker login': denied: requested access to the resource is denied"
-                ),
-            };
-        };
         let unknown = || Observation::Error {
             kind: ErrorKind::NotFound,
             message: format!(
                 "manifest for {name}:{tag} not found: manifest unknown: manifest unknown"
             ),
         };
+        let Some(fixture) = fixture_of(reference) else {
+            return Err(unknown());
+        };
+        if let Some(found) = self.moved.get(&(fixture.to_string(), tag.clone())) {
+            return Ok(found.clone());
+        }
+        let layout = self.fixtures.join(fixture);
+        let index = blob_index(&layout).map_err(|what| Observation::Error {
+            kind: ErrorKind::System,
+            message: format!("{}: {what}", layout.display()),
+        })?;
+        index["manifests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag.as_str())
+            .and_then(|m| m["digest"].as_str())
+            .map(|digest| (fixture, digest.to_string()))
+            .ok_or_else(unknown)
+    }
+
+    /// A pull from the fixture layout `reference` names: the manifest its tag names is
+    /// imported as a registry pull would import it, recording the tag and the digest reference
+    /// (RepoTags and RepoDigests), and nothing else.
+    fn load_fixture(&self, reference: &str) -> Observation {
+        let (fixture, manifest_digest) = match self.resolve_fixture(reference) {
+            Ok(found) => found,
+            Err(observation) => return observation,
+        };
+        let manifest_digest = manifest_digest.as_str();
         let layout = self.fixtures.join(fixture);
         let system = |what: String| Observation::Error {
             kind: ErrorKind::System,
@@ -291,19 +319,6 @@ impl EmbeddedEngine {
         let blob = |digest: &str| {
             let path = layout.join("blobs").join(digest.replacen(':', "/", 1));
             std::fs::read(&path).map_err(|e| system(format!("{}: {e}", path.display())))
-        };
-        let index: Value = match blob_index(&layout) {
-            Ok(index) => index,
-            Err(e) => return system(e),
-        };
-        let Some(manifest_digest) = index["manifests"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag.as_str())
-            .and_then(|m| m["digest"].as_str())
-        else {
-            return unknown();
         };
         let run = || -> Result<bool, Observation> {
             let manifest = blob(manifest_digest)?;
@@ -492,10 +507,7 @@ impl EmbeddedEngine {
     /// Moves a tag in the registry by copying the source manifest over it (as `api::engine`).
     fn retag(&mut self, source: &str, target: &str) -> Result<Observation, EngineError> {
         let Some(tags) = self.tags.as_mut() else {
-            return Ok(Observation::Error {
-                kind: ErrorKind::NotImplemented,
-                message: "remote-retag needs a registry (--registry); none is configured".into(),
-            });
+            return Ok(self.retag_locally(source, target));
         };
         let moved = tags
             .retag(source, target)
@@ -509,8 +521,24 @@ impl EmbeddedEngine {
         })
     }
 
+    /// `remote-retag` without a registry: the target tag resolves to the source's manifest
+    /// from now on, as if a registry serving the fixtures had moved it.
+    fn retag_locally(&mut self, source: &str, target: &str) -> Observation {
+        let (Ok(found), Some(repository)) = (self.resolve_fixture(source), fixture_of(target))
+        else {
+            return Observation::Error {
+                kind: ErrorKind::NotFound,
+                message: format!("remote-retag {source} {target} failed"),
+            };
+        };
+        let (_, tag) = split_reference(target);
+        self.moved.insert((repository.to_string(), tag), found);
+        Observation::Done
+    }
+
     /// Puts every registry tag `remote-retag` moved back to its fixture.
     fn restore_moved(&mut self) -> Result<(), EngineError> {
+        self.moved.clear();
         match self.tags.as_mut() {
             Some(tags) => tags.restore().map_err(|what| self.protocol("reset", &what)),
             None => Ok(()),
