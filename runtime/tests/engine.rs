@@ -370,9 +370,7 @@ fn commit_of_an_unchanged_container_adds_no_layer() {
         return;
     }
     let t = TestEngine::new();
-    // Never started, so its upper dir is empty. (A container that ran is never unchanged
-    // today: the sandbox creates its `/proc`, `/dev` and `/sys` mount points in the upper
-    // dir when the image lacks them, where dockerd keeps them in the init layer.)
+    // Never started, so its upper dir is empty (for one that ran, see the next test).
     let created = t.create("toolbox", &[]);
     let bad = CommitOptions {
         changes: vec!["RUN true".into()],
@@ -390,5 +388,46 @@ fn commit_of_an_unchanged_container_adds_no_layer() {
     assert_eq!(
         t.e().run(options(&id.to_string(), &[])).unwrap().stdout,
         "hello from toolbox\n"
+    );
+}
+
+/// Regression: the sandbox's `/proc`, `/dev` and `/sys` mount points used to be created in
+/// the upper dir of images that lack them, so every container that ran had changes. They live
+/// in the init layer now, as in dockerd, and a file the process writes is still committed.
+#[test]
+fn commit_of_a_container_that_ran_unchanged_adds_no_layer() {
+    if !ready("commit_of_a_container_that_ran_unchanged_adds_no_layer") {
+        return;
+    }
+    let t = TestEngine::new();
+    for image in ["hello-world", "toolbox"] {
+        let out = t.e().run(options(image, &[])).unwrap();
+        assert_eq!(out.exit_code, 0, "{}", out.stderr);
+        let id = t
+            .e()
+            .commit(out.id.as_str(), &CommitOptions::default())
+            .unwrap();
+        let committed = t.e().store().image(&id.to_string()).unwrap();
+        let parent = t.e().store().image(image).unwrap();
+        assert_eq!(committed.record.diff_ids, parent.record.diff_ids, "{image}");
+        assert!(committed.config.history.last().unwrap().empty_layer);
+    }
+    let argv = ["/toolbox", "write", "/new", "hi"];
+    let out = t.e().run(options("toolbox", &argv)).unwrap();
+    assert_eq!(out.exit_code, 0, "{}", out.stderr);
+    let id = t
+        .e()
+        .commit(out.id.as_str(), &CommitOptions::default())
+        .unwrap();
+    let committed = t.e().store().image(&id.to_string()).unwrap();
+    let parent = t.e().store().image("toolbox").unwrap();
+    assert_eq!(
+        committed.record.diff_ids.len(),
+        parent.record.diff_ids.len() + 1
+    );
+    let cat = ["/toolbox", "cat", "/new"];
+    assert_eq!(
+        t.e().run(options(&id.to_string(), &cat)).unwrap().stdout,
+        "hi"
     );
 }

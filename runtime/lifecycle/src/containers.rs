@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use berth_sandbox::{CgroupSpec, HostConfig, Running, Sandbox};
 
 use crate::error::LifecycleError;
+use crate::hub::Hub;
 use crate::id::ContainerId;
 use crate::images::Images;
 use crate::names::ContainerName;
@@ -53,6 +54,8 @@ pub(crate) struct Shared {
     /// store would each believe the other's running containers crashed.
     _lock: std::fs::File,
     pub cgroup_parent: PathBuf,
+    /// The shared read-only layer with the sandbox's mount points ([`crate::init_layer`]).
+    pub init_layer: PathBuf,
     pub sandbox: Sandbox,
     registry: Mutex<Registry>,
     changed: Condvar,
@@ -79,6 +82,8 @@ pub(crate) struct Entry {
     /// How many exits were recorded since the store was opened; `wait next-exit` and `stop`
     /// watch it change.
     pub exits: u64,
+    /// The container's live I/O: attached clients, log followers, stdin, the pty master.
+    pub hub: Arc<Hub>,
 }
 
 /// A live container process. Only the exit watcher reaps it; everyone else only signals.
@@ -107,7 +112,9 @@ impl Shared {
             std::fs::File::create(&path).map_err(|e| LifecycleError::io("open", &path, e))?;
         rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive)
             .map_err(|e| LifecycleError::io("lock", &path, e.into()))?;
+        let init_layer = crate::init_layer::ensure(&options.root)?;
         Ok(Shared {
+            init_layer,
             root: options.root,
             _lock: lock,
             cgroup_parent: options.cgroup_parent,
@@ -237,5 +244,6 @@ pub(crate) fn test_entry(id: &ContainerId, name: &str) -> Entry {
         dir: ContainerDir::new(std::path::Path::new("/nonexistent"), id),
         process: None,
         exits: 0,
+        hub: Default::default(),
     }
 }

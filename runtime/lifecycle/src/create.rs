@@ -30,6 +30,15 @@ pub struct CreateOptions {
     pub memory: Option<u64>,
     pub pids_limit: Option<u64>,
     pub cpu_shares: Option<u64>,
+    /// `-t`: allocate a pseudo-terminal (raw output, resizable).
+    pub tty: bool,
+    /// `-i`: keep stdin open for attached clients; without it stdin is `/dev/null`.
+    pub open_stdin: bool,
+    /// Close stdin once the first attached client detaches from it.
+    pub stdin_once: bool,
+    pub attach_stdin: bool,
+    pub attach_stdout: bool,
+    pub attach_stderr: bool,
 }
 
 impl<I: Images> Containers<I> {
@@ -107,6 +116,7 @@ impl<I: Images> Containers<I> {
             dir,
             process: None,
             exits: 0,
+            hub: Default::default(),
         };
         reg.entries.insert(id.clone(), entry);
         Ok(id)
@@ -148,6 +158,12 @@ pub(crate) fn merge(options: &CreateOptions, image: &ImageInfo) -> ProcessConfig
             .unwrap_or_else(|| ic.working_dir.clone()),
         user: options.user.clone().unwrap_or_else(|| ic.user.clone()),
         image: options.image.clone(),
+        tty: options.tty,
+        open_stdin: options.open_stdin,
+        stdin_once: options.stdin_once,
+        attach_stdin: options.attach_stdin,
+        attach_stdout: options.attach_stdout,
+        attach_stderr: options.attach_stderr,
     }
 }
 

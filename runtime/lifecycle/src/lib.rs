@@ -1,28 +1,34 @@
 //! berth-lifecycle: Docker's container lifecycle as a library, on real containers.
 //!
 //! [`Containers`] owns a directory of container records (`<root>/<id>/config.json`,
-//! `state.json`, `<id>-json.log`, `upper/`, `work/`, `rootfs/`) and runs the verbs on them:
-//! create, start, wait, stop, kill, restart, rm, rename, logs and commit's layer, with dockerd 20.10's rules and
-//! texts. Processes are started through `berth-sandbox`; images come from any [`Images`]
-//! implementation. Records are written atomically, and [`Containers::open`] repairs what a crash
-//! left: containers that were running are reported exited, their cgroups removed.
+//! `state.json`, `<id>-json.log`, `upper/`, `work/`, `rootfs/`; and `<root>/.init-layer`, the
+//! read-only layer shared by all) and runs the verbs on them: create, start, wait, stop, kill,
+//! restart, rm, rename, logs, attach (live output, stdin, a pty) and commit's layer, with
+//! dockerd 20.10's rules and texts. Processes are started through `berth-sandbox`; images come
+//! from any [`Images`] implementation. Records are written atomically, and
+//! [`Containers::open`] repairs what a crash left: containers that were running are reported
+//! exited, their cgroups removed.
 //!
 //! This crate decides container policy (names, IDs, config merging, state transitions) and
 //! never touches the kernel's isolation machinery itself (that is the sandbox's job), nor does
 //! it depend on the reference model.
 
+mod attach;
 mod commit;
 mod containers;
 mod create;
 mod error;
+mod hub;
 mod id;
 mod images;
+mod init_layer;
 mod kill;
 mod logs;
 mod lookup;
 mod names;
 mod record;
 mod recover;
+mod relay;
 mod rename;
 mod rm;
 mod signal;
@@ -33,13 +39,14 @@ mod time;
 mod wait;
 mod wordlist;
 
+pub use attach::{AttachOptions, Attachment, ContainerStdin, Output};
 pub use commit::{write_layer, CommittedLayer};
 pub use containers::{Containers, Inspect, StoreOptions};
 pub use create::CreateOptions;
 pub use error::LifecycleError;
 pub use id::ContainerId;
 pub use images::{ImageConfig, ImageInfo, Images};
-pub use logs::{LogEntry, Stream};
+pub use logs::{LogEntry, LogFollow, Stream};
 pub use names::ContainerName;
 pub use record::{ContainerConfig, HostOptions, LogConfig, ProcessConfig};
 pub use signal::Signal;

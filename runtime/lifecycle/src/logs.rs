@@ -2,18 +2,20 @@
 //! `{"log":"...\n","stream":"stdout","time":"<RFC3339Nano>"}` line of `<id>-json.log`, split
 //! at newlines (and at 16 KiB, as Docker's copier does for long lines), in the order the
 //! daemon read them. Encoding follows moby's `jsonlog` (HTML characters escaped, invalid
-//! UTF-8 replaced). Reading the file back gives ordered (stream, bytes) chunks.
+//! UTF-8 replaced). Reading the file back gives ordered (stream, bytes) chunks; `follow_logs`
+//! adds the live entries after them (through the container's hub, which owns the open file).
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::fd::OwnedFd;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use serde::Deserialize;
+use tokio::sync::mpsc::Receiver;
 
 use crate::error::LifecycleError;
+use crate::hub::Hub;
 use crate::time::Timestamp;
 
 /// Docker's copier hands at most this much of a line to the driver at once.
@@ -44,46 +46,67 @@ pub struct LogEntry {
     pub time: Timestamp,
 }
 
-/// The open log file, shared by the two stream readers of one container run.
+/// The open log file of one container run. The [`Hub`] owns it, so writes to it and deliveries
+/// to log followers happen under one lock.
 #[derive(Debug)]
-pub(crate) struct LogWriter {
-    file: Mutex<File>,
+pub(crate) struct LogFile {
+    file: File,
 }
 
-impl LogWriter {
+impl LogFile {
     /// Opens `path` for appending: a restarted container keeps its earlier logs, as in Docker.
-    pub fn open(path: &Path) -> Result<Arc<LogWriter>, LifecycleError> {
+    pub fn open(path: &Path) -> Result<LogFile, LifecycleError> {
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(|e| LifecycleError::io("open", path, e))?;
-        Ok(Arc::new(LogWriter {
-            file: Mutex::new(file),
-        }))
+        Ok(LogFile { file })
     }
 
-    fn write(&self, stream: Stream, chunk: &[u8]) {
+    /// Appends one line and answers the entry as it was logged.
+    pub fn append(&mut self, stream: Stream, chunk: &[u8]) -> LogEntry {
+        let entry = LogEntry {
+            bytes: String::from_utf8_lossy(chunk).into_owned(),
+            stream,
+            time: Timestamp::now(),
+        };
         let mut line = String::with_capacity(chunk.len() + 64);
         line.push_str("{\"log\":");
-        escape_json(&String::from_utf8_lossy(chunk), &mut line);
+        escape_json(&entry.bytes, &mut line);
         line.push_str(&format!(
             ",\"stream\":\"{}\",\"time\":\"{}\"}}\n",
             stream.as_str(),
-            Timestamp::now()
+            entry.time
         ));
-        let mut f = self.file.lock().unwrap_or_else(|e| e.into_inner());
         // A full disk loses log lines but must not stop the container (Docker behaves alike).
-        let _ = f.write_all(line.as_bytes());
+        let _ = self.file.write_all(line.as_bytes());
+        entry
     }
 }
 
-/// Copies `fd` into the log until EOF (the container and everything it started are gone).
-pub(crate) fn spawn_reader(stream: Stream, fd: OwnedFd, log: Arc<LogWriter>) -> JoinHandle<()> {
-    std::thread::spawn(move || copy_lines(stream, File::from(fd), &log))
+/// The log of a container so far and, while it runs, its next entries (`docker logs -f`).
+#[derive(Debug)]
+pub struct LogFollow {
+    /// Every entry logged before the subscription, in order.
+    pub past: Vec<LogEntry>,
+    /// The entries after `past`, with no gap and no duplicate; `None` when the container is
+    /// not running, otherwise closed when the run ends (or when this follower fell too far
+    /// behind: it is dropped rather than stall the container).
+    pub live: Option<Receiver<LogEntry>>,
 }
 
-fn copy_lines(stream: Stream, mut src: File, log: &LogWriter) {
+/// Copies `src` into `hub` until EOF (the container and everything it started are gone; for
+/// a pty master, the read error once the last slave closes).
+pub(crate) fn spawn_reader(stream: Stream, src: File, hub: Arc<Hub>) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        copy_lines(src, |raw, lines| hub.record(stream, raw, lines));
+    })
+}
+
+/// Reads `src` to the end and hands `sink` each chunk read with the complete lines it
+/// finished; a last line without a newline comes with an empty chunk at the end.
+fn copy_lines(mut src: impl Read, mut sink: impl FnMut(&[u8], &[&[u8]])) {
     let mut pending: Vec<u8> = Vec::new();
     let mut buf = vec![0u8; 32 * 1024];
     loop {
@@ -95,15 +118,17 @@ fn copy_lines(stream: Stream, mut src: File, log: &LogWriter) {
         };
         pending.extend_from_slice(&buf[..n]);
         let mut start = 0;
+        let mut lines: Vec<&[u8]> = Vec::new();
         while let Some(end) = line_end(&pending[start..]) {
-            log.write(stream, &pending[start..start + end]);
+            lines.push(&pending[start..start + end]);
             start += end;
         }
+        sink(&buf[..n], &lines);
         pending.drain(..start);
     }
     // A last line without a newline is logged as it is, like `printf no-newline`.
     if !pending.is_empty() {
-        log.write(stream, &pending);
+        sink(&[], &[&pending]);
     }
 }
 
@@ -165,6 +190,19 @@ impl<I: crate::Images> crate::Containers<I> {
         };
         read_log(&path)
     }
+
+    /// The log so far and, if the container is running, the live entries after it, with no
+    /// gap and no duplicate between the two (the snapshot and the subscription are taken under
+    /// the lock the log is written under).
+    pub fn follow_logs(&self, reference: &str) -> Result<LogFollow, LifecycleError> {
+        let (path, hub) = {
+            let reg = self.shared.lock();
+            let id = crate::lookup::find(&reg, reference)?;
+            let entry = &reg.entries[&id];
+            (entry.dir.log(&id), entry.hub.clone())
+        };
+        hub.follow(&path)
+    }
 }
 
 #[cfg(test)]
@@ -174,10 +212,12 @@ mod tests {
     fn logged(stream: Stream, input: &[u8]) -> Vec<LogEntry> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x-json.log");
-        let log = LogWriter::open(&path).unwrap();
-        let src = dir.path().join("src");
-        std::fs::write(&src, input).unwrap();
-        copy_lines(stream, File::open(&src).unwrap(), &log);
+        let mut log = LogFile::open(&path).unwrap();
+        copy_lines(input, |_, lines| {
+            for line in lines {
+                log.append(stream, line);
+            }
+        });
         read_log(&path).unwrap()
     }
 

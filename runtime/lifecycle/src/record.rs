@@ -46,6 +46,22 @@ pub struct ProcessConfig {
     pub working_dir: String,
     pub user: String,
     pub image: String,
+    /// `-t`: the container's stdio is a pseudo-terminal (`Config.Tty`).
+    #[serde(default)]
+    pub tty: bool,
+    /// `-i`: the engine keeps the container's stdin open for attached clients.
+    #[serde(default)]
+    pub open_stdin: bool,
+    /// Close the container's stdin when the first attached stdin detaches.
+    #[serde(default)]
+    pub stdin_once: bool,
+    /// As the client gave them at create; recorded for inspect only.
+    #[serde(default)]
+    pub attach_stdin: bool,
+    #[serde(default)]
+    pub attach_stdout: bool,
+    #[serde(default)]
+    pub attach_stderr: bool,
 }
 
 /// Docker's `.HostConfig` subset the runtime uses.

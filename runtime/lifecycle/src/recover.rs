@@ -115,6 +115,7 @@ fn recover_one(shared: &Shared, reg: &mut Registry, id: ContainerId) -> Result<(
             dir,
             process: None,
             exits: 0,
+            hub: Default::default(),
         },
     );
     if was_running && auto_remove {

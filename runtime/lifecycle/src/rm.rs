@@ -46,6 +46,8 @@ pub(crate) fn remove_locked(
         return Ok(());
     };
     reg.names.remove(&entry.config.name);
+    // Clients waiting for a next run that will never come.
+    entry.hub.end_run();
     reg.bury(id.clone(), entry.state);
     shared.notify();
     std::fs::remove_dir_all(&entry.dir.path)

@@ -1,20 +1,26 @@
-//! `start`: turn a container's records into a sandbox [`Spec`] (overlay of the image layers
-//! under the container's own upper dir, hostname = short ID, Docker's environment), spawn it
-//! with its stdout and stderr piped into the json-file log, and hand the process to the exit
-//! watcher. A command that cannot be executed leaves the container `created` with exit code
-//! 127/126 and dockerd's text, and an auto-remove container is removed even then.
+//! `start`: turn a container's records into a sandbox [`Spec`] (overlay of the init layer and
+//! the image layers under the container's own upper dir, hostname = short ID, Docker's
+//! environment), spawn it with its stdout and stderr piped (or its pty master read) into the
+//! container's I/O hub, and hand the process to the exit watcher. A command that cannot be
+//! executed leaves the container `created` with exit code 127/126 and dockerd's text, and an
+//! auto-remove container is removed even then.
 
 use std::fs::File;
+use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
-use berth_sandbox::{exec_error, Limits, Network, RootfsSpec, SandboxError, Spec, Stdio, User};
+use berth_sandbox::{
+    exec_error, Limits, Network, RootfsSpec, Running, SandboxError, Spec, Stdio, User,
+};
 
 use crate::containers::{Containers, Process, Registry, Shared};
 use crate::create::replace_or_append;
 use crate::error::LifecycleError;
+use crate::hub::Hub;
 use crate::id::ContainerId;
 use crate::images::Images;
-use crate::logs::{self, LogWriter, Stream};
+use crate::logs::{self, LogFile, Stream};
 use crate::record::ContainerConfig;
 use crate::time::Timestamp;
 
@@ -60,21 +66,27 @@ pub(crate) fn start_locked(
         }
         Err(e) => return Err(e),
     };
-    let log = LogWriter::open(&entry.dir.log(id))?;
-    let (out_r, out_w) = pipe()?;
-    let (err_r, err_w) = pipe()?;
-    let stdin = File::open("/dev/null").map_err(|e| LifecycleError::io("open", "/dev/null", e))?;
-    let stdio = Stdio::Fds {
-        stdin: stdin.into(),
-        stdout: out_w,
-        stderr: err_w,
+    let log = LogFile::open(&entry.dir.log(id))?;
+    let hub = entry.hub.clone();
+    let tty = entry.config.config.tty;
+    let open_stdin = entry.config.config.open_stdin;
+    let (stdio, pipes) = match stdio(&hub, tty, open_stdin) {
+        Ok(stdio) => stdio,
+        Err(e) => {
+            hub.end_run();
+            return Err(e);
+        }
     };
     match shared.sandbox.spawn(&spec, stdio) {
-        Ok(running) => {
-            let readers = vec![
-                logs::spawn_reader(Stream::Stdout, out_r, log.clone()),
-                logs::spawn_reader(Stream::Stderr, err_r, log),
-            ];
+        Ok(mut running) => {
+            let readers = match connect(&hub, log, &mut running, pipes, open_stdin) {
+                Ok(readers) => readers,
+                Err(e) => {
+                    hub.end_run();
+                    let _ = running.cleanup();
+                    return Err(e);
+                }
+            };
             let pid = running.pid();
             let pidfd = running
                 .pidfd()
@@ -91,6 +103,80 @@ pub(crate) fn start_locked(
             Ok(())
         }
         Err(e) => Err(start_failed(shared, reg, id, e)),
+    }
+}
+
+/// The parent's ends of the output pipes, read once the process runs.
+enum OutputPipes {
+    Fds { stdout: OwnedFd, stderr: OwnedFd },
+    Pty,
+}
+
+/// The container's streams: a pty (its master comes back from the sandbox), or pipes for
+/// stdout and stderr with stdin from the hub's pipe (`OpenStdin`) or `/dev/null`.
+fn stdio(hub: &Hub, tty: bool, open_stdin: bool) -> Result<(Stdio, OutputPipes), LifecycleError> {
+    if tty {
+        // dockerd's console starts at 0x0 until a client resizes it.
+        return Ok((Stdio::Pty { rows: 0, cols: 0 }, OutputPipes::Pty));
+    }
+    let (out_r, out_w) = pipe()?;
+    let (err_r, err_w) = pipe()?;
+    let stdin: OwnedFd = if open_stdin {
+        hub.take_stdin_read()?
+    } else {
+        File::open("/dev/null")
+            .map_err(|e| LifecycleError::io("open", "/dev/null", e))?
+            .into()
+    };
+    let stdio = Stdio::Fds {
+        stdin,
+        stdout: out_w,
+        stderr: err_w,
+    };
+    let pipes = OutputPipes::Fds {
+        stdout: out_r,
+        stderr: err_r,
+    };
+    Ok((stdio, pipes))
+}
+
+/// Starts the run in the hub, then its readers (and, for a pty with `OpenStdin`, the relay
+/// from the stdin pipe to the master). The hub has the log before any reader can deliver.
+fn connect(
+    hub: &Arc<Hub>,
+    log: LogFile,
+    running: &mut Running,
+    pipes: OutputPipes,
+    open_stdin: bool,
+) -> Result<Vec<JoinHandle<()>>, LifecycleError> {
+    match pipes {
+        OutputPipes::Fds { stdout, stderr } => {
+            hub.begin_run(log, None);
+            Ok(vec![
+                logs::spawn_reader(Stream::Stdout, stdout.into(), hub.clone()),
+                logs::spawn_reader(Stream::Stderr, stderr.into(), hub.clone()),
+            ])
+        }
+        OutputPipes::Pty => {
+            let master = running.take_pty_master().ok_or_else(|| {
+                LifecycleError::io("open", "pty", std::io::Error::other("no master"))
+            })?;
+            let reader = File::from(
+                master
+                    .try_clone()
+                    .map_err(|e| LifecycleError::io("dup", "pty", e))?,
+            );
+            let master = Arc::new(master);
+            if open_stdin {
+                crate::relay::spawn(hub.take_stdin_read()?, master.clone());
+            }
+            hub.begin_run(log, Some(master));
+            Ok(vec![logs::spawn_reader(
+                Stream::Stdout,
+                reader,
+                hub.clone(),
+            )])
+        }
     }
 }
 
@@ -113,6 +199,8 @@ fn start_failed(
         _ => (128, LifecycleError::Sandbox(err)),
     };
     let entry = reg.entry_mut(id);
+    // Clients attached for this run have nothing more to get.
+    entry.hub.end_run();
     entry.state.set_start_failed(code, &error.to_string());
     let auto_remove = entry.config.host_config.auto_remove;
     let saved = reg.save_state(id);
@@ -139,8 +227,11 @@ fn build_spec(
 ) -> Result<Spec, LifecycleError> {
     let process = &config.config;
     let hc = &config.host_config;
-    // overlayfs wants the topmost layer first; image layers come bottom to top.
-    let lower_dirs = config.layer_dirs.iter().rev().cloned().collect();
+    // overlayfs wants the topmost layer first; image layers come bottom to top, and the init
+    // layer sits above them so the upper dir holds only what the process changed.
+    let lower_dirs = std::iter::once(shared.init_layer.clone())
+        .chain(config.layer_dirs.iter().rev().cloned())
+        .collect();
     Ok(Spec {
         rootfs: RootfsSpec {
             lower_dirs,

@@ -125,6 +125,8 @@ pub(crate) fn watch(
         }
         entry.process = None;
         entry.exits += 1;
+        // The readers are done, so every client has all of this run's output queued.
+        entry.hub.end_run();
         let auto_remove = entry.config.host_config.auto_remove;
         // A failed write leaves the in-memory state right and the disk at "running", which
         // the next open repairs to an exit; there is no caller to report it to.

@@ -1,9 +1,11 @@
 //! Real containers from a busybox layer through the whole lifecycle: outputs, exit codes, the
 //! json-file log, hostname, exec failures (127/126), names, rm/stop/kill of the wrong state,
 //! `--rm`, restart, rename, shutdown, and a crash of the owning process followed by a reopen.
-//! Root only: each test skips with one line without root, and fails under `BERTH_REQUIRE_ALL=1`.
+//! Live I/O (attach, stdin, pty, follow) is in `live_io`. Root only: each test skips with one
+//! line without root, and fails under `BERTH_REQUIRE_ALL=1`.
 
 mod common;
+mod live_io;
 
 use std::fs;
 use std::path::PathBuf;

@@ -4,7 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use berth_lifecycle::{ContainerId, CreateOptions, Inspect, LogEntry, WaitCondition, WaitOutcome};
+use berth_lifecycle::{
+    AttachOptions, Attachment, ContainerId, CreateOptions, Inspect, LogEntry, LogFollow,
+    WaitCondition, WaitOutcome,
+};
 use berth_store::ImageId;
 
 use super::images::take_pending;
@@ -83,6 +86,27 @@ impl Engine {
     /// Everything the container wrote to stdout and stderr, in order.
     pub fn logs(&self, reference: &str) -> Result<Vec<LogEntry>, EngineError> {
         Ok(self.containers.logs(reference)?)
+    }
+
+    /// `docker logs -f`: the log so far and, while the container runs, the entries after it
+    /// (no gap, no duplicate); `live` closes when the run ends.
+    pub fn follow_logs(&self, reference: &str) -> Result<LogFollow, EngineError> {
+        Ok(self.containers.follow_logs(reference)?)
+    }
+
+    /// `POST /containers/{id}/attach`: the container's output (past and/or live) and, for a
+    /// container created with `OpenStdin`, a writer to its stdin.
+    pub fn attach(
+        &self,
+        reference: &str,
+        options: AttachOptions,
+    ) -> Result<Attachment, EngineError> {
+        Ok(self.containers.attach(reference, options)?)
+    }
+
+    /// `POST /containers/{id}/resize`: the pty size of a running container.
+    pub fn resize(&self, reference: &str, height: u16, width: u16) -> Result<(), EngineError> {
+        Ok(self.containers.resize(reference, height, width)?)
     }
 
     /// `docker wait` / `POST /containers/{id}/wait`; `Ok(None)` when `deadline` passed first.

@@ -25,6 +25,8 @@ use berth_lifecycle::Containers;
 use berth_sandbox::HostConfig;
 use berth_store::Store;
 
+// The live-I/O types the daemon needs with `Engine::attach` and `Engine::follow_logs`.
+pub use berth_lifecycle::{AttachOptions, Attachment, ContainerStdin, LogFollow, Output, Stream};
 pub use changes::apply_changes;
 pub use commit::CommitOptions;
 pub use error::EngineError;

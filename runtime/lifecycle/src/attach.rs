@@ -1,0 +1,155 @@
+//! `attach` and `resize`: a client's view of a container's live I/O. An [`Attachment`] carries
+//! the output (past log first with `logs`, then the live output of the current or next run
+//! with `stream`) and, for a container created with `OpenStdin`, a [`ContainerStdin`] writer.
+//! `resize` sets the pty size of a running container that has a terminal. The delivery rules
+//! (bounded channels, slow clients dropped) are the hub's; this module only wires clients to it.
+
+use std::io;
+use std::sync::{Arc, Weak};
+
+use rustix::termios::Winsize;
+use tokio::sync::mpsc::Receiver;
+
+use crate::containers::Containers;
+use crate::error::LifecycleError;
+use crate::hub::{Hub, StdinPipe};
+use crate::images::Images;
+use crate::logs::Stream;
+
+/// What `POST /containers/{id}/attach` asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AttachOptions {
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+    /// Replay the log so far first.
+    pub logs: bool,
+    /// Then the live output of the current run (or the next, if none runs).
+    pub stream: bool,
+}
+
+/// One piece of container output. With a TTY everything is `Stream::Stdout` (raw).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub stream: Stream,
+    pub bytes: Vec<u8>,
+}
+
+/// A client attached to a container.
+#[derive(Debug)]
+pub struct Attachment {
+    /// Whether the container has a TTY (the daemon then sends raw bytes, not multiplexed frames).
+    pub tty: bool,
+    /// With `logs`, the past log replayed first; with `stream`, then the live output of the
+    /// current run, or, when the container is not running, of its next run (docker run attaches
+    /// before start). Closed when that run has ended and all its output was delivered, or at once
+    /// when there is nothing to stream. A client that falls [`OUTPUT_BACKLOG`] chunks behind is
+    /// dropped (the channel closes early) so that it cannot stall the container.
+    ///
+    /// [`OUTPUT_BACKLOG`]: crate::hub::OUTPUT_BACKLOG
+    pub output: Receiver<Output>,
+    /// With `stdin` and a container created with open_stdin: writes go to the container's stdin.
+    pub stdin: Option<ContainerStdin>,
+}
+
+/// The container's stdin, for one attached client. Writes block while the pipe is full (the
+/// container is not reading): call them from a blocking thread. Dropping it detaches; if the
+/// container has stdin_once, the container's stdin is closed when the first attached stdin
+/// detaches (Docker's StdinOnce). Writes after the run ended, or after stdin was closed, fail
+/// with `BrokenPipe`.
+#[derive(Debug)]
+pub struct ContainerStdin {
+    hub: Arc<Hub>,
+    pipe: Weak<StdinPipe>,
+    stdin_once: bool,
+}
+
+impl io::Write for ContainerStdin {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let Some(pipe) = self.pipe.upgrade() else {
+            return Err(io::ErrorKind::BrokenPipe.into());
+        };
+        loop {
+            match rustix::io::write(&pipe.write, buf) {
+                Err(rustix::io::Errno::INTR) => continue,
+                done => return done.map_err(io::Error::from),
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for ContainerStdin {
+    fn drop(&mut self) {
+        if self.stdin_once {
+            self.hub.close_stdin(&self.pipe);
+        }
+    }
+}
+
+impl<I: Images> Containers<I> {
+    /// Attaches a client to the container's output and, if asked and allowed, its stdin.
+    pub fn attach(
+        &self,
+        reference: &str,
+        options: AttachOptions,
+    ) -> Result<Attachment, LifecycleError> {
+        let (hub, log_path, process) = {
+            let reg = self.shared.lock();
+            let id = crate::lookup::find(&reg, reference)?;
+            let entry = &reg.entries[&id];
+            (
+                entry.hub.clone(),
+                entry.dir.log(&id),
+                entry.config.config.clone(),
+            )
+        };
+        // Stdin first: a client's writes must have a pipe before the run it attached for
+        // starts and takes the pipe's read end.
+        let stdin = match options.stdin && process.open_stdin {
+            true => Some(ContainerStdin {
+                hub: hub.clone(),
+                pipe: hub
+                    .stdin_pipe()?
+                    .as_ref()
+                    .map_or_else(Weak::new, Arc::downgrade),
+                stdin_once: process.stdin_once,
+            }),
+            false => None,
+        };
+        let output = hub.attach_output(&options, &log_path)?;
+        Ok(Attachment {
+            tty: process.tty,
+            output,
+            stdin,
+        })
+    }
+
+    /// Sets the terminal size of a running container (TIOCSWINSZ on its pty master); a
+    /// no-op for a running container without a terminal, as in dockerd.
+    pub fn resize(&self, reference: &str, height: u16, width: u16) -> Result<(), LifecycleError> {
+        let hub = {
+            let reg = self.shared.lock();
+            let id = crate::lookup::find(&reg, reference)?;
+            let entry = &reg.entries[&id];
+            if !entry.state.status.is_running() {
+                return Err(LifecycleError::NotRunning { id: id.to_string() });
+            }
+            entry.hub.clone()
+        };
+        let Some(master) = hub.master() else {
+            return Ok(());
+        };
+        let size = Winsize {
+            ws_row: height,
+            ws_col: width,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        rustix::termios::tcsetwinsize(&*master, size)
+            .map_err(|e| LifecycleError::io("resize", "pty", e.into()))
+    }
+}

@@ -1,0 +1,59 @@
+//! The init layer: Docker's `<id>-init` layer, shared. The sandbox mounts `/proc`, `/dev` and
+//! `/sys` over directories it creates when the image lacks them; created in the container's
+//! upper dir, they would count as changes of the container (`commit` of an unchanged container
+//! would add a layer, `diff` would list them), which dockerd avoids by keeping them in a
+//! read-only layer between the image and the container's own. The directories are the same for
+//! every container, so one directory under the store root serves all, as the topmost lower
+//! layer. This module only builds that directory; it never mounts anything.
+
+use std::fs::{self, DirBuilder, Permissions};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::error::LifecycleError;
+
+/// The init layer's directory under the containers root (not a container ID, so `open`
+/// leaves it alone).
+const DIR: &str = ".init-layer";
+
+/// The mount points the sandbox needs, with the modes Docker's init layer gives them.
+const MOUNT_POINTS: [(&str, u32); 3] = [("proc", 0o755), ("dev", 0o755), ("sys", 0o755)];
+
+/// Makes sure the init layer exists under `root` (idempotent) and answers its path.
+pub(crate) fn ensure(root: &Path) -> Result<PathBuf, LifecycleError> {
+    let layer = root.join(DIR);
+    for (name, mode) in MOUNT_POINTS {
+        let dir = layer.join(name);
+        match DirBuilder::new().recursive(true).mode(mode).create(&dir) {
+            Ok(()) => {}
+            Err(e) => return Err(LifecycleError::io("create", dir, e)),
+        }
+        // The umask may have narrowed the mode, and overlayfs shows the topmost layer's mode.
+        fs::set_permissions(&dir, Permissions::from_mode(mode))
+            .map_err(|e| LifecycleError::io("chmod", &dir, e))?;
+    }
+    Ok(layer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    #[test]
+    fn holds_the_mount_points_and_is_idempotent() {
+        let root = tempfile::tempdir().unwrap();
+        let layer = ensure(root.path()).unwrap();
+        assert_eq!(ensure(root.path()).unwrap(), layer);
+        let mut names: Vec<_> = fs::read_dir(&layer)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["dev", "proc", "sys"]);
+        assert_eq!(
+            fs::metadata(layer.join("proc")).unwrap().mode() & 0o7777,
+            0o755
+        );
+    }
+}
