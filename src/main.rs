@@ -1,7 +1,8 @@
 //! The `berth` command: argument parsing, wiring and printing only. Every behaviour lives in
-//! the workspace crates (`berth-model`, `berth-runtime`, `berth-conformance`).
+//! the workspace crates (`berth-model`, `berth-runtime`, `berth-conformance`, `berth-client`).
 
 mod bench_cmd;
+mod client_cmd;
 mod conform_cmd;
 mod model_cmd;
 
@@ -16,12 +17,18 @@ use clap::{Parser, Subcommand};
     about = "A Docker-compatible engine, a reference model of Docker, and a conformance harness"
 )]
 struct Cli {
+    /// Where the daemon is, for the client verbs (`-H`, TLS flags).
+    #[command(flatten)]
+    client: berth_client::cli::GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The docker-compatible client verbs (`ps`, `run`, `pull`, ...), talking to a daemon.
+    #[command(flatten)]
+    Client(berth_client::cli::Verb),
     /// Answer a scenario of docker commands as the reference model does (profile docker-20.10),
     /// printing what the docker CLI would print.
     Model {
@@ -51,6 +58,7 @@ fn main() -> anyhow::Result<()> {
             let code = model_cmd::run(&scenario, &profile, seed)?;
             std::process::exit(code);
         }
+        Command::Client(verb) => std::process::exit(client_cmd::run(&cli.client, verb)),
         Command::Conform(args) => std::process::exit(conform_cmd::run(args)?),
         Command::Bench(args) => std::process::exit(bench_cmd::run(args)?),
     }

@@ -264,6 +264,23 @@ impl Timestamp {
         out
     }
 
+    /// Go's `t.UTC().Format(time.ANSIC)`: `Thu May  7 21:09:36 2026` (the day padded with a
+    /// space), as `docker version` prints build times.
+    pub fn ansic(self) -> String {
+        const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let (secs, _) = self.seconds_and_nanos();
+        let days = secs.div_euclid(SECS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
+        let of_day = secs.rem_euclid(SECS_PER_DAY);
+        let (hour, minute, second) = (of_day / 3_600, of_day / 60 % 60, of_day % 60);
+        let weekday = DAYS[days.rem_euclid(7) as usize];
+        let month = MONTHS[(month - 1).clamp(0, 11) as usize];
+        format!("{weekday} {month} {day:>2} {hour:02}:{minute:02}:{second:02} {year}")
+    }
+
     /// Parses what Go's `time.Parse(time.RFC3339Nano, s)` accepts on its strict fast path:
     /// `YYYY-MM-DDTHH:MM:SS`, an optional `.` and one or more digits (beyond nine they are
     /// truncated, as Go does), then `Z` or `±HH:MM`. Leap seconds (`:60`) are rejected, as Go
@@ -718,6 +735,18 @@ mod tests {
             serde_json::from_str::<Duration>("-5").unwrap(),
             Duration::from_nanos(-5)
         );
+    }
+
+    #[test]
+    fn ansic_pads_the_day_as_go_does() {
+        let t = Timestamp::parse_rfc3339("2026-05-07T21:09:36.000000000+00:00").unwrap();
+        assert_eq!(t.ansic(), "Thu May  7 21:09:36 2026");
+        assert_eq!(
+            Timestamp::from_unix_seconds(0).ansic(),
+            "Thu Jan  1 00:00:00 1970"
+        );
+        let t = Timestamp::parse_rfc3339("2025-05-30T12:07:14Z").unwrap();
+        assert_eq!(t.ansic(), "Fri May 30 12:07:14 2025");
     }
 
     #[test]

@@ -6,7 +6,8 @@ use berth_model::command::{Command, CreateOpts};
 use berth_model::ErrorKind;
 use serde_json::{json, Value};
 
-use crate::api::http::{demultiplex, Client, Frame, HttpError, Response};
+use crate::api::http::{Client, HttpError, Response};
+use crate::api::mux::{demultiplex, Frame};
 use crate::engine::{Engine, EngineError};
 use crate::observe::{digest_repo, ContainerView, ImageView, Observation, Probe};
 use crate::registry_tags::RegistryTags;
@@ -225,7 +226,7 @@ impl ApiEngine {
             .begin("POST", &path)
             .map_err(|e| self.unreachable(e))?;
         let cancel = wait_stream
-            .try_clone()
+            .canceller()
             .map_err(|e| self.protocol("wait", &e.to_string()))?;
         let waiter = std::thread::spawn(move || Client::finish(wait_stream, &wait_target));
         let started = self.call("POST", &format!("/containers/{id}/start"), None)?;

@@ -16,9 +16,9 @@ pub fn connect(spec: &EngineSpec) -> Result<Target, BenchError> {
     let target = Target::new(&spec.to_string(), path);
     let response = match target.client.request("GET", "/_ping", None) {
         Ok(response) => response,
-        Err(HttpError::Connect { path, source }) => {
+        Err(HttpError::Connect { source, .. }) => {
             return Err(unusable(
-                &path,
+                path,
                 format!("cannot connect: {source} (is the engine running?)"),
             ))
         }

@@ -4,7 +4,6 @@
 //! first, outside the clock. This file owns the request sequence, never the statistics.
 
 use std::io::Read;
-use std::os::unix::net::UnixStream;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -177,7 +176,7 @@ fn attach(
 }
 
 /// Reads the attach stream to its end, noting when the first byte came.
-fn read_output(mut stream: UnixStream) -> Result<Option<Instant>, String> {
+fn read_output(mut stream: berth_client::transport::Connection) -> Result<Option<Instant>, String> {
     let mut first = None;
     let mut buffer = [0u8; 8192];
     loop {

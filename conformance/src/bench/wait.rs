@@ -4,15 +4,15 @@
 //! exits. The shared client reads whole answers only, hence this small raw request.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use crate::api::http::Client;
+use berth_client::transport::Connection;
 
 /// A wait whose head has arrived; `finish` blocks until the container exits.
 #[derive(Debug)]
 pub struct PendingWait {
-    reader: BufReader<UnixStream>,
+    reader: BufReader<Connection>,
 }
 
 /// Why the wait failed, as text for the caller's error.
@@ -21,7 +21,7 @@ pub type WaitFailure = String;
 impl PendingWait {
     /// Sends `POST /containers/{id}/wait?condition=next-exit` and reads the answer's head.
     pub fn register(client: &Client, version: &str, id: &str) -> Result<PendingWait, WaitFailure> {
-        let mut stream = UnixStream::connect(client.socket()).map_err(|e| e.to_string())?;
+        let mut stream = client.connect().map_err(|e| e.to_string())?;
         stream
             .set_read_timeout(Some(Duration::from_secs(120)))
             .map_err(|e| e.to_string())?;

@@ -7,7 +7,9 @@ mod pull;
 mod status;
 mod table;
 
-pub use cli::{render, CliOutput};
+pub use cli::{render, run_exit_code, CliOutput};
 pub use pull::pull_lines;
 pub use status::{status, StatusInput};
-pub use table::{images_table, ps_table, tabwrite, ImagesFormat, PsFormat};
+pub use table::{
+    images_table, ps_command_cell, ps_image_cell, ps_table, tabwrite, ImagesFormat, PsFormat,
+};

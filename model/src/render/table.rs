@@ -64,11 +64,6 @@ pub fn ps_table(rows: &[ContainerSummary], format: PsFormat, now: Timestamp) -> 
     ];
     let mut table = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
     for c in rows {
-        let command = if format.no_trunc {
-            c.command.to_string()
-        } else {
-            ellipsis(&c.command, 20)
-        };
         let input = StatusInput {
             state: c.state,
             exit_code: c.exit_code,
@@ -77,8 +72,8 @@ pub fn ps_table(rows: &[ContainerSummary], format: PsFormat, now: Timestamp) -> 
         };
         table.push(vec![
             id_cell(c.id.as_str(), format.no_trunc),
-            image_cell(c, format.no_trunc),
-            go_quote(&command),
+            ps_image_cell(&c.image, c.image_id.as_str(), format.no_trunc),
+            ps_command_cell(&c.command, format.no_trunc),
             format!("{} ago", human_duration(now - c.created)),
             status(input, now),
             String::new(),
@@ -96,19 +91,33 @@ fn id_cell(id: &str, no_trunc: bool) -> String {
     }
 }
 
-/// docker/cli's `ContainerContext.Image`: a short ID when the image is shown by ID, else the
-/// reference in familiar form (a digest reference loses its digest).
-fn image_cell(c: &ContainerSummary, no_trunc: bool) -> String {
+/// The COMMAND cell of `ps`: cut to 20 runes with an ellipsis unless `--no-trunc`, then
+/// Go-quoted.
+pub fn ps_command_cell(command: &str, no_trunc: bool) -> String {
     if no_trunc {
-        return c.image.to_string();
+        go_quote(command)
+    } else {
+        go_quote(&ellipsis(command, 20))
     }
-    if truncate_id(c.image_id.as_str()) == truncate_id(&c.image) {
-        return truncate_id(&c.image).to_string();
+}
+
+/// docker/cli's `ContainerContext.Image`, from the API's `Image` and `ImageID`: a short ID
+/// when the image is shown by ID, else the reference in familiar form (a digest reference loses
+/// its digest).
+pub fn ps_image_cell(image: &str, image_id: &str, no_trunc: bool) -> String {
+    if image.is_empty() {
+        return "<no image>".to_string();
     }
-    match c.image.parse::<Reference>() {
+    if no_trunc {
+        return image.to_string();
+    }
+    if truncate_id(image_id) == truncate_id(image) {
+        return truncate_id(image).to_string();
+    }
+    match image.parse::<Reference>() {
         Ok(r) if r.tag().is_some() => r.familiar_name() + ":" + r.tag().unwrap_or_default(),
         Ok(r) => r.familiar_name(),
-        Err(_) => c.image.to_string(),
+        Err(_) => image.to_string(),
     }
 }
 

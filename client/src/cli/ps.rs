@@ -1,0 +1,140 @@
+//! `ps`: the container table exactly as docker CLI 28 prints it. STATUS comes from the daemon
+//! (it computes it); CREATED, the IMAGE and COMMAND cells and the layout are the model's pure
+//! renderers.
+
+use berth_model::render::{ps_command_cell, ps_image_cell, tabwrite};
+use berth_model::text::truncate_id;
+use clap::Args;
+use serde_json::Value;
+
+use crate::cli::table::{ago, now, strings, text};
+use crate::cli::{CliError, Io, Session};
+
+/// `ps [-a] [-q] [--no-trunc]`.
+#[derive(Debug, Clone, Args)]
+pub struct PsArgs {
+    /// Show all containers (default shows just running).
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only display container IDs.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Don't truncate output.
+    #[arg(long)]
+    pub no_trunc: bool,
+}
+
+pub fn ps(session: &Session, args: &PsArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
+    let path = if args.all {
+        "/containers/json?all=1"
+    } else {
+        "/containers/json"
+    };
+    let list = session.get_json(path)?;
+    let rows = list.as_array().map(Vec::as_slice).unwrap_or_default();
+    let text = render(rows, args, now());
+    io.out.write_all(text.as_bytes())?;
+    Ok(0)
+}
+
+/// The table (or the IDs with `-q`) for the API's container list.
+pub fn render(rows: &[Value], args: &PsArgs, now: berth_model::time::Timestamp) -> String {
+    let id = |c: &Value| {
+        let id = text(c, "Id");
+        if args.no_trunc {
+            id.to_string()
+        } else {
+            truncate_id(id).to_string()
+        }
+    };
+    if args.quiet {
+        return rows.iter().map(|c| id(c) + "\n").collect();
+    }
+    let header = "CONTAINER ID|IMAGE|COMMAND|CREATED|STATUS|PORTS|NAMES";
+    let mut table = vec![header.split('|').map(str::to_string).collect::<Vec<_>>()];
+    for c in rows {
+        table.push(vec![
+            id(c),
+            ps_image_cell(text(c, "Image"), text(c, "ImageID"), args.no_trunc),
+            ps_command_cell(text(c, "Command"), args.no_trunc),
+            ago(c["Created"].as_i64().unwrap_or(0), now),
+            text(c, "Status").to_string(),
+            ports(&c["Ports"]),
+            names(c),
+        ]);
+    }
+    tabwrite(&table)
+}
+
+/// docker/cli's `Names`: the container's own names (no link aliases) without the slash.
+fn names(c: &Value) -> String {
+    strings(c, "Names")
+        .iter()
+        .filter_map(|n| {
+            let n = n.trim_start_matches('/');
+            (!n.contains('/')).then(|| n.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The PORTS cell: `IP:PUBLIC->PRIVATE/TYPE` for published ports, `PRIVATE/TYPE` otherwise.
+fn ports(ports: &Value) -> String {
+    let Some(list) = ports.as_array() else {
+        return String::new();
+    };
+    list.iter()
+        .map(|p| {
+            let private = p["PrivatePort"].as_u64().unwrap_or(0);
+            let kind = text(p, "Type");
+            match p["PublicPort"].as_u64() {
+                Some(public) => format!("{}:{public}->{private}/{kind}", text(p, "IP")),
+                None => format!("{private}/{kind}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use berth_model::time::Timestamp;
+
+    /// The reference dockerd's answer and docker 28's table for it (two seconds later).
+    #[test]
+    fn the_table_matches_docker_28() {
+        let rows: Value = serde_json::json!([
+            {"Id": "de79c9c46cd5aa60c8fac43056c23e2d615a490e8014d1ac45b3fc44e64ecf5e",
+             "Names": ["/h3-b"], "Image": "busybox",
+             "ImageID": "sha256:fc436f0cc9628263e43cb7dc22bb6b7e3e6110925e8ef9090dfac46160ef61c8",
+             "Command": "sleep 300", "Created": 1795796427, "Ports": [],
+             "Status": "Up Less than a second"},
+            {"Id": "9da368ebc3724375c2a890b32927bf1eab63f1fbf1333ded45be5eb35de23115",
+             "Names": ["/competent_hamilton"], "Image": "127.0.0.1:5000/busybox",
+             "ImageID": "sha256:fc436f0cc9628263e43cb7dc22bb6b7e3e6110925e8ef9090dfac46160ef61c8",
+             "Command": "/nonexist", "Created": 1795796307, "Ports": [], "Status": "Created"}
+        ]);
+        let args = PsArgs {
+            all: true,
+            quiet: false,
+            no_trunc: false,
+        };
+        let now = Timestamp::from_unix_seconds(1795796427)
+            + berth_model::time::Duration::from_millis(500);
+        let expected = concat!(
+            "CONTAINER ID   IMAGE                    COMMAND       CREATED                  STATUS                  PORTS     NAMES\n",
+            "de79c9c46cd5   busybox                  \"sleep 300\"   Less than a second ago   Up Less than a second             h3-b\n",
+            "9da368ebc372   127.0.0.1:5000/busybox   \"/nonexist\"   2 minutes ago            Created                           competent_hamilton\n",
+        );
+        assert_eq!(render(rows.as_array().unwrap(), &args, now), expected);
+        let quiet = PsArgs {
+            quiet: true,
+            ..args
+        };
+        assert_eq!(
+            render(rows.as_array().unwrap(), &quiet, now),
+            "de79c9c46cd5\n9da368ebc372\n"
+        );
+    }
+}

@@ -1,0 +1,491 @@
+//! `run` and `start -a`, in the docker CLI 28 order: create (pulling the image once when the
+//! daemon does not have it), attach, register the wait, start, copy the output (demultiplexed
+//! unless there is a TTY) and exit with the container's exit code. Errors print as
+//! `berth: Error response from daemon: ...` with the hint line and exit 125, 126 or 127.
+
+use std::io::Read;
+
+use berth_model::reference::Reference;
+use berth_model::render::run_exit_code;
+use clap::Args;
+use serde_json::{json, Value};
+
+use crate::cli::progress::{terminal_width, Display};
+use crate::cli::pull::{parse_image, pull_image};
+use crate::cli::session::encode;
+use crate::cli::{CliError, Io, Session};
+use crate::http::{Client, Response};
+use crate::mux::copy_demultiplexed;
+use crate::transport::Connection;
+
+/// The program name where docker prints `docker`.
+const PROGRAM: &str = "berth";
+
+/// `run [OPTIONS] IMAGE [COMMAND] [ARG...]`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Run container in background and print container ID.
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Automatically remove the container and its associated anonymous volumes when it exits.
+    #[arg(long)]
+    pub rm: bool,
+    /// Assign a name to the container.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Set environment variables.
+    #[arg(short, long = "env")]
+    pub env: Vec<String>,
+    /// Working directory inside the container.
+    #[arg(short, long)]
+    pub workdir: Option<String>,
+    /// Username or UID (format: "<name|uid>[:<group|gid>]").
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Overwrite the default ENTRYPOINT of the image.
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Keep STDIN open even if not attached.
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY.
+    #[arg(short, long)]
+    pub tty: bool,
+    /// Memory limit.
+    #[arg(short, long)]
+    pub memory: Option<String>,
+    /// Tune container pids limit (set -1 for unlimited).
+    #[arg(long)]
+    pub pids_limit: Option<i64>,
+    /// CPU shares (relative weight).
+    #[arg(short, long)]
+    pub cpu_shares: Option<i64>,
+    /// Suppress the pull output.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// The image, then the command and its arguments (flags after the image belong to the
+    /// command).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        value_name = "IMAGE [COMMAND] [ARG...]"
+    )]
+    pub image_and_command: Vec<String>,
+}
+
+/// A `run` failure: the message and the exit code it maps to.
+fn fail(io: &mut Io<'_>, e: &CliError) -> i32 {
+    let code = match e {
+        CliError::Daemon { message, .. } => run_exit_code(message),
+        _ => 125,
+    };
+    let _ = writeln!(
+        io.err,
+        "{PROGRAM}: {e}\n\nRun '{PROGRAM} run --help' for more information"
+    );
+    code
+}
+
+pub fn run(session: &Session, args: &RunArgs, io: &mut Io<'_>) -> i32 {
+    match run_inner(session, args, io) {
+        Ok(code) => code,
+        Err(e) => fail(io, &e),
+    }
+}
+
+fn run_inner(session: &Session, args: &RunArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
+    let body = match create_body(args) {
+        Ok(body) => body,
+        // A bad flag value is a usage error: no program prefix, and the usage line.
+        Err(e) => {
+            writeln!(
+                io.err,
+                "{e}\n\nUsage:  {PROGRAM} run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun '{PROGRAM} run --help' for more information"
+            )?;
+            return Ok(125);
+        }
+    };
+    let image = parse_image(body["Image"].as_str().unwrap_or_default())?;
+    let id = create(session, args, image.as_ref(), &body, io)?;
+    if args.detach {
+        start(session, &id)?;
+        writeln!(io.out, "{id}")?;
+        return Ok(0);
+    }
+    let condition = if args.rm { "removed" } else { "next-exit" };
+    attach_and_start(session, &id, args.interactive, args.tty, condition, io)
+}
+
+/// The create body for the flags.
+fn create_body(args: &RunArgs) -> Result<Value, CliError> {
+    let (image, command) = args
+        .image_and_command
+        .split_first()
+        .ok_or_else(|| CliError::Message("\"run\" requires at least 1 argument.".to_string()))?;
+    let env: Vec<String> = args
+        .env
+        .iter()
+        .filter_map(|e| match e.split_once('=') {
+            Some(_) => Some(e.clone()),
+            None => std::env::var(e).ok().map(|v| format!("{e}={v}")),
+        })
+        .collect();
+    let memory = args
+        .memory
+        .as_deref()
+        .map(ram_in_bytes)
+        .transpose()?
+        .unwrap_or(0);
+    let mut body = json!({
+        "Image": image,
+        "Env": env,
+        "Tty": args.tty,
+        "OpenStdin": args.interactive,
+        "StdinOnce": args.interactive,
+        "AttachStdin": args.interactive && !args.detach,
+        "AttachStdout": !args.detach,
+        "AttachStderr": !args.detach,
+        "WorkingDir": args.workdir.clone().unwrap_or_default(),
+        "User": args.user.clone().unwrap_or_default(),
+        "HostConfig": {
+            "AutoRemove": args.rm,
+            "Memory": memory,
+            "CpuShares": args.cpu_shares.unwrap_or(0),
+        },
+    });
+    if !command.is_empty() {
+        body["Cmd"] = json!(command);
+    }
+    if let Some(entrypoint) = &args.entrypoint {
+        body["Entrypoint"] = json!([entrypoint]);
+        if !entrypoint.is_empty() && command.is_empty() {
+            body["Cmd"] = Value::Null;
+        }
+    }
+    if let Some(pids) = args.pids_limit {
+        body["HostConfig"]["PidsLimit"] = json!(pids);
+    }
+    Ok(body)
+}
+
+/// go-units `RAMInBytes`: `512m`, `1g`, `1.5GB`, `100` (binary multiples).
+pub fn ram_in_bytes(value: &str) -> Result<i64, CliError> {
+    let invalid = || {
+        CliError::Message(format!(
+            "invalid argument {value:?} for \"-m, --memory\" flag: invalid size: '{value}'"
+        ))
+    };
+    let lower = value.to_ascii_lowercase();
+    let trimmed = lower.trim_end_matches('b').trim_end_matches('i');
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let number: f64 = number.parse().map_err(|_| invalid())?;
+    let shift = match unit.trim() {
+        "" => 0,
+        "k" => 10,
+        "m" => 20,
+        "g" => 30,
+        "t" => 40,
+        "p" => 50,
+        _ => return Err(invalid()),
+    };
+    Ok((number * (1u64 << shift) as f64) as i64)
+}
+
+/// Creates the container, pulling the image first when the daemon does not have it.
+fn create(
+    session: &Session,
+    args: &RunArgs,
+    image: Option<&Reference>,
+    body: &Value,
+    io: &mut Io<'_>,
+) -> Result<String, CliError> {
+    let path = match &args.name {
+        Some(name) => format!("/containers/create?name={}", encode(name)),
+        None => "/containers/create".to_string(),
+    };
+    let response = session.call("POST", &path, Some(body))?;
+    let missing = image.filter(|_| response.status == 404);
+    let response = if let Some(reference) = missing {
+        let reference = reference.with_default_tag();
+        writeln!(
+            io.err,
+            "Unable to find image '{}' locally",
+            reference.familiar()
+        )?;
+        let display = if io.err_terminal {
+            Display::Terminal {
+                width: terminal_width(true),
+            }
+        } else {
+            Display::Plain
+        };
+        if args.quiet {
+            pull_image(session, &reference, &mut std::io::sink(), display)?;
+        } else {
+            pull_image(session, &reference, io.err, display)?;
+        }
+        session.call("POST", &path, Some(body))?
+    } else {
+        response
+    };
+    if response.status >= 400 {
+        return Err(CliError::daemon(&response));
+    }
+    let answer = response.json().unwrap_or_default();
+    for warning in answer["Warnings"].as_array().into_iter().flatten() {
+        if let Some(warning) = warning.as_str() {
+            writeln!(io.err, "WARNING: {warning}")?;
+        }
+    }
+    answer["Id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| CliError::Message("the daemon answered create without an Id".to_string()))
+}
+
+fn start(session: &Session, id: &str) -> Result<(), CliError> {
+    session
+        .expect("POST", &format!("/containers/{id}/start"), None)
+        .map(drop)
+}
+
+/// `start -a`: attach to an existing container, start it and exit with its exit code.
+pub fn start_attached(
+    session: &Session,
+    name: &str,
+    interactive: bool,
+    io: &mut Io<'_>,
+) -> Result<i32, CliError> {
+    let inspect = session.get_json(&format!("/containers/{}/json", encode(name)))?;
+    let tty = inspect["Config"]["Tty"].as_bool().unwrap_or(false);
+    let id = inspect["Id"].as_str().unwrap_or(name).to_string();
+    attach_and_start(session, &id, interactive, tty, "next-exit", io)
+}
+
+/// Attach, wait, start, copy, and the exit code, as the CLI orders them.
+fn attach_and_start(
+    session: &Session,
+    id: &str,
+    stdin: bool,
+    tty: bool,
+    condition: &str,
+    io: &mut Io<'_>,
+) -> Result<i32, CliError> {
+    let client = session.client()?;
+    let mut query = "stream=1&stdout=1&stderr=1".to_string();
+    if stdin {
+        query.push_str("&stdin=1");
+    }
+    let stream = match client.upgrade(&format!("/containers/{id}/attach?{query}"))? {
+        Ok(stream) => stream,
+        Err(response) => return Err(CliError::daemon(&response)),
+    };
+    let wait = Waiter::register(
+        client,
+        &format!("/containers/{id}/wait?condition={condition}"),
+    )?;
+    if let Err(e) = start(session, id) {
+        if condition == "removed" {
+            // As the CLI does with --rm, let the daemon remove the container before exiting,
+            // but not forever if it never does.
+            wait.settle(std::time::Duration::from_secs(10));
+        } else {
+            wait.cancel();
+        }
+        return Err(e);
+    }
+    if tty {
+        resize(session, id);
+    }
+    let _raw = (stdin && tty).then(RawMode::enter).flatten();
+    if stdin {
+        forward_stdin(&stream)?;
+    }
+    copy_output(stream, tty, io)?;
+    let waited = wait.finish()?;
+    if let Some(message) = waited["Error"]["Message"]
+        .as_str()
+        .filter(|m| !m.is_empty())
+    {
+        writeln!(io.err, "{message}")?;
+    }
+    Ok(waited["StatusCode"].as_i64().unwrap_or(125) as i32)
+}
+
+fn copy_output(mut stream: Connection, tty: bool, io: &mut Io<'_>) -> Result<(), CliError> {
+    if tty {
+        let mut buffer = [0u8; 8192];
+        loop {
+            let read = match stream.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            io.out.write_all(&buffer[..read])?;
+            io.out.flush()?;
+        }
+    } else {
+        copy_demultiplexed(stream, io.out, io.err)?;
+    }
+    io.out.flush()?;
+    io.err.flush()?;
+    Ok(())
+}
+
+/// Copies this process's stdin to the container on a thread; its end closes the write half.
+fn forward_stdin(stream: &Connection) -> Result<(), CliError> {
+    let mut writer = stream.try_clone_plain().ok_or_else(|| {
+        CliError::Message("attaching stdin is not supported over TLS yet".to_string())
+    })?;
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut writer);
+        let _ = writer.shutdown(std::net::Shutdown::Write);
+    });
+    Ok(())
+}
+
+/// Tells the daemon the terminal's size, as the CLI does after start.
+fn resize(session: &Session, id: &str) {
+    if let Ok(size) = rustix::termios::tcgetwinsize(std::io::stdout()) {
+        if size.ws_row > 0 {
+            let path = format!(
+                "/containers/{id}/resize?h={}&w={}",
+                size.ws_row, size.ws_col
+            );
+            let _ = session.call("POST", &path, None);
+        }
+    }
+}
+
+/// The terminal in raw mode while a `-it` container runs; restored on drop.
+struct RawMode {
+    saved: rustix::termios::Termios,
+}
+
+impl std::fmt::Debug for RawMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RawMode")
+    }
+}
+
+impl RawMode {
+    fn enter() -> Option<RawMode> {
+        let stdin = std::io::stdin();
+        let saved = rustix::termios::tcgetattr(&stdin).ok()?;
+        let mut raw = saved.clone();
+        raw.make_raw();
+        rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Now, &raw).ok()?;
+        Some(RawMode { saved })
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let _ = rustix::termios::tcsetattr(
+            std::io::stdin(),
+            rustix::termios::OptionalActions::Now,
+            &self.saved,
+        );
+    }
+}
+
+/// A `wait` registered before start, answered on a thread.
+struct Waiter {
+    cancel: crate::transport::Canceller,
+    thread: std::thread::JoinHandle<Result<Response, crate::http::HttpError>>,
+}
+
+impl std::fmt::Debug for Waiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Waiter")
+    }
+}
+
+impl Waiter {
+    fn register(client: &Client, path: &str) -> Result<Waiter, CliError> {
+        let (stream, target) = client.begin("POST", path)?;
+        let cancel = stream.canceller()?;
+        let thread = std::thread::spawn(move || Client::finish(stream, &target));
+        Ok(Waiter { cancel, thread })
+    }
+
+    fn cancel(self) {
+        let _ = self.cancel.shutdown(std::net::Shutdown::Both);
+        let _ = self.thread.join();
+    }
+
+    /// Waits at most `limit` for the answer, then drops it.
+    fn settle(self, limit: std::time::Duration) {
+        let _ = self.cancel.set_read_timeout(Some(limit));
+        let _ = self.thread.join();
+    }
+
+    fn finish(self) -> Result<Value, CliError> {
+        let response = self
+            .thread
+            .join()
+            .map_err(|_| CliError::Message("the wait thread panicked".to_string()))??;
+        if response.status >= 400 {
+            return Err(CliError::daemon(&response));
+        }
+        Ok(response.json().unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_sizes_are_binary_as_go_units_reads_them() {
+        assert_eq!(ram_in_bytes("512m").unwrap(), 512 << 20);
+        assert_eq!(ram_in_bytes("1g").unwrap(), 1 << 30);
+        assert_eq!(ram_in_bytes("1.5GB").unwrap(), 3 << 29);
+        assert_eq!(ram_in_bytes("100").unwrap(), 100);
+        assert!(ram_in_bytes("lots").is_err());
+    }
+
+    #[test]
+    fn the_create_body_carries_the_flags() {
+        use clap::Parser;
+        #[derive(Debug, Parser)]
+        struct Top {
+            #[command(flatten)]
+            run: RunArgs,
+        }
+        let top = Top::try_parse_from([
+            "run",
+            "--rm",
+            "-w",
+            "/tmp",
+            "-u",
+            "1:1",
+            "-m",
+            "64m",
+            "--pids-limit",
+            "10",
+            "-c",
+            "512",
+            "--entrypoint",
+            "sh",
+            "bb",
+            "-c",
+            "exit 3",
+        ])
+        .unwrap();
+        let body = create_body(&top.run).unwrap();
+        assert_eq!(body["Image"], "bb");
+        assert_eq!(body["Cmd"], json!(["-c", "exit 3"]));
+        assert_eq!(body["Entrypoint"], json!(["sh"]));
+        assert_eq!(body["WorkingDir"], "/tmp");
+        assert_eq!(body["User"], "1:1");
+        assert_eq!(body["HostConfig"]["Memory"], 64 << 20);
+        assert_eq!(body["HostConfig"]["PidsLimit"], 10);
+        assert_eq!(body["HostConfig"]["CpuShares"], 512);
+        assert_eq!(body["HostConfig"]["AutoRemove"], true);
+    }
+}

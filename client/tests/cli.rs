@@ -1,0 +1,619 @@
+//! `berth X` against `docker X` (CLI 28) on the same reference dockerd: each verb's main paths
+//! must print the same bytes and exit alike, once times are normalised (and, where the docker
+//! CLI walks Go maps or downloads layers concurrently, once line order is). berth runs in
+//! process through `berth_client::cli::run`; docker runs as a child process.
+//!
+//! Needs the reference dockerd (`BERTH_REF_SOCKET`, default /tmp/berth-ref/docker.sock) and
+//! the docker CLI 28; skips with one line when they are missing, fails under
+//! `BERTH_REQUIRE_ALL=1`. Other engineers share that daemon, so every object here carries a
+//! unique name and is removed at the end, and table comparisons are retried when a foreign
+//! container changed the daemon between the two runs.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use berth_client::cli::{GlobalArgs, Io, Verb};
+use clap::Parser;
+
+#[derive(Debug, Parser)]
+struct Top {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    verb: Verb,
+}
+
+/// What one command printed and its exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Output {
+    out: String,
+    err: String,
+    code: i32,
+}
+
+/// The reference daemon and the docker CLI, or `None` (after one line) when either is missing.
+fn reference(test: &str) -> Option<Env> {
+    let socket = PathBuf::from(
+        std::env::var("BERTH_REF_SOCKET").unwrap_or_else(|_| "/tmp/berth-ref/docker.sock".into()),
+    );
+    let docker = ["/usr/local/bin/docker"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    let missing = match (&docker, socket.exists()) {
+        (_, false) => Some(format!(
+            "no reference dockerd socket at {}",
+            socket.display()
+        )),
+        (None, _) => Some("no docker CLI 28 at /usr/local/bin/docker".to_string()),
+        _ => None,
+    };
+    if let Some(why) = missing {
+        if std::env::var("BERTH_REQUIRE_ALL").is_ok_and(|v| v == "1") {
+            panic!("{test}: {why} (BERTH_REQUIRE_ALL=1)");
+        }
+        eprintln!("skipping {test}: {why}");
+        return None;
+    }
+    Some(Env {
+        host: format!("unix://{}", socket.display()),
+        docker: docker.unwrap_or_default(),
+    })
+}
+
+#[derive(Debug)]
+struct Env {
+    host: String,
+    docker: PathBuf,
+}
+
+impl Env {
+    fn berth(&self, args: &[&str]) -> Output {
+        let argv = ["berth", "-H", &self.host]
+            .into_iter()
+            .chain(args.iter().copied());
+        let top = Top::try_parse_from(argv).expect("berth arguments parse");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = berth_client::cli::run(
+            &top.global,
+            top.verb,
+            &mut Io {
+                out: &mut out,
+                err: &mut err,
+                out_terminal: false,
+                err_terminal: false,
+            },
+        );
+        Output {
+            out: String::from_utf8_lossy(&out).into_owned(),
+            err: String::from_utf8_lossy(&err).into_owned(),
+            code,
+        }
+    }
+
+    fn docker(&self, args: &[&str]) -> Output {
+        let output = Command::new(&self.docker)
+            .args(args)
+            .env("DOCKER_HOST", &self.host)
+            .env_remove("DOCKER_CONTEXT")
+            .output()
+            .expect("docker runs");
+        // Where docker names itself, berth names itself.
+        let err = String::from_utf8_lossy(&output.stderr)
+            .replace("docker: ", "berth: ")
+            .replace("Run 'docker run --help'", "Run 'berth run --help'")
+            .replace("Usage:  docker run", "Usage:  berth run");
+        Output {
+            out: String::from_utf8_lossy(&output.stdout).into_owned(),
+            err,
+            code: output.status.code().unwrap_or(-1),
+        }
+    }
+
+    /// Asserts both print the same after `normalise`, retrying twice when they differ (a
+    /// foreign container may have changed between the runs).
+    fn same(&self, args: &[&str], normalise: fn(&str) -> String) {
+        let mut last = None;
+        for _ in 0..3 {
+            let b = self.berth(args);
+            let d = self.docker(args);
+            let b = (normalise(&b.out), normalise(&b.err), b.code);
+            let d = (normalise(&d.out), normalise(&d.err), d.code);
+            if b == d {
+                return;
+            }
+            last = Some((b, d));
+        }
+        let (b, d) = last.unwrap_or_default();
+        panic!("berth {args:?} differs from docker:\nberth:  {b:?}\ndocker: {d:?}");
+    }
+
+    fn cleanup(&self, args: &[&str]) {
+        let _ = self.docker(args);
+    }
+
+    /// Removes these containers when dropped, also when the test fails.
+    fn guard(&self, containers: &[&str]) -> Guard<'_> {
+        Guard {
+            env: self,
+            containers: containers.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+}
+
+/// Removes a test's containers at its end, pass or fail.
+#[derive(Debug)]
+struct Guard<'a> {
+    env: &'a Env,
+    containers: Vec<String>,
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        let mut args = vec!["rm", "-f"];
+        args.extend(self.containers.iter().map(String::as_str));
+        self.env.cleanup(&args);
+    }
+}
+
+fn exact(s: &str) -> String {
+    s.to_string()
+}
+
+/// Time phrases (`3 seconds ago`, `Up Less than a second`) become `T`, and table cells are
+/// joined by ` | ` so column widths, which follow the times, do not matter.
+fn times(s: &str) -> String {
+    s.lines()
+        .map(|line| {
+            line.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(normalise_time_phrase)
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn normalise_time_phrase(cell: &str) -> String {
+    let units = [
+        "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks",
+        "month", "months", "year", "years",
+    ];
+    let words: Vec<&str> = cell.split(' ').collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        if w == "Less" && words.get(i + 3) == Some(&"second") {
+            out.push("T");
+            i += 4;
+        } else if (w == "About" || w.parse::<u64>().is_ok())
+            && words
+                .get(i + 1)
+                .is_some_and(|u| units.contains(u) || *u == "a" || *u == "an")
+        {
+            out.push("T");
+            i += if w == "About" { 3 } else { 2 };
+        } else {
+            out.push(w);
+            i += 1;
+        }
+    }
+    out.join(" ")
+}
+
+/// Times normalised, then lines sorted: the CLI's row order within one image follows Go's
+/// map order, and layers download concurrently.
+fn sorted(s: &str) -> String {
+    let normalised = times(s);
+    let mut lines: Vec<&str> = normalised.lines().collect();
+    lines.sort_unstable();
+    lines.join("\n")
+}
+
+fn unique(prefix: &str) -> String {
+    format!("h3t-{prefix}-{}", std::process::id())
+}
+
+fn busybox(env: &Env) {
+    let pulled = env.docker(&["pull", "-q", "busybox"]);
+    assert_eq!(pulled.code, 0, "busybox pulls: {pulled:?}");
+}
+
+#[test]
+fn ps_and_images_print_docker_28_tables() {
+    let Some(env) = reference("ps_and_images_print_docker_28_tables") else {
+        return;
+    };
+    busybox(&env);
+    let (a, b) = (unique("ps-a"), unique("ps-b"));
+    let _guard = env.guard(&[&a, &b]);
+    env.docker(&["run", "--name", &a, "busybox", "echo", "hi"]);
+    env.docker(&["run", "-d", "--name", &b, "busybox", "sleep", "60"]);
+    for args in [
+        &["ps"][..],
+        &["ps", "-a"],
+        &["ps", "-a", "--no-trunc"],
+        &["ps", "-aq"],
+    ] {
+        env.same(args, times);
+    }
+    for args in [
+        &["images"][..],
+        &["images", "-a"],
+        &["images", "-q"],
+        &["images", "--no-trunc"],
+    ] {
+        env.same(args, sorted);
+    }
+}
+
+#[test]
+fn inspect_prints_the_daemons_json_and_templates() {
+    let Some(env) = reference("inspect_prints_the_daemons_json_and_templates") else {
+        return;
+    };
+    busybox(&env);
+    let name = unique("inspect");
+    let _guard = env.guard(&[&name]);
+    env.docker(&["run", "--name", &name, "-e", "A=<&>", "busybox", "true"]);
+    env.same(&["inspect", &name], exact);
+    env.same(&["inspect", "busybox"], exact);
+    env.same(&["inspect", &name, "nosuch-h3t"], exact);
+    env.same(
+        &[
+            "inspect",
+            "-f",
+            "{{.Id}} {{.State.Status}} {{.State.ExitCode}} {{json .Config.Env}}",
+            &name,
+        ],
+        exact,
+    );
+    env.same(&["inspect", "-f", "{{.Id}}", "nosuch-h3t"], exact);
+    env.same(&["inspect", "--type", "image", &name], exact);
+    env.same(&["inspect", "--type", "container", "busybox"], exact);
+}
+
+#[test]
+fn run_prints_output_and_exits_as_docker_does() {
+    let Some(env) = reference("run_prints_output_and_exits_as_docker_does") else {
+        return;
+    };
+    busybox(&env);
+    env.same(
+        &[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "echo out; echo err >&2; exit 3",
+        ],
+        exact,
+    );
+    env.same(
+        &[
+            "run",
+            "--rm",
+            "-e",
+            "X=1",
+            "-w",
+            "/tmp",
+            "-u",
+            "1:2",
+            "busybox",
+            "sh",
+            "-c",
+            "echo $X; pwd; id",
+        ],
+        exact,
+    );
+    env.same(
+        &[
+            "run",
+            "--rm",
+            "--entrypoint",
+            "echo",
+            "busybox",
+            "a",
+            "-n",
+            "b",
+        ],
+        exact,
+    );
+    env.same(
+        &[
+            "run",
+            "--rm",
+            "-m",
+            "64m",
+            "--pids-limit",
+            "10",
+            "-c",
+            "512",
+            "busybox",
+            "true",
+        ],
+        exact,
+    );
+    env.same(&["run", "--rm", "busybox", "/nonexistent"], exact);
+    env.same(&["run", "--rm", "busybox", "/etc"], exact);
+    env.same(&["run", "--rm", "127.0.0.1:5000/nosuch-h3t"], exact);
+    env.same(&["run", "--rm", "BAD"], exact);
+    env.same(&["run", "--rm", "-m", "lots", "busybox", "true"], exact);
+    let name = unique("detach");
+    let _guard = env.guard(&[&name]);
+    let detached = env.berth(&["run", "-d", "--name", &name, "busybox", "sleep", "30"]);
+    assert_eq!(detached.code, 0, "{detached:?}");
+    let id = detached.out.trim();
+    assert!(
+        id.len() == 64 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{detached:?}"
+    );
+    let inspected = env.docker(&["inspect", "-f", "{{.Id}}", &name]);
+    assert_eq!(inspected.out.trim(), id);
+}
+
+#[test]
+fn run_pulls_a_missing_image_first() {
+    let Some(env) = reference("run_pulls_a_missing_image_first") else {
+        return;
+    };
+    let image = "127.0.0.1:5000/hello-world:latest";
+    let mut outputs = Vec::new();
+    for berth in [true, false] {
+        env.cleanup(&["rmi", image]);
+        let args = ["run", "--rm", image];
+        let output = if berth {
+            env.berth(&args)
+        } else {
+            env.docker(&args)
+        };
+        outputs.push((output.out, sorted(&output.err), output.code));
+    }
+    env.cleanup(&["rmi", image]);
+    assert!(outputs[0].1.contains("Unable to find image"), "{outputs:?}");
+    assert_eq!(outputs[0], outputs[1]);
+}
+
+#[test]
+fn pull_prints_plain_status_lines_without_a_terminal() {
+    let Some(env) = reference("pull_prints_plain_status_lines_without_a_terminal") else {
+        return;
+    };
+    let image = "127.0.0.1:5000/hello-world";
+    for args in [
+        &["pull", image][..],
+        &["pull", "-q", image],
+        &["pull", "127.0.0.1:5000/nosuch-h3t:1"],
+    ] {
+        let mut outputs = Vec::new();
+        for berth in [true, false] {
+            env.cleanup(&["rmi", image]);
+            let output = if berth {
+                env.berth(args)
+            } else {
+                env.docker(args)
+            };
+            outputs.push((sorted(&output.out), output.err, output.code));
+        }
+        assert_eq!(outputs[0], outputs[1], "{args:?}");
+    }
+    env.same(&["pull", image], sorted);
+    env.cleanup(&["rmi", image]);
+}
+
+/// Runs the same lifecycle with berth on one container and docker on another; the outputs
+/// must match once the names are swapped.
+#[test]
+fn lifecycle_verbs_print_and_exit_alike() {
+    let Some(env) = reference("lifecycle_verbs_print_and_exit_alike") else {
+        return;
+    };
+    busybox(&env);
+    let names = [unique("life-b"), unique("life-d")];
+    let renamed = [unique("life-b2"), unique("life-d2")];
+    let _guard = env.guard(&[&names[0], &names[1], &renamed[0], &renamed[1]]);
+    let mut transcripts = Vec::new();
+    for (i, berth) in [true, false].into_iter().enumerate() {
+        let (name, new) = (names[i].as_str(), renamed[i].as_str());
+        let cli = |args: &[&str]| {
+            if berth {
+                env.berth(args)
+            } else {
+                env.docker(args)
+            }
+        };
+        env.docker(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "busybox",
+            "sh",
+            "-c",
+            // The fourth start (`start -a`) ends at once instead of sleeping.
+            "n=$(cat /n 2>/dev/null || echo 0); echo $((n+1)) >/n; echo one; sleep 0.2; echo two >&2; \
+             [ $n -ge 3 ] || sleep 30",
+        ]);
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let steps: Vec<Vec<&str>> = vec![
+            vec!["logs", name],
+            vec!["logs", "--tail", "1", name],
+            vec!["logs", "-t", "--since", "1h", name],
+            vec!["kill", "-s", "BOGUS", name],
+            vec!["stop", "-t", "1", name],
+            vec!["wait", name],
+            vec!["start", name],
+            vec!["restart", "-t", "0", name],
+            vec!["kill", name],
+            vec!["wait", name],
+            vec!["rename", name, new],
+            vec!["rename", name, new],
+            vec!["start", "-a", new],
+            vec!["rm", new],
+            vec!["rm", "-f", new],
+            vec!["rm", new],
+            vec!["rm", "-f", new],
+        ];
+        let mut transcript = Vec::new();
+        for step in steps {
+            let output = cli(&step);
+            let text = format!("{step:?} -> {}|{}|{}", output.out, output.err, output.code);
+            // logs -t prints the daemon's own timestamps, identical for both but for the
+            // container they came from; keep only the message.
+            let text = text
+                .lines()
+                .map(|l| l.split_once("Z ").map_or(l, |(_, rest)| rest).to_string())
+                .collect::<Vec<_>>()
+                .join("\n");
+            transcript.push(text.replace(name, "NAME").replace(new, "NEW"));
+        }
+        transcripts.push(transcript);
+        env.cleanup(&["rm", "-f", name, new]);
+    }
+    assert_eq!(transcripts[0], transcripts[1]);
+}
+
+#[test]
+fn commit_tag_rmi_and_load_work_on_images() {
+    let Some(env) = reference("commit_tag_rmi_and_load_work_on_images") else {
+        return;
+    };
+    busybox(&env);
+    let name = unique("commit");
+    let repo = unique("img");
+    let _guard = env.guard(&[&name]);
+    env.docker(&["run", "--name", &name, "busybox", "sh", "-c", "echo x > /x"]);
+    let committed = env.berth(&[
+        "commit",
+        "-m",
+        "msg",
+        "-a",
+        "me",
+        "-c",
+        "ENV A=1",
+        &name,
+        &format!("{repo}:c"),
+    ]);
+    assert_eq!(committed.code, 0, "{committed:?}");
+    assert!(committed.out.starts_with("sha256:"), "{committed:?}");
+    let inspected = env.docker(&[
+        "inspect",
+        "-f",
+        "{{.Id}} {{.Comment}} {{.Author}} {{.Config.Env}}",
+        &format!("{repo}:c"),
+    ]);
+    assert_eq!(
+        inspected.out,
+        format!(
+            "{} msg me [PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin A=1]\n",
+            committed.out.trim()
+        )
+    );
+    for (tool, tag) in [("berth", "b"), ("docker", "d")] {
+        let args = ["tag", "busybox", &format!("{repo}:{tag}")].map(String::from);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = if tool == "berth" {
+            env.berth(&args)
+        } else {
+            env.docker(&args)
+        };
+        assert_eq!(
+            (out.out.as_str(), out.err.as_str(), out.code),
+            ("", "", 0),
+            "{tool}"
+        );
+    }
+    env.same(&["tag", "nosuch-h3t", "x-h3t"], exact);
+    let b = env.berth(&["rmi", &format!("{repo}:b")]);
+    let d = env.docker(&["rmi", &format!("{repo}:d")]);
+    assert_eq!(b.out.replace(":b", ":T"), d.out.replace(":d", ":T"));
+    env.same(&["rmi", "nosuch-h3t"], exact);
+    env.same(&["rmi", "-f", "nosuch-h3t"], exact);
+    env.same(&["tag", "busybox", "BAD"], exact);
+    env.same(&["rmi", &format!("{repo}:c")], exact);
+
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("image.tar");
+    env.docker(&["tag", "busybox", &format!("{repo}:load")]);
+    let saved = env.docker(&[
+        "save",
+        "-o",
+        archive.to_str().unwrap(),
+        &format!("{repo}:load"),
+    ]);
+    assert_eq!(saved.code, 0, "{saved:?}");
+    env.cleanup(&["rmi", &format!("{repo}:load")]);
+    let b = env.berth(&["load", "-i", archive.to_str().unwrap()]);
+    env.cleanup(&["rmi", &format!("{repo}:load")]);
+    let d = env.docker(&["load", "-i", archive.to_str().unwrap()]);
+    assert_eq!(b, d);
+    assert!(b.out.contains("Loaded image"), "{b:?}");
+    env.same(&["load", "-i", "/nonexistent-h3t.tar"], exact);
+    env.cleanup(&["rmi", &format!("{repo}:load")]);
+    env.cleanup(&["rm", "-f", &name]);
+}
+
+/// The client sections are each program's own; the daemon's sections must match.
+#[test]
+fn version_and_info_print_the_daemons_sections() {
+    let Some(env) = reference("version_and_info_print_the_daemons_sections") else {
+        return;
+    };
+    let server = |s: &str| {
+        s.split_once("\nServer:")
+            .map(|(_, s)| s.to_string())
+            .unwrap_or_default()
+    };
+    let b = env.berth(&["version"]);
+    let d = env.docker(&["version"]);
+    assert_eq!((server(&b.out), b.code), (server(&d.out), d.code));
+    assert!(!server(&b.out).is_empty());
+    let api = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with(" API version:"))
+            .map(str::to_string)
+    };
+    assert_eq!(api(&b.out), api(&d.out));
+    // Counts move as other tests run, and the CLI lists runtimes in Go's map order;
+    // everything else must match.
+    let stable = |s: &str| {
+        server(s)
+            .lines()
+            .filter(|l| {
+                !["Containers:", "Running:", "Paused:", "Stopped:", "Images:"]
+                    .contains(&l.split_whitespace().next().unwrap_or(""))
+            })
+            .map(|l| match l.strip_prefix(" Runtimes: ") {
+                Some(names) => {
+                    let mut names: Vec<&str> = names.split(' ').collect();
+                    names.sort_unstable();
+                    format!(" Runtimes: {}", names.join(" "))
+                }
+                None => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let b = env.berth(&["info"]);
+    let d = env.docker(&["info"]);
+    assert_eq!(
+        (stable(&b.out), b.err, b.code),
+        (stable(&d.out), d.err, d.code)
+    );
+}
+
+#[test]
+fn an_unreachable_daemon_is_named() {
+    let Some(env) = reference("an_unreachable_daemon_is_named") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let host = format!("unix://{}", dir.path().join("none.sock").display());
+    let env = Env { host, ..env };
+    env.same(&["ps"], exact);
+    env.same(&["run", "busybox"], exact);
+}
