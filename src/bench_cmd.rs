@@ -21,7 +21,7 @@ enum BenchCommand {
 #[derive(Debug, clap::Args)]
 struct StartupArgs {
     /// The engine: `unix:///path/to/docker.sock` (berth's daemon, dockerd, podman) or
-    /// `embedded` (berth's runtime in process).
+    /// `embedded` (berth's runtime in process, as root).
     #[arg(long)]
     engine: Option<String>,
     /// Alternate runs of two engines (A B A B ...) and report the ratio A/B pair by pair.
@@ -48,6 +48,13 @@ struct StartupArgs {
     /// Write the latency distribution per engine and phase as SVG to this file.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// The registry (host:port) the embedded engine pulls from, as a Docker Hub mirror;
+    /// needed for cold runs. Endpoints pull with their own configuration.
+    #[arg(long)]
+    registry: Option<String>,
+    /// The fixture OCI layouts the embedded engine loads images from without a registry.
+    #[arg(long, default_value = "target/fixtures")]
+    fixtures: PathBuf,
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
@@ -65,6 +72,8 @@ fn startup(args: StartupArgs) -> anyhow::Result<i32> {
         warmup: args.warmup,
         concurrency: args.concurrency,
         mode: args.mode,
+        registry: args.registry,
+        fixtures: args.fixtures,
     })?;
     let report = bench::run(&settings).context("bench startup")?;
     if args.json {

@@ -229,6 +229,20 @@ impl EmbeddedEngine {
         })
     }
 
+    /// The runtime itself, for callers that drive it directly (the startup benchmark).
+    pub fn runtime(&self) -> &Runtime {
+        self.e()
+    }
+
+    /// Makes `reference` present: pulled from the registry, or loaded from its fixture layout.
+    pub fn provide_image(&self, reference: &str) -> Result<(), String> {
+        match self.pull(reference) {
+            Observation::Pulled { .. } => Ok(()),
+            Observation::Error { message, .. } => Err(message),
+            other => Err(format!("unexpected answer to the pull: {other:?}")),
+        }
+    }
+
     fn e(&self) -> &Runtime {
         self.engine.as_ref().expect("the engine lives until drop")
     }

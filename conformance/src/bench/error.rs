@@ -27,8 +27,9 @@ pub enum BenchError {
     InvalidArgument { flag: &'static str, why: String },
     #[error("engine {spec:?}: {why}")]
     UnknownEngine { spec: String, why: String },
-    #[error("engine embedded: berth's in-process runtime is not built yet; benchmark a Docker API endpoint instead, e.g. --engine unix:///tmp/berth-ref/docker.sock")]
-    EmbeddedNotBuilt,
+    /// The embedded runtime could not be opened (it needs root) or driven.
+    #[error("engine embedded: {why}")]
+    Embedded { why: String },
     #[error("engine socket {}: {why}", path.display())]
     SocketUnusable { path: PathBuf, why: String },
     #[error("engine {engine}: {source}")]
@@ -59,14 +60,16 @@ pub enum BenchError {
 impl BenchError {
     pub fn kind(&self) -> BenchErrorKind {
         match self {
-            BenchError::InvalidArgument { .. }
-            | BenchError::UnknownEngine { .. }
-            | BenchError::EmbeddedNotBuilt => BenchErrorKind::InvalidArgument,
+            BenchError::InvalidArgument { .. } | BenchError::UnknownEngine { .. } => {
+                BenchErrorKind::InvalidArgument
+            }
             BenchError::SocketUnusable { .. } | BenchError::Unreachable { .. } => {
                 BenchErrorKind::Unreachable
             }
             BenchError::ImageMissing { .. } => BenchErrorKind::NotFound,
-            BenchError::Engine { .. } | BenchError::Protocol { .. } => BenchErrorKind::Engine,
+            BenchError::Engine { .. }
+            | BenchError::Protocol { .. }
+            | BenchError::Embedded { .. } => BenchErrorKind::Engine,
             BenchError::Output { .. } => BenchErrorKind::Output,
         }
     }

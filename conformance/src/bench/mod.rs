@@ -1,9 +1,10 @@
-//! Startup benchmarking of any Docker Engine API endpoint, measured the same way for every
-//! engine: each phase of `docker run` (create, start, first output byte, exit, remove) is timed
+//! Startup benchmarking of any Docker Engine API endpoint, or of berth's runtime in process,
+//! measured the same way for every engine: each phase of `docker run` (create, start, first output byte, exit, remove) is timed
 //! through the API as a client sees it, summarised as percentiles, compared pair by pair between
 //! two engines, and rendered as a table, JSON or an SVG plot. This module owns no engine and
 //! never asserts how fast anything must be; it only measures and reports.
 
+pub mod embedded;
 pub mod error;
 pub mod phases;
 pub mod plot;
@@ -13,6 +14,7 @@ pub mod run;
 pub mod settings;
 pub mod startup;
 pub mod stats;
+pub mod target;
 pub mod wait;
 
 #[cfg(test)]

@@ -104,7 +104,8 @@ mod tests {
     use crate::bench::phases::Sample;
     use crate::bench::run::Measured;
     use crate::bench::settings::{EngineSpec, Mode, Settings};
-    use crate::bench::startup::Target;
+    use crate::bench::startup::ApiTarget;
+    use crate::bench::target::Target;
 
     #[test]
     fn the_plot_is_an_svg_with_every_phase_and_engine() {
@@ -125,9 +126,14 @@ mod tests {
             warmup: 0,
             concurrency: 1,
             mode: Mode::Warm,
+            registry: None,
+            fixtures: "target/fixtures".into(),
         };
         let measured = Measured {
-            targets: vec![Target::new("engine-a", Path::new("/a.sock"))],
+            targets: vec![Target::Api(ApiTarget::new(
+                "engine-a",
+                Path::new("/a.sock"),
+            ))],
             samples: vec![vec![sample(1.0), sample(2.0), sample(3.0)]],
             wall_seconds: 1.0,
         };

@@ -6,14 +6,13 @@ use std::path::Path;
 
 use crate::api::http::HttpError;
 use crate::bench::error::BenchError;
-use crate::bench::settings::EngineSpec;
-use crate::bench::startup::Target;
+use crate::bench::startup::ApiTarget;
 
-/// Builds the target for `spec` and checks it answers `GET /_ping`.
-pub fn connect(spec: &EngineSpec) -> Result<Target, BenchError> {
-    let EngineSpec::Unix(path) = spec;
+/// Builds the target for the engine on the unix socket `path` and checks it answers
+/// `GET /_ping`.
+pub fn connect(path: &Path) -> Result<ApiTarget, BenchError> {
     check_socket(path)?;
-    let target = Target::new(&spec.to_string(), path);
+    let target = ApiTarget::new(&format!("unix://{}", path.display()), path);
     let response = match target.client.request("GET", "/_ping", None) {
         Ok(response) => response,
         Err(HttpError::Connect { source, .. }) => {
@@ -67,8 +66,9 @@ mod tests {
 
     #[test]
     fn a_missing_socket_names_its_path() {
-        let spec = EngineSpec::Unix("/nonexistent/berth-bench.sock".into());
-        let text = connect(&spec).unwrap_err().to_string();
+        let text = connect(Path::new("/nonexistent/berth-bench.sock"))
+            .unwrap_err()
+            .to_string();
         assert!(text.contains("/nonexistent/berth-bench.sock"), "{text}");
         assert!(text.contains("no such file"), "{text}");
     }
@@ -77,9 +77,7 @@ mod tests {
     fn a_plain_file_is_not_a_socket() {
         let file = std::env::temp_dir().join(format!("berth-bench-probe-{}", std::process::id()));
         std::fs::write(&file, b"").unwrap();
-        let text = connect(&EngineSpec::Unix(file.clone()))
-            .unwrap_err()
-            .to_string();
+        let text = connect(&file).unwrap_err().to_string();
         std::fs::remove_file(&file).unwrap();
         assert!(text.contains("not a unix socket"), "{text}");
     }
@@ -90,9 +88,7 @@ mod tests {
             std::env::temp_dir().join(format!("berth-bench-dead-{}.sock", std::process::id()));
         let _ = std::fs::remove_file(&path);
         drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
-        let text = connect(&EngineSpec::Unix(path.clone()))
-            .unwrap_err()
-            .to_string();
+        let text = connect(&path).unwrap_err().to_string();
         std::fs::remove_file(&path).unwrap();
         assert!(text.contains("cannot connect"), "{text}");
     }

@@ -40,6 +40,8 @@ fn raw(socket: &std::path::Path, image: &str, runs: i64) -> RawSettings {
         warmup: 1,
         concurrency: 1,
         mode: "warm".into(),
+        registry: None,
+        fixtures: "target/fixtures".into(),
     }
 }
 

@@ -62,7 +62,7 @@ impl Report {
             .targets
             .iter()
             .zip(&measured.samples)
-            .map(|(target, samples)| engine_report(&target.name, samples))
+            .map(|(target, samples)| engine_report(target.name(), samples))
             .collect();
         let total_runs: usize = measured.samples.iter().map(Vec::len).sum();
         let comparison = match measured.samples.as_slice() {

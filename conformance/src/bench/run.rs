@@ -9,10 +9,9 @@ use std::time::Instant;
 
 use crate::bench::error::BenchError;
 use crate::bench::phases::Sample;
-use crate::bench::probe::connect;
 use crate::bench::report::Report;
 use crate::bench::settings::Settings;
-use crate::bench::startup::{run_once, Target};
+use crate::bench::target::Target;
 
 /// The samples of every engine, indexed by run (pair) number, and the measured wall time.
 #[derive(Debug)]
@@ -27,7 +26,7 @@ pub fn run(settings: &Settings) -> Result<Report, BenchError> {
     let targets = settings
         .engines
         .iter()
-        .map(connect)
+        .map(|spec| Target::open(spec, settings))
         .collect::<Result<Vec<_>, _>>()?;
     warm_up(&targets, settings)?;
     let measured = measure(targets, settings)?;
@@ -37,7 +36,7 @@ pub fn run(settings: &Settings) -> Result<Report, BenchError> {
 fn warm_up(targets: &[Target], settings: &Settings) -> Result<(), BenchError> {
     for _ in 0..settings.warmup {
         for target in targets {
-            run_once(target, &settings.image, settings.mode)?;
+            target.run_once(&settings.image, settings.mode)?;
         }
     }
     Ok(())
@@ -77,7 +76,7 @@ impl Work<'_> {
         let samples = self
             .targets
             .iter()
-            .map(|target| run_once(target, &self.settings.image, self.settings.mode))
+            .map(|target| target.run_once(&self.settings.image, self.settings.mode))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((index, samples))
     }

@@ -13,6 +13,8 @@ use crate::bench::error::BenchError;
 pub enum EngineSpec {
     /// A Docker Engine API endpoint on a unix socket.
     Unix(PathBuf),
+    /// berth's runtime in process, driven through the library the daemon uses.
+    Embedded,
 }
 
 impl FromStr for EngineSpec {
@@ -26,7 +28,7 @@ impl FromStr for EngineSpec {
             return Ok(EngineSpec::Unix(PathBuf::from(path)));
         }
         if spec == "embedded" {
-            return Err(BenchError::EmbeddedNotBuilt);
+            return Ok(EngineSpec::Embedded);
         }
         if spec.starts_with("tcp://") {
             return Err(unknown(
@@ -52,6 +54,7 @@ impl fmt::Display for EngineSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EngineSpec::Unix(path) => write!(f, "unix://{}", path.display()),
+            EngineSpec::Embedded => f.write_str("embedded"),
         }
     }
 }
@@ -90,6 +93,10 @@ pub struct RawSettings {
     pub warmup: i64,
     pub concurrency: i64,
     pub mode: String,
+    /// Where the embedded engine pulls from (`host:port`, as a Docker Hub mirror).
+    pub registry: Option<String>,
+    /// The fixture OCI layouts the embedded engine loads images from without a registry.
+    pub fixtures: PathBuf,
 }
 
 /// Validated settings: one or two engines, and counts that make sense.
@@ -102,6 +109,8 @@ pub struct Settings {
     pub warmup: usize,
     pub concurrency: usize,
     pub mode: Mode,
+    pub registry: Option<String>,
+    pub fixtures: PathBuf,
 }
 
 impl Settings {
@@ -113,6 +122,8 @@ impl Settings {
             warmup: non_negative("--warmup", raw.warmup)?,
             concurrency: positive("--concurrency", raw.concurrency)?,
             mode: raw.mode.parse()?,
+            registry: raw.registry.clone(),
+            fixtures: raw.fixtures.clone(),
         };
         // Cold runs remove the image each time; concurrent runs would remove it from under
         // each other and measure the races instead of the pull.
@@ -120,6 +131,15 @@ impl Settings {
             return Err(invalid(
                 "--concurrency",
                 "cold mode removes the image before every run, so it runs one at a time".into(),
+            ));
+        }
+        // Without a registry the embedded engine can only load its fixture layouts, which is
+        // no pull: a cold run would measure something else than it says.
+        let embedded = settings.engines.contains(&EngineSpec::Embedded);
+        if settings.mode == Mode::Cold && embedded && settings.registry.is_none() {
+            return Err(invalid(
+                "--registry",
+                "cold mode pulls before every run: give the embedded engine a registry".into(),
             ));
         }
         Ok(settings)
@@ -141,7 +161,7 @@ fn engines(raw: &RawSettings) -> Result<Vec<EngineSpec>, BenchError> {
         (None, [a, b]) => Ok(vec![a.parse()?, b.parse()?]),
         (None, []) => Err(invalid(
             "--engine",
-            "missing: give --engine unix:///path/to/docker.sock".into(),
+            "missing: give --engine unix:///path/to/docker.sock or --engine embedded".into(),
         )),
         (None, other) => Err(invalid(
             "--compare",
@@ -185,6 +205,8 @@ mod tests {
             warmup: 1,
             concurrency: 1,
             mode: "warm".into(),
+            registry: None,
+            fixtures: "target/fixtures".into(),
         }
     }
 
@@ -239,12 +261,23 @@ mod tests {
     }
 
     #[test]
-    fn embedded_says_it_is_not_built_yet() {
-        let text = message(RawSettings {
+    fn embedded_resolves_and_needs_a_registry_to_run_cold() {
+        let embedded = RawSettings {
             engine: Some("embedded".into()),
             ..raw()
-        });
-        assert!(text.contains("not built yet"), "{text}");
+        };
+        let settings = Settings::resolve(&embedded).unwrap();
+        assert_eq!(settings.engines, vec![EngineSpec::Embedded]);
+        let cold = RawSettings {
+            mode: "cold".into(),
+            ..embedded
+        };
+        assert!(message(cold.clone()).starts_with("invalid --registry"));
+        let pulling = RawSettings {
+            registry: Some("127.0.0.1:5000".into()),
+            ..cold
+        };
+        assert_eq!(Settings::resolve(&pulling).unwrap().mode, Mode::Cold);
     }
 
     #[test]

@@ -21,14 +21,14 @@ pub const API_VERSION: &str = "1.41";
 
 /// An engine under benchmark: its display name and a client for its socket.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub struct ApiTarget {
     pub name: String,
     pub client: Client,
 }
 
-impl Target {
-    pub fn new(name: &str, socket: &std::path::Path) -> Target {
-        Target {
+impl ApiTarget {
+    pub fn new(name: &str, socket: &std::path::Path) -> ApiTarget {
+        ApiTarget {
             name: name.to_string(),
             client: Client::new(socket, API_VERSION),
         }
@@ -71,7 +71,7 @@ fn ms(since: Instant, at: Instant) -> f64 {
 }
 
 /// Runs `image` once and measures every phase.
-pub fn run_once(target: &Target, image: &str, mode: Mode) -> Result<Sample, BenchError> {
+pub fn run_once(target: &ApiTarget, image: &str, mode: Mode) -> Result<Sample, BenchError> {
     if mode == Mode::Cold {
         remove_image(target, image)?;
     }
@@ -110,7 +110,7 @@ pub fn run_once(target: &Target, image: &str, mode: Mode) -> Result<Sample, Benc
 
 /// Creates the container, pulling once on a 404 as the CLI does; returns its id and how long
 /// the pull took, if there was one.
-fn create(target: &Target, image: &str) -> Result<(String, Option<f64>), BenchError> {
+fn create(target: &ApiTarget, image: &str) -> Result<(String, Option<f64>), BenchError> {
     let body = json!({ "Image": image, "AttachStdout": true, "AttachStderr": true });
     let mut response = target.call("POST", "/containers/create", Some(&body))?;
     let mut pulled = None;
@@ -131,7 +131,7 @@ fn create(target: &Target, image: &str) -> Result<(String, Option<f64>), BenchEr
 }
 
 /// Pulls `image`; a failure becomes "image missing", naming the 404 that led here.
-fn pull(target: &Target, image: &str, not_found: &Response) -> Result<(), BenchError> {
+fn pull(target: &ApiTarget, image: &str, not_found: &Response) -> Result<(), BenchError> {
     let (name, tag) = split_reference(image);
     let path = format!("/images/create?fromImage={}&tag={}", enc(&name), enc(&tag));
     let response = target.call("POST", &path, None)?;
@@ -163,7 +163,7 @@ fn pull_error(body: &[u8]) -> Option<String> {
 /// Attaches to the container and reads its output on a thread, returning when the first
 /// byte arrived (`None` when the stream closed without output).
 fn attach(
-    target: &Target,
+    target: &ApiTarget,
     id: &str,
 ) -> Result<JoinHandle<Result<Option<Instant>, String>>, BenchError> {
     let path = format!("/containers/{id}/attach?stream=1&stdout=1&stderr=1");
@@ -188,7 +188,7 @@ fn read_output(mut stream: berth_client::transport::Connection) -> Result<Option
     }
 }
 
-fn remove_container(target: &Target, id: &str) -> Result<(), BenchError> {
+fn remove_container(target: &ApiTarget, id: &str) -> Result<(), BenchError> {
     let response = target.call("DELETE", &format!("/containers/{id}?force=1"), None)?;
     match response.status {
         204 => Ok(()),
@@ -197,7 +197,7 @@ fn remove_container(target: &Target, id: &str) -> Result<(), BenchError> {
 }
 
 /// Removes the image so the next run pulls it; an image that is already gone is fine.
-pub fn remove_image(target: &Target, image: &str) -> Result<(), BenchError> {
+pub fn remove_image(target: &ApiTarget, image: &str) -> Result<(), BenchError> {
     let response = target.call("DELETE", &format!("/images/{}?force=1", enc(image)), None)?;
     match response.status {
         200 | 404 => Ok(()),
