@@ -30,15 +30,29 @@ pub struct ImagesArgs {
     /// Don't truncate output.
     #[arg(long)]
     pub no_trunc: bool,
+    /// Only images of this repository (and tag), as the daemon's `reference` filter reads it.
+    #[arg(value_name = "REPOSITORY[:TAG]")]
+    pub reference: Option<String>,
+}
+
+/// `GET /images/json` with the query docker CLI 28 sends (`all=1`, a `reference` filter).
+fn list_path(args: &ImagesArgs) -> String {
+    let mut query = Vec::new();
+    if args.all {
+        query.push("all=1".to_string());
+    }
+    if let Some(reference) = &args.reference {
+        let filters = serde_json::json!({ "reference": { reference.as_str(): true } });
+        query.push(format!("filters={}", encode(&filters.to_string())));
+    }
+    match query.is_empty() {
+        true => "/images/json".to_string(),
+        false => format!("/images/json?{}", query.join("&")),
+    }
 }
 
 pub fn images(session: &Session, args: &ImagesArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
-    let path = if args.all {
-        "/images/json?all=1"
-    } else {
-        "/images/json"
-    };
-    let list = session.get_json(path)?;
+    let list = session.get_json(&list_path(args))?;
     let summaries: Vec<ImageSummary> = list
         .as_array()
         .map(|l| l.iter().filter_map(summary).collect())
@@ -261,5 +275,25 @@ fn io_text(e: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repository_argument_is_the_reference_filter_docker_sends() {
+        let args = |all, reference: Option<&str>| ImagesArgs {
+            all,
+            quiet: false,
+            no_trunc: false,
+            reference: reference.map(str::to_string),
+        };
+        assert_eq!(list_path(&args(false, None)), "/images/json");
+        assert_eq!(
+            list_path(&args(true, Some("hello-world"))),
+            "/images/json?all=1&filters=%7B%22reference%22%3A%7B%22hello%2Dworld%22%3Atrue%7D%7D"
+        );
     }
 }

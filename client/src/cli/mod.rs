@@ -3,6 +3,7 @@
 //! does it and answers the exit code. Output goes through [`Io`] so tests can capture it.
 
 mod containers;
+mod create_body;
 mod error;
 mod images;
 mod info;

@@ -8,8 +8,9 @@ use std::io::Read;
 use berth_model::reference::Reference;
 use berth_model::render::run_exit_code;
 use clap::Args;
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::cli::create_body::{self, CreateFlags};
 use crate::cli::progress::{terminal_width, Display};
 use crate::cli::pull::{parse_image, pull_image};
 use crate::cli::session::encode;
@@ -136,36 +137,31 @@ fn create_body(args: &RunArgs) -> Result<Value, CliError> {
         .map(ram_in_bytes)
         .transpose()?
         .unwrap_or(0);
-    let mut body = json!({
-        "Image": image,
-        "Env": env,
-        "Tty": args.tty,
-        "OpenStdin": args.interactive,
-        "StdinOnce": args.interactive,
-        "AttachStdin": args.interactive && !args.detach,
-        "AttachStdout": !args.detach,
-        "AttachStderr": !args.detach,
-        "WorkingDir": args.workdir.clone().unwrap_or_default(),
-        "User": args.user.clone().unwrap_or_default(),
-        "HostConfig": {
-            "AutoRemove": args.rm,
-            "Memory": memory,
-            "CpuShares": args.cpu_shares.unwrap_or(0),
-        },
-    });
-    if !command.is_empty() {
-        body["Cmd"] = json!(command);
+    let mut cmd = (!command.is_empty()).then(|| command.to_vec());
+    let entrypoint = args.entrypoint.as_ref().map(|e| vec![e.clone()]);
+    // `--entrypoint x` without a command also drops the image's CMD, as the CLI does.
+    if args.entrypoint.as_deref().is_some_and(|e| !e.is_empty()) && command.is_empty() {
+        cmd = None;
     }
-    if let Some(entrypoint) = &args.entrypoint {
-        body["Entrypoint"] = json!([entrypoint]);
-        if !entrypoint.is_empty() && command.is_empty() {
-            body["Cmd"] = Value::Null;
-        }
-    }
-    if let Some(pids) = args.pids_limit {
-        body["HostConfig"]["PidsLimit"] = json!(pids);
-    }
-    Ok(body)
+    Ok(create_body::create_body(&CreateFlags {
+        image: image.clone(),
+        cmd,
+        entrypoint,
+        env: (!args.env.is_empty()).then_some(env),
+        working_dir: args.workdir.clone().unwrap_or_default(),
+        user: args.user.clone().unwrap_or_default(),
+        attach_stdin: args.interactive && !args.detach,
+        attach_stdout: !args.detach,
+        attach_stderr: !args.detach,
+        tty: args.tty,
+        open_stdin: args.interactive,
+        stdin_once: args.interactive && !args.detach,
+        auto_remove: args.rm,
+        memory,
+        pids_limit: args.pids_limit.unwrap_or(0),
+        cpu_shares: args.cpu_shares.unwrap_or(0),
+        console_size: [0, 0],
+    }))
 }
 
 /// go-units `RAMInBytes`: `512m`, `1g`, `1.5GB`, `100` (binary multiples).
@@ -439,6 +435,7 @@ impl Waiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn memory_sizes_are_binary_as_go_units_reads_them() {
