@@ -4,6 +4,7 @@
 mod bench_cmd;
 mod client_cmd;
 mod conform_cmd;
+mod daemon_cmd;
 mod model_cmd;
 
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ enum Command {
     Conform(conform_cmd::ConformArgs),
     /// Benchmark an engine through the Engine API (`bench startup`).
     Bench(bench_cmd::BenchArgs),
+    /// Run the Docker-compatible engine daemon (the Engine API on a unix socket or TLS).
+    Daemon(daemon_cmd::DaemonArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -61,5 +64,6 @@ fn main() -> anyhow::Result<()> {
         Command::Client(verb) => std::process::exit(client_cmd::run(&cli.client, verb)),
         Command::Conform(args) => std::process::exit(conform_cmd::run(args)?),
         Command::Bench(args) => std::process::exit(bench_cmd::run(args)?),
+        Command::Daemon(args) => daemon_cmd::run(args),
     }
 }

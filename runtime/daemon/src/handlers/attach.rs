@@ -1,0 +1,177 @@
+//! `POST /containers/{id}/attach`: with `Upgrade: tcp` the connection is hijacked (101) and
+//! carries the container's output (multiplexed frames, or raw with a TTY) one way and the
+//! client's stdin the other; without an upgrade the output is the response body. The output
+//! comes from the lifecycle's attachment (replayed log with `logs=1`, then the live run with
+//! `stream=1`); the connection closes when that ends.
+
+use std::io::Write;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use berth_lifecycle::{AttachOptions, Attachment, ContainerStdin, Inspect, Timestamp};
+use berth_runtime::engine::Engine;
+use hyper::header::{HeaderValue, CONNECTION, CONTENT_TYPE, UPGRADE};
+use hyper::upgrade::OnUpgrade;
+use hyper::{Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::{blocking, streamed};
+use crate::body::{self, Body};
+use crate::error::ApiError;
+use crate::request::AttachQuery;
+use crate::stream::{content_type, frame};
+use crate::versions::ApiVersion;
+use crate::Context;
+
+/// Output chunks queued for a slow response-body client.
+const BACKLOG: usize = 64;
+
+pub async fn attach(
+    ctx: &Context,
+    v: ApiVersion,
+    id: String,
+    q: AttachQuery,
+    upgrade: Option<OnUpgrade>,
+) -> Result<Response<Body>, ApiError> {
+    let options = AttachOptions {
+        stdin: q.stdin,
+        stdout: q.stdout,
+        stderr: q.stderr,
+        logs: q.logs,
+        stream: q.stream,
+    };
+    let (attachment, run) = blocking(ctx, move |e| {
+        let before = e.inspect_container(&id)?;
+        let attachment = e.containers().attach(&id, options)?;
+        Ok((attachment, RunWatch::new(&before)))
+    })
+    .await?;
+    let engine = Arc::clone(&ctx.engine);
+    let kind = content_type(v, attachment.tty);
+    let Some(upgrade) = upgrade else {
+        return Ok(as_body(attachment, kind));
+    };
+    tokio::spawn(async move {
+        match upgrade.await {
+            Ok(upgraded) => hijacked(TokioIo::new(upgraded), attachment, engine, run).await,
+            Err(e) => tracing::debug!("attach upgrade failed: {e}"),
+        }
+    });
+    let mut r = Response::new(body::empty());
+    *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(kind));
+    h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    h.insert(UPGRADE, HeaderValue::from_static("tcp"));
+    Ok(r)
+}
+
+/// Without an upgrade: output only, as the response body.
+fn as_body(mut a: Attachment, kind: &'static str) -> Response<Body> {
+    let (tx, body) = body::channel(BACKLOG);
+    let tty = a.tty;
+    tokio::spawn(async move {
+        while let Some(out) = a.output.recv().await {
+            if tx.send(frame(tty, out.stream, &out.bytes)).await.is_err() {
+                return;
+            }
+        }
+    });
+    streamed(StatusCode::OK, kind, body)
+}
+
+/// The hijacked connection: output to the client until it ends, stdin from the client until
+/// it closes its side (then the container's stdin is released, closing it with StdinOnce).
+async fn hijacked<S>(io: S, mut a: Attachment, engine: Arc<Engine>, run: RunWatch)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (reader, mut writer) = tokio::io::split(io);
+    let stdin = a
+        .stdin
+        .take()
+        .map(|s| tokio::spawn(copy_stdin(reader, s, engine, run)));
+    let tty = a.tty;
+    while let Some(out) = a.output.recv().await {
+        let chunk = frame(tty, out.stream, &out.bytes);
+        if writer.write_all(&chunk).await.is_err() || writer.flush().await.is_err() {
+            break;
+        }
+    }
+    let _ = writer.shutdown().await;
+    if let Some(task) = stdin {
+        task.abort();
+    }
+}
+
+/// Client bytes to the container's stdin. Writes block while the container does not read, so
+/// they run on a blocking thread fed through a channel.
+async fn copy_stdin<R: AsyncRead + Unpin>(
+    mut reader: R,
+    stdin: ContainerStdin,
+    engine: Arc<Engine>,
+    run: RunWatch,
+) {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut stdin = stdin;
+        while let Some(chunk) = rx.blocking_recv() {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+        // Dropping `stdin` detaches it (closing the container's stdin with StdinOnce). The
+        // lifecycle drops a not-yet-started run's stdin pipe, with what was written to it,
+        // when the client detaches before the start (`echo x | docker run -i`), so the
+        // detach waits for the run to begin.
+        run.wait_started(&engine);
+    });
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if tx.send(buf[..n].to_vec()).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    drop(tx);
+    let _ = writer.await;
+}
+
+/// Whether the run an attach was made for has begun.
+#[derive(Debug, Clone)]
+struct RunWatch {
+    id: String,
+    started_at: Timestamp,
+}
+
+/// How long a detaching stdin waits for the run it was attached for to start.
+const START_WAIT: Duration = Duration::from_secs(30);
+
+impl RunWatch {
+    fn new(before: &Inspect) -> RunWatch {
+        RunWatch {
+            id: before.config.id.to_string(),
+            started_at: before.state.started_at,
+        }
+    }
+
+    /// Blocks until the container is running or has started since the attach, it is gone, or
+    /// [`START_WAIT`] passed.
+    fn wait_started(&self, engine: &Engine) {
+        let deadline = Instant::now() + START_WAIT;
+        while Instant::now() < deadline {
+            match engine.inspect_container(&self.id) {
+                Ok(c) if !c.state.status.is_running() && c.state.started_at == self.started_at => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                _ => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Image endpoints: pull (`images/create`, a stream of dockerd's progress lines, errors after
+//! the 200 as `errorDetail` lines), list, inspect, history, tag, delete, load (the tar body
+//! streamed to a temporary file first) and commit.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use berth_registry::progress::ProgressMessage;
+use berth_runtime::engine::{CommitOptions, EngineError};
+use berth_store::DeleteRecord;
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{Response, StatusCode};
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+
+use super::{blocking, json, streamed};
+use crate::body::{self, Body};
+use crate::error::ApiError;
+use crate::json::image;
+use crate::request::CommitQuery;
+use crate::versions::ApiVersion;
+use crate::Context;
+
+/// How many progress lines may wait for a slow client before the pull waits for it.
+const PROGRESS_BACKLOG: usize = 256;
+
+/// One line of a JSON message stream, as dockerd ends them.
+fn line(value: &impl serde::Serialize) -> Bytes {
+    let mut bytes = serde_json::to_vec(value).unwrap_or_default();
+    bytes.extend_from_slice(b"\r\n");
+    Bytes::from(bytes)
+}
+
+/// `POST /images/create?fromImage=`. A failure before the first progress line is an ordinary
+/// error answer (404 for an unknown image); after it, an `errorDetail` line in the stream.
+pub async fn pull(ctx: Arc<Context>, reference: String) -> Result<Response<Body>, ApiError> {
+    ctx.registry()?;
+    let (lines_tx, mut lines) = mpsc::unbounded_channel::<ProgressMessage>();
+    let mut task = tokio::spawn(async move {
+        let store = ctx.engine.store().clone();
+        let mut sink = |m: ProgressMessage| {
+            let _ = lines_tx.send(m);
+        };
+        let registry = ctx.registry().map_err(|e| ApiError::from_kind(&e))?;
+        let result =
+            berth_runtime::pull::pull(registry, &store, &reference, &ctx.platform, &mut sink).await;
+        result.map(|_| ()).map_err(|e| ApiError::from_kind(&e))
+    });
+    let mut finished = None;
+    let first = tokio::select! {
+        first = lines.recv() => first,
+        done = &mut task => {
+            finished = Some(done);
+            lines.recv().await
+        }
+    };
+    if first.is_none() {
+        // Nothing was reported: the pull failed before its first line (or said nothing at
+        // all). Its own error is the answer, with its own status.
+        let done = match finished {
+            Some(done) => done,
+            None => task.await,
+        };
+        done.map_err(|e| ApiError::system(format!("pull task: {e}")))??;
+        return Ok(streamed(StatusCode::OK, "application/json", body::empty()));
+    }
+    let outcome = async move {
+        match finished {
+            Some(done) => done,
+            None => task.await,
+        }
+    };
+    let (tx, body) = body::channel(PROGRESS_BACKLOG);
+    tokio::spawn(async move {
+        let mut next = first;
+        while let Some(message) = next {
+            // A client that went away stops reading, not the pull: the image still lands.
+            let _ = tx.send(line(&message)).await;
+            next = lines.recv().await;
+        }
+        if let Ok(Err(e)) = outcome.await {
+            let detail = json!({"errorDetail": {"message": e.message}, "error": e.message});
+            let _ = tx.send(line(&detail)).await;
+        }
+    });
+    Ok(streamed(StatusCode::OK, "application/json", body))
+}
+
+pub async fn list(
+    ctx: &Context,
+    v: ApiVersion,
+    all: bool,
+    dangling: Option<bool>,
+    reference: Vec<String>,
+) -> Result<Response<Body>, ApiError> {
+    let (images, users) = blocking(ctx, move |e| {
+        let images = e.store().list(berth_store::ListOptions { all, dangling });
+        let users: Vec<String> = e.ps(true).into_iter().map(|c| c.config.image_id).collect();
+        Ok((images, users))
+    })
+    .await?;
+    let out: Vec<Value> = images
+        .iter()
+        .filter(|s| reference.is_empty() || reference.iter().any(|p| any_tag_matches(p, s)))
+        .map(|s| {
+            let id = s.id.to_string();
+            image::summary(s, v, users.iter().filter(|u| **u == id).count())
+        })
+        .collect();
+    Ok(json(StatusCode::OK, &out))
+}
+
+/// moby's `reference` filter: the pattern is matched (`path.Match`) against each tag's
+/// familiar name, or against `name:tag` when the pattern has a tag.
+fn any_tag_matches(pattern: &str, image: &berth_store::ImageSummary) -> bool {
+    let has_tag = pattern
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains(':'));
+    image.repo_tags.iter().any(|tag| {
+        let subject = match has_tag {
+            true => tag.as_str(),
+            false => tag.rsplit_once(':').map_or(tag.as_str(), |(name, _)| name),
+        };
+        glob(pattern.as_bytes(), subject.as_bytes())
+    })
+}
+
+/// `path.Match` without character classes: `*` (not across `/`) and `?`.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    match (pattern.first(), text.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            glob(&pattern[1..], text)
+                || (text.first().is_some_and(|&c| c != b'/') && glob(pattern, &text[1..]))
+        }
+        (Some(b'?'), Some(&c)) if c != b'/' => glob(&pattern[1..], &text[1..]),
+        (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
+        _ => false,
+    }
+}
+
+pub async fn inspect(
+    ctx: &Context,
+    v: ApiVersion,
+    name: String,
+) -> Result<Response<Body>, ApiError> {
+    let i = blocking(ctx, move |e| e.inspect_image(&name)).await?;
+    Ok(json(StatusCode::OK, &image::inspect(&i, v)))
+}
+
+pub async fn history(ctx: &Context, name: String) -> Result<Response<Body>, ApiError> {
+    let rows = blocking(ctx, move |e| Ok(e.store().history(&name)?)).await?;
+    Ok(json(StatusCode::OK, &rows))
+}
+
+pub async fn tag(ctx: &Context, name: String, target: String) -> Result<Response<Body>, ApiError> {
+    blocking(ctx, move |e| e.tag(&name, &target)).await?;
+    Ok(super::empty(StatusCode::CREATED))
+}
+
+/// `DELETE /images/{name}`: untagged parents are always pruned (`noprune` is not honoured).
+pub async fn delete(ctx: &Context, name: String, force: bool) -> Result<Response<Body>, ApiError> {
+    let records = blocking(ctx, move |e| e.rmi(&name, force)).await?;
+    let out: Vec<Value> = records
+        .iter()
+        .map(|r| match r {
+            DeleteRecord::Untagged(s) => json!({ "Untagged": s }),
+            DeleteRecord::Deleted(s) => json!({ "Deleted": s }),
+        })
+        .collect();
+    Ok(json(StatusCode::OK, &out))
+}
+
+static NEXT_LOAD: AtomicU64 = AtomicU64::new(0);
+
+/// `POST /images/load`: the archive is spooled to `<root>/tmp/` as it arrives, then loaded.
+pub async fn load(ctx: &Context, body: Option<Incoming>) -> Result<Response<Body>, ApiError> {
+    let dir = ctx.engine.root().join("tmp");
+    let path = dir.join(format!(
+        "load-{}-{}.tar",
+        std::process::id(),
+        NEXT_LOAD.fetch_add(1, Ordering::Relaxed)
+    ));
+    let spooled = spool(body, &dir, &path).await;
+    let report = match spooled {
+        Ok(()) => {
+            let p = path.clone();
+            blocking(ctx, move |e| e.load(&p)).await
+        }
+        Err(e) => Err(e),
+    };
+    let _ = tokio::fs::remove_file(&path).await;
+    let report = report?;
+    let mut out = Vec::new();
+    for l in &report.lines {
+        out.extend_from_slice(&line(&json!({ "stream": format!("{l}\n") })));
+    }
+    Ok(streamed(
+        StatusCode::OK,
+        "application/json",
+        body::full(out),
+    ))
+}
+
+async fn spool(
+    body: Option<Incoming>,
+    dir: &std::path::Path,
+    path: &std::path::Path,
+) -> Result<(), ApiError> {
+    let Some(mut body) = body else {
+        return Err(ApiError::bad_request(
+            "load needs a tar archive as the body",
+        ));
+    };
+    let io = |e: std::io::Error| ApiError::system(format!("spooling the archive: {e}"));
+    tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    let mut file = tokio::fs::File::create(path).await.map_err(io)?;
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| ApiError::bad_request(format!("reading the archive: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            file.write_all(&data).await.map_err(io)?;
+        }
+    }
+    file.flush().await.map_err(io)
+}
+
+/// `POST /commit`: 201 `{"Id": "sha256:..."}`.
+pub async fn commit(ctx: &Context, q: CommitQuery) -> Result<Response<Body>, ApiError> {
+    let options = CommitOptions {
+        reference: q.reference,
+        changes: q.changes,
+        comment: q.comment,
+        author: q.author,
+    };
+    let container = q.container;
+    let id = blocking(ctx, move |e| -> Result<_, EngineError> {
+        e.commit(&container, &options)
+    })
+    .await?;
+    Ok(json(StatusCode::CREATED, &json!({ "Id": id.to_string() })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn reference_patterns_match_like_path_match() {
+        assert!(glob(b"hello-world", b"hello-world"));
+        assert!(glob(b"hello*", b"hello-world"));
+        assert!(glob(b"*/busybox", b"127.0.0.1:5000/busybox"));
+        assert!(!glob(b"*", b"a/b"));
+        assert!(!glob(b"hello", b"hello-world"));
+    }
+}

@@ -1,0 +1,118 @@
+//! `execute`: runs a typed request on the engine and shapes Docker's answer. The engine is
+//! synchronous, so every call goes to a blocking thread ([`blocking`]); nothing here holds a
+//! lock across a container's run. One file per area: system, images, containers, and the two
+//! streaming ones, attach and logs.
+
+mod attach;
+mod containers;
+mod images;
+mod logs;
+mod system;
+
+use std::sync::Arc;
+
+use berth_runtime::engine::{Engine, EngineError};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::upgrade::OnUpgrade;
+use hyper::{Response, StatusCode};
+use serde::Serialize;
+
+use crate::body::{self, Body};
+use crate::error::ApiError;
+use crate::request::Request;
+use crate::versions::ApiVersion;
+use crate::Context;
+
+/// What a few endpoints need beyond the parsed request.
+#[derive(Debug, Default)]
+pub struct Extras {
+    /// The request body, for endpoints that stream it (`load`).
+    pub body: Option<Incoming>,
+    /// The connection upgrade, when an attach asked for one.
+    pub upgrade: Option<OnUpgrade>,
+}
+
+/// Runs `request` and answers it.
+pub async fn execute(
+    ctx: Arc<Context>,
+    v: ApiVersion,
+    request: Request,
+    extras: Extras,
+) -> Result<Response<Body>, ApiError> {
+    use Request as R;
+    match request {
+        R::Ping { head } => Ok(system::ping(head)),
+        R::Version => Ok(system::version()),
+        R::Info => system::info(&ctx, v).await,
+        R::ImagePull { reference } => images::pull(ctx, reference).await,
+        R::ImageList {
+            all,
+            dangling,
+            reference,
+        } => images::list(&ctx, v, all, dangling, reference).await,
+        R::ImageLoad => images::load(&ctx, extras.body).await,
+        R::ImageInspect { name } => images::inspect(&ctx, v, name).await,
+        R::ImageHistory { name } => images::history(&ctx, name).await,
+        R::ImageTag { name, target } => images::tag(&ctx, name, target).await,
+        R::ImageDelete { name, force } => images::delete(&ctx, name, force).await,
+        R::Commit(q) => images::commit(&ctx, q).await,
+        R::ContainerCreate { name, config } => containers::create(&ctx, name, config).await,
+        R::ContainerList(q) => containers::list(&ctx, q).await,
+        R::ContainerInspect { id } => containers::inspect(&ctx, v, id).await,
+        R::Start { id } => containers::start(&ctx, id).await,
+        R::Stop {
+            id,
+            timeout,
+            signal,
+        } => containers::stop(&ctx, id, timeout, signal).await,
+        R::Kill { id, signal } => containers::kill(&ctx, id, signal).await,
+        R::Restart { id, timeout } => containers::restart(&ctx, id, timeout).await,
+        R::Wait { id, condition } => containers::wait(ctx, id, condition).await,
+        R::Resize { id, height, width } => containers::resize(&ctx, id, height, width).await,
+        R::Rename { id, name } => containers::rename(&ctx, id, name).await,
+        R::ContainerDelete { id, force } => containers::delete(&ctx, id, force).await,
+        R::Attach { id, options } => attach::attach(&ctx, v, id, options, extras.upgrade).await,
+        R::Logs { id, options } => logs::logs(&ctx, v, id, options).await,
+    }
+}
+
+/// Runs an engine call on a blocking thread.
+pub async fn blocking<T, F>(ctx: &Context, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+{
+    let engine = Arc::clone(&ctx.engine);
+    tokio::task::spawn_blocking(move || f(&engine))
+        .await
+        .map_err(|e| ApiError::system(format!("engine task: {e}")))?
+        .map_err(|e| ApiError::from_kind(&e))
+}
+
+/// A JSON answer.
+pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
+    let mut bytes = serde_json::to_vec(value).unwrap_or_default();
+    bytes.push(b'\n');
+    let mut r = Response::new(body::full(bytes));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// An answer without a body.
+pub fn empty(status: StatusCode) -> Response<Body> {
+    let mut r = Response::new(body::empty());
+    *r.status_mut() = status;
+    r
+}
+
+/// A streamed answer of type `content_type`.
+pub fn streamed(status: StatusCode, content_type: &'static str, body: Body) -> Response<Body> {
+    let mut r = Response::new(body);
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}

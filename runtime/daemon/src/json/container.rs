@@ -1,0 +1,301 @@
+//! Container shapes: `GET /containers/{id}/json` with every field dockerd 20.10 shows (berth's
+//! values where it has them, dockerd's defaults where berth has no such feature), and the
+//! entries of `GET /containers/json` with dockerd's STATUS words.
+
+use berth_lifecycle::{Inspect, State};
+use serde_json::{json, Value};
+
+use super::duration::{between, human};
+use super::unix_nanos;
+use crate::versions::ApiVersion;
+
+/// `GET /containers/{id}/json` as API version `v` shows it.
+pub fn inspect(c: &Inspect, v: ApiVersion) -> Value {
+    let mut out = inspect_all(c);
+    if !v.has_legacy_container_fields() {
+        if let Some(n) = out["NetworkSettings"].as_object_mut() {
+            for key in LEGACY_NETWORK_FIELDS {
+                n.remove(*key);
+            }
+        }
+        if let Some(h) = out["HostConfig"].as_object_mut() {
+            h.remove("KernelMemoryTCP");
+        }
+    }
+    out
+}
+
+/// `NetworkSettings` fields deprecated in 1.21 and gone from 1.52.
+const LEGACY_NETWORK_FIELDS: &[&str] = &[
+    "Bridge",
+    "HairpinMode",
+    "LinkLocalIPv6Address",
+    "LinkLocalIPv6PrefixLen",
+    "SecondaryIPAddresses",
+    "SecondaryIPv6Addresses",
+    "EndpointID",
+    "Gateway",
+    "GlobalIPv6Address",
+    "GlobalIPv6PrefixLen",
+    "IPAddress",
+    "IPPrefixLen",
+    "IPv6Gateway",
+    "MacAddress",
+];
+
+fn inspect_all(c: &Inspect) -> Value {
+    let (cfg, st) = (&c.config, &c.state);
+    let p = &cfg.config;
+    let h = &cfg.host_config;
+    json!({
+        "Id": cfg.id.as_str(),
+        "Created": cfg.created.to_string(),
+        "Path": cfg.path,
+        "Args": cfg.args,
+        "State": {
+            "Status": st.status.to_string(),
+            "Running": st.status.is_running(),
+            "Paused": st.status == State::Paused,
+            "Restarting": st.status == State::Restarting,
+            "OOMKilled": st.oom_killed,
+            "Dead": st.status == State::Dead,
+            "Pid": st.pid,
+            "ExitCode": st.exit_code,
+            "Error": st.error,
+            "StartedAt": st.started_at.to_string(),
+            "FinishedAt": st.finished_at.to_string(),
+        },
+        "Image": cfg.image_id,
+        "ResolvConfPath": "",
+        "HostnamePath": "",
+        "HostsPath": "",
+        "LogPath": c.log_path,
+        "Name": format!("/{}", cfg.name.bare()),
+        "RestartCount": 0,
+        "Driver": "overlay2",
+        "Platform": "linux",
+        "MountLabel": "",
+        "ProcessLabel": "",
+        "AppArmorProfile": "",
+        "ExecIDs": null,
+        "HostConfig": host_config(h),
+        "GraphDriver": graph_driver(c),
+        "Mounts": [],
+        "Config": {
+            "Hostname": p.hostname,
+            "Domainname": "",
+            "User": p.user,
+            "AttachStdin": p.attach_stdin,
+            "AttachStdout": p.attach_stdout,
+            "AttachStderr": p.attach_stderr,
+            "Tty": p.tty,
+            "OpenStdin": p.open_stdin,
+            "StdinOnce": p.stdin_once,
+            "Env": p.env,
+            "Cmd": nullable(&p.cmd),
+            "Image": cfg.image,
+            "Volumes": null,
+            "WorkingDir": p.working_dir,
+            "Entrypoint": nullable(&p.entrypoint),
+            "OnBuild": null,
+            "Labels": {},
+        },
+        "NetworkSettings": network_settings(),
+    })
+}
+
+fn nullable(v: &[String]) -> Value {
+    match v.is_empty() {
+        true => Value::Null,
+        false => json!(v),
+    }
+}
+
+fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
+    json!({
+        "Binds": null,
+        "ContainerIDFile": "",
+        "LogConfig": {"Type": h.log_config.kind, "Config": {}},
+        "NetworkMode": "default",
+        "PortBindings": {},
+        "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
+        "AutoRemove": h.auto_remove,
+        "VolumeDriver": "",
+        "VolumesFrom": null,
+        "CapAdd": null,
+        "CapDrop": null,
+        "CgroupnsMode": "host",
+        "Dns": [],
+        "DnsOptions": [],
+        "DnsSearch": [],
+        "ExtraHosts": null,
+        "GroupAdd": null,
+        "IpcMode": "private",
+        "Cgroup": "",
+        "Links": null,
+        "OomScoreAdj": 0,
+        "PidMode": "",
+        "Privileged": false,
+        "PublishAllPorts": false,
+        "ReadonlyRootfs": false,
+        "SecurityOpt": null,
+        "UTSMode": "",
+        "UsernsMode": "",
+        "ShmSize": 67108864,
+        "Runtime": "runc",
+        "ConsoleSize": [0, 0],
+        "Isolation": "",
+        "CpuShares": h.cpu_shares.unwrap_or(0),
+        "Memory": h.memory.unwrap_or(0),
+        "NanoCpus": 0,
+        "CgroupParent": "",
+        "BlkioWeight": 0,
+        "BlkioWeightDevice": [],
+        "BlkioDeviceReadBps": [],
+        "BlkioDeviceWriteBps": [],
+        "BlkioDeviceReadIOps": [],
+        "BlkioDeviceWriteIOps": [],
+        "CpuPeriod": 0,
+        "CpuQuota": 0,
+        "CpuRealtimePeriod": 0,
+        "CpuRealtimeRuntime": 0,
+        "CpusetCpus": "",
+        "CpusetMems": "",
+        "Devices": [],
+        "DeviceCgroupRules": null,
+        "DeviceRequests": null,
+        "KernelMemory": 0,
+        "KernelMemoryTCP": 0,
+        "MemoryReservation": 0,
+        "MemorySwap": 0,
+        "MemorySwappiness": null,
+        "OomKillDisable": false,
+        "PidsLimit": h.pids_limit,
+        "Ulimits": [],
+        "CpuCount": 0,
+        "CpuPercent": 0,
+        "IOMaximumIOps": 0,
+        "IOMaximumBandwidth": 0,
+        "MaskedPaths": [],
+        "ReadonlyPaths": [],
+    })
+}
+
+/// The overlay directories of the container, as dockerd's overlay2 driver reports them.
+fn graph_driver(c: &Inspect) -> Value {
+    let dir = c.log_path.parent().unwrap_or(std::path::Path::new("/"));
+    let lower: Vec<String> = c
+        .config
+        .layer_dirs
+        .iter()
+        .rev()
+        .map(|d| d.display().to_string())
+        .collect();
+    json!({
+        "Data": {
+            "LowerDir": lower.join(":"),
+            "MergedDir": dir.join("rootfs"),
+            "UpperDir": dir.join("upper"),
+            "WorkDir": dir.join("work"),
+        },
+        "Name": "overlay2",
+    })
+}
+
+/// The `bridge` entry dockerd lists for a container on the default network, empty: berth
+/// gives containers no network of their own.
+fn bridge() -> Value {
+    json!({"bridge": {
+        "IPAMConfig": null,
+        "Links": null,
+        "Aliases": null,
+        "NetworkID": "",
+        "EndpointID": "",
+        "Gateway": "",
+        "IPAddress": "",
+        "IPPrefixLen": 0,
+        "IPv6Gateway": "",
+        "GlobalIPv6Address": "",
+        "GlobalIPv6PrefixLen": 0,
+        "MacAddress": "",
+        "DriverOpts": null,
+    }})
+}
+
+/// berth runs containers without a network of their own: dockerd's shape with empty values.
+fn network_settings() -> Value {
+    json!({
+        "Bridge": "",
+        "SandboxID": "",
+        "HairpinMode": false,
+        "LinkLocalIPv6Address": "",
+        "LinkLocalIPv6PrefixLen": 0,
+        "Ports": {},
+        "SandboxKey": "",
+        "SecondaryIPAddresses": null,
+        "SecondaryIPv6Addresses": null,
+        "EndpointID": "",
+        "Gateway": "",
+        "GlobalIPv6Address": "",
+        "GlobalIPv6PrefixLen": 0,
+        "IPAddress": "",
+        "IPPrefixLen": 0,
+        "IPv6Gateway": "",
+        "MacAddress": "",
+        "Networks": bridge(),
+    })
+}
+
+/// One entry of `GET /containers/json`. `image` is what the IMAGE column shows (the
+/// reference as typed, or the short image ID once that reference moved).
+pub fn summary(c: &Inspect, image: &str, now: i128) -> Value {
+    let cfg = &c.config;
+    json!({
+        "Id": cfg.id.as_str(),
+        "Names": [format!("/{}", cfg.name.bare())],
+        "Image": image,
+        "ImageID": cfg.image_id,
+        "Command": command_line(&cfg.path, &cfg.args),
+        "Created": unix_nanos(cfg.created).map_or(0, |n| n / 1_000_000_000) as i64,
+        "Ports": [],
+        "Labels": {},
+        "State": c.state.status.to_string(),
+        "Status": status(c, now),
+        "HostConfig": {"NetworkMode": "default"},
+        "NetworkSettings": {"Networks": bridge()},
+        "Mounts": [],
+    })
+}
+
+/// dockerd's `State.String()` at `now` (Unix nanoseconds).
+pub fn status(c: &Inspect, now: i128) -> String {
+    let st = &c.state;
+    let since = |t| human(between(unix_nanos(t).unwrap_or(now), now));
+    match st.status {
+        State::Paused => format!("Up {} (Paused)", since(st.started_at)),
+        State::Restarting => format!(
+            "Restarting ({}) {} ago",
+            st.exit_code,
+            since(st.finished_at)
+        ),
+        State::Running => format!("Up {}", since(st.started_at)),
+        State::Removing => "Removal In Progress".into(),
+        State::Dead => "Dead".into(),
+        _ if st.started_at.is_zero() => "Created".into(),
+        _ if st.finished_at.is_zero() => String::new(),
+        _ => format!("Exited ({}) {} ago", st.exit_code, since(st.finished_at)),
+    }
+}
+
+/// `ps`'s COMMAND as dockerd builds it (arguments with a space in single quotes).
+fn command_line(path: &str, args: &[String]) -> String {
+    let mut line = path.to_string();
+    for arg in args {
+        line.push(' ');
+        match arg.contains(' ') {
+            true => line.push_str(&format!("'{arg}'")),
+            false => line.push_str(arg),
+        }
+    }
+    line
+}

@@ -1,0 +1,16 @@
+//! Docker's response shapes: the JSON dockerd 20.10 answers for containers and images, with
+//! the fields each API version has or lacks. Pure functions of records and `now`; they never
+//! call the engine.
+
+pub mod container;
+pub mod duration;
+pub mod image;
+
+/// A lifecycle timestamp in Unix nanoseconds; `None` for Go's zero time.
+pub fn unix_nanos(t: berth_lifecycle::Timestamp) -> Option<i128> {
+    if t.is_zero() {
+        return None;
+    }
+    let parsed = berth_store::time::Timestamp::parse(&t.to_string())?;
+    Some(i128::from(parsed.unix) * 1_000_000_000 + i128::from(parsed.nanos))
+}

@@ -1,0 +1,210 @@
+//! berth-daemon: the Docker Engine API served over berth-runtime.
+//!
+//! A request goes through three steps, as in Firecracker's API server: the routing table
+//! (`router.rs`) names the endpoint, `request.rs` parses its query and body into a typed
+//! [`request::Request`] (every 400 is decided there), and `handlers::execute` runs it on the
+//! engine and shapes Docker's answer (`json/`). Errors become HTTP statuses in one function
+//! (`error::status`). Listeners (`listen.rs`) are unix sockets and TCP with mutual TLS; the
+//! engine is synchronous and is called on blocking threads, never holding a lock across a
+//! container's run. The crate never depends on the reference model.
+
+#![recursion_limit = "512"]
+
+mod body;
+pub mod error;
+mod handlers;
+mod json;
+pub mod listen;
+mod request;
+mod router;
+mod server;
+mod stream;
+mod versions;
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use berth_registry::{Client, ClientConfig, Platform};
+use berth_runtime::engine::{Engine, EngineOptions};
+
+pub use error::DaemonError;
+pub use listen::TlsFiles;
+pub use versions::{ApiVersion, MAX as MAX_API_VERSION, MIN as MIN_API_VERSION};
+
+/// The default socket, as `-H` defaults to.
+pub const DEFAULT_HOST: &str = "unix:///run/berth/berth.sock";
+/// The default root, as `--root` defaults to.
+pub const DEFAULT_ROOT: &str = "/var/lib/berth";
+/// How long shutdown waits for each container's SIGTERM before SIGKILL.
+const SHUTDOWN_STOP: Duration = Duration::from_secs(10);
+
+/// Everything `berth daemon` is told on its command line.
+#[derive(Debug, Clone)]
+pub struct DaemonConfig {
+    /// `-H`: `unix:///path` or `tcp://host:port`.
+    pub hosts: Vec<String>,
+    pub root: PathBuf,
+    /// `--tlsverify --tlscacert --tlscert --tlskey`: mutual TLS for `tcp://` hosts.
+    pub tls: Option<TlsFiles>,
+    pub registry_mirrors: Vec<String>,
+    pub insecure_registries: Vec<String>,
+    /// The cgroup parent of the containers (tests use their own).
+    pub cgroup_parent: PathBuf,
+}
+
+impl DaemonConfig {
+    pub fn new(root: PathBuf) -> DaemonConfig {
+        DaemonConfig {
+            hosts: vec![DEFAULT_HOST.into()],
+            root,
+            tls: None,
+            registry_mirrors: Vec::new(),
+            insecure_registries: Vec::new(),
+            cgroup_parent: PathBuf::from("berth"),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Debug)]
+pub(crate) struct Context {
+    pub engine: Arc<Engine>,
+    /// Made at the first pull: an idle daemon does not carry an HTTP client's TLS roots.
+    registry: OnceLock<Client>,
+    pub platform: Platform,
+    pub config: DaemonConfig,
+}
+
+impl Context {
+    /// The registry client, with the daemon's mirrors and insecure registries.
+    pub fn registry(&self) -> Result<&Client, DaemonError> {
+        if let Some(client) = self.registry.get() {
+            return Ok(client);
+        }
+        let client = Client::new(ClientConfig {
+            mirrors: self.config.registry_mirrors.clone(),
+            insecure_registries: self.config.insecure_registries.clone(),
+            ..ClientConfig::default()
+        })
+        .map_err(|e| DaemonError::Registry {
+            reason: e.to_string(),
+        })?;
+        Ok(self.registry.get_or_init(|| client))
+    }
+}
+
+/// Opens the engine, binds every host, and serves until `shutdown` resolves; then stops
+/// accepting, stops the running containers and returns.
+pub async fn serve(
+    config: DaemonConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    let listeners = listen::bind_all(&config.hosts, config.tls.as_ref()).await?;
+    let engine = open_engine(&config).await?;
+    let context = Arc::new(Context {
+        engine: Arc::new(engine),
+        registry: OnceLock::new(),
+        platform: Platform::host(),
+        config,
+    });
+    tracing::info!(hosts = ?context.config.hosts, "berth daemon serving API {}", versions::MAX);
+    let mut accepting = server::accept_all(listeners, Arc::clone(&context));
+    shutdown.await;
+    tracing::info!("shutting down: no new connections, stopping containers");
+    accepting.abort_all();
+    for path in listen::unix_paths(&context.config.hosts) {
+        let _ = std::fs::remove_file(path);
+    }
+    let engine = Arc::clone(&context.engine);
+    drop(context);
+    tokio::task::spawn_blocking(move || stop_all(engine))
+        .await
+        .map_err(|e| DaemonError::Engine {
+            root: PathBuf::new(),
+            reason: e.to_string(),
+        })
+}
+
+async fn open_engine(config: &DaemonConfig) -> Result<Engine, DaemonError> {
+    let mut options = EngineOptions::new(&config.root);
+    options.cgroup_parent = config.cgroup_parent.clone();
+    let root = config.root.clone();
+    tokio::task::spawn_blocking(move || Engine::open(options))
+        .await
+        .map_err(|e| DaemonError::Engine {
+            root: root.clone(),
+            reason: e.to_string(),
+        })?
+        .map_err(|e| DaemonError::Engine {
+            root,
+            reason: e.to_string(),
+        })
+}
+
+/// Stops every running container. The engine is closed when this was its last user; a
+/// handler still holding it (a client mid-request) gets its containers stopped one by one.
+fn stop_all(engine: Arc<Engine>) {
+    match Arc::try_unwrap(engine) {
+        Ok(engine) => engine.shutdown(SHUTDOWN_STOP),
+        Err(engine) => {
+            for c in engine.ps(false) {
+                let _ = engine.stop(c.config.id.as_str(), SHUTDOWN_STOP);
+            }
+        }
+    }
+}
+
+/// `berth daemon`: serves on a new runtime until SIGTERM or SIGINT.
+pub fn run(config: DaemonConfig) -> Result<(), DaemonError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(256)
+        .enable_all()
+        .build()
+        .map_err(|e| DaemonError::io("start", "tokio runtime", e))?;
+    let served = runtime.block_on(serve(config, signalled()));
+    // Clients still connected hold tasks and, for a moment, blocking threads (waits slice at
+    // one second); the containers are already stopped, so do not wait long for them.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    served
+}
+
+/// Resolves at the first SIGTERM or SIGINT.
+async fn signalled() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
+/// `-l/--log-level` as dockerd takes it: `debug`, `info`, `warn`, `error`, `fatal`.
+pub fn init_logging(level: &str) -> Result<(), DaemonError> {
+    let level = match level {
+        "trace" => tracing::Level::TRACE,
+        "debug" => tracing::Level::DEBUG,
+        "info" => tracing::Level::INFO,
+        "warn" | "warning" => tracing::Level::WARN,
+        "error" | "fatal" | "panic" => tracing::Level::ERROR,
+        other => {
+            return Err(DaemonError::LogLevel {
+                level: other.to_string(),
+            })
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init()
+        .map_err(|e| DaemonError::LogLevel {
+            level: e.to_string(),
+        })
+}

@@ -1,0 +1,570 @@
+//! Typed requests: the query string and body of each endpoint parsed and checked here, so a
+//! malformed body, an oversized one or a bad parameter is a 400 that never reaches the engine.
+//! Unknown JSON fields and unknown query parameters are ignored, as dockerd ignores them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use berth_lifecycle::WaitCondition;
+use serde::Deserialize;
+
+use crate::error::ApiError;
+use crate::router::Route;
+
+/// The largest JSON body accepted.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// How long `stop`/`restart` wait by default before SIGKILL (dockerd's 10 s).
+pub const DEFAULT_STOP: Duration = Duration::from_secs(10);
+
+/// A request the engine can run.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Ping {
+        head: bool,
+    },
+    Version,
+    Info,
+    ImagePull {
+        reference: String,
+    },
+    ImageList {
+        all: bool,
+        dangling: Option<bool>,
+        /// `reference=` patterns (`docker images NAME[:TAG]`); an image matches any of them.
+        reference: Vec<String>,
+    },
+    ImageLoad,
+    ImageInspect {
+        name: String,
+    },
+    ImageHistory {
+        name: String,
+    },
+    ImageTag {
+        name: String,
+        target: String,
+    },
+    ImageDelete {
+        name: String,
+        force: bool,
+    },
+    ContainerCreate {
+        name: Option<String>,
+        config: CreateBody,
+    },
+    ContainerList(ListQuery),
+    ContainerInspect {
+        id: String,
+    },
+    Start {
+        id: String,
+    },
+    Stop {
+        id: String,
+        timeout: Duration,
+        signal: Option<String>,
+    },
+    Kill {
+        id: String,
+        signal: String,
+    },
+    Restart {
+        id: String,
+        timeout: Duration,
+    },
+    Wait {
+        id: String,
+        condition: WaitCondition,
+    },
+    Attach {
+        id: String,
+        options: AttachQuery,
+    },
+    Logs {
+        id: String,
+        options: LogsQuery,
+    },
+    Resize {
+        id: String,
+        height: u16,
+        width: u16,
+    },
+    Rename {
+        id: String,
+        name: String,
+    },
+    ContainerDelete {
+        id: String,
+        force: bool,
+    },
+    Commit(CommitQuery),
+}
+
+/// `POST /containers/create`'s body: the fields berth runs with.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CreateBody {
+    pub image: String,
+    pub cmd: Option<Strings>,
+    pub entrypoint: Option<Strings>,
+    pub env: Option<Vec<String>>,
+    pub working_dir: Option<String>,
+    pub user: Option<String>,
+    pub tty: bool,
+    pub open_stdin: bool,
+    pub stdin_once: bool,
+    pub attach_stdin: bool,
+    pub attach_stdout: bool,
+    pub attach_stderr: bool,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub host_config: Option<HostConfigBody>,
+}
+
+/// `HostConfig` fields berth runs with.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct HostConfigBody {
+    pub auto_remove: bool,
+    pub memory: i64,
+    pub pids_limit: Option<i64>,
+    pub cpu_shares: i64,
+    pub network_mode: String,
+}
+
+/// Docker's `StrSlice`: a JSON string or an array of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Strings {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Strings {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            Strings::One(s) => vec![s],
+            Strings::Many(v) => v,
+        }
+    }
+}
+
+/// `GET /containers/json`.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub all: bool,
+    pub limit: Option<usize>,
+    pub filters: BTreeMap<String, Vec<String>>,
+}
+
+/// Which streams an attach wants.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AttachQuery {
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+    pub logs: bool,
+    pub stream: bool,
+}
+
+/// `GET /containers/{id}/logs`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogsQuery {
+    pub follow: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+    /// Unix nanoseconds; entries before it are skipped.
+    pub since: Option<i128>,
+    /// Unix nanoseconds; entries after it are skipped.
+    pub until: Option<i128>,
+    /// The last N entries only.
+    pub tail: Option<usize>,
+    pub timestamps: bool,
+}
+
+/// `POST /commit`.
+#[derive(Debug, Clone, Default)]
+pub struct CommitQuery {
+    pub container: String,
+    pub reference: Option<String>,
+    pub comment: String,
+    pub author: String,
+    pub changes: Vec<String>,
+}
+
+/// A parsed query string; the first value of a key wins, as Go's `Form.Get`.
+#[derive(Debug, Clone, Default)]
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    pub fn parse(query: Option<&str>) -> Query {
+        let pairs = form_urlencoded::parse(query.unwrap_or_default().as_bytes());
+        Query(
+            pairs
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    fn string(&self, key: &str) -> String {
+        self.get(key).unwrap_or_default().to_string()
+    }
+
+    /// moby's `BoolValue`: absent, empty, `0`, `no`, `false` and `none` are false.
+    pub fn bool(&self, key: &str) -> bool {
+        let v = self
+            .get(key)
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        !matches!(v.as_str(), "" | "0" | "no" | "false" | "none")
+    }
+
+    fn number<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, ApiError> {
+        match self.get(key) {
+            None | Some("") => Ok(None),
+            Some(v) => v.parse().map(Some).map_err(|_| {
+                ApiError::bad_request(format!("invalid value for {key}: {v:?} is not a number"))
+            }),
+        }
+    }
+}
+
+/// Parses the query and body of `route` into a request.
+pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> {
+    Ok(match route {
+        Route::Ping { head } => Request::Ping { head },
+        Route::Version => Request::Version,
+        Route::Info => Request::Info,
+        Route::ImageCreate => Request::ImagePull {
+            reference: pull_reference(q)?,
+        },
+        Route::ImageList => {
+            let filters = filters(q)?;
+            Request::ImageList {
+                all: q.bool("all"),
+                dangling: dangling(&filters)?,
+                reference: filters.get("reference").cloned().unwrap_or_default(),
+            }
+        }
+        Route::ImageLoad => Request::ImageLoad,
+        Route::ImageInspect(name) => Request::ImageInspect { name },
+        Route::ImageHistory(name) => Request::ImageHistory { name },
+        Route::ImageTag(name) => Request::ImageTag {
+            name,
+            target: tag_target(q)?,
+        },
+        Route::ImageDelete(name) => Request::ImageDelete {
+            name,
+            force: q.bool("force"),
+        },
+        Route::ContainerCreate => Request::ContainerCreate {
+            name: q.get("name").filter(|n| !n.is_empty()).map(str::to_string),
+            config: create_body(body)?,
+        },
+        Route::ContainerList => Request::ContainerList(ListQuery {
+            all: q.bool("all"),
+            limit: q
+                .number::<i64>("limit")?
+                .filter(|&n| n > 0)
+                .map(|n| n as usize),
+            filters: filters(q)?,
+        }),
+        Route::ContainerInspect(id) => Request::ContainerInspect { id },
+        Route::ContainerStart(id) => Request::Start { id },
+        Route::ContainerStop(id) => Request::Stop {
+            id,
+            timeout: timeout(q)?,
+            signal: q
+                .get("signal")
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+        },
+        Route::ContainerKill(id) => Request::Kill {
+            id,
+            signal: q
+                .get("signal")
+                .filter(|s| !s.is_empty())
+                .unwrap_or("KILL")
+                .to_string(),
+        },
+        Route::ContainerRestart(id) => Request::Restart {
+            id,
+            timeout: timeout(q)?,
+        },
+        Route::ContainerWait(id) => Request::Wait {
+            id,
+            condition: wait_condition(q)?,
+        },
+        Route::ContainerAttach(id) => Request::Attach {
+            id,
+            options: AttachQuery {
+                stdin: q.bool("stdin"),
+                stdout: q.bool("stdout"),
+                stderr: q.bool("stderr"),
+                logs: q.bool("logs"),
+                stream: q.bool("stream"),
+            },
+        },
+        Route::ContainerLogs(id) => Request::Logs {
+            id,
+            options: logs_query(q)?,
+        },
+        Route::ContainerResize(id) => Request::Resize {
+            id,
+            height: q.number("h")?.unwrap_or(0),
+            width: q.number("w")?.unwrap_or(0),
+        },
+        Route::ContainerRename(id) => Request::Rename {
+            id,
+            name: q.string("name"),
+        },
+        Route::ContainerDelete(id) => Request::ContainerDelete {
+            id,
+            force: q.bool("force"),
+        },
+        Route::Commit => commit(q, body)?,
+    })
+}
+
+/// `fromImage` and `tag` as one reference (`tag` may also be a digest).
+fn pull_reference(q: &Query) -> Result<String, ApiError> {
+    let image = q.string("fromImage");
+    if image.is_empty() {
+        return Err(ApiError::bad_request(
+            "fromImage is required (importing with fromSrc is not supported)",
+        ));
+    }
+    Ok(match q.get("tag").unwrap_or_default() {
+        "" => image,
+        tag if tag.contains(':') => format!("{image}@{tag}"),
+        tag => format!("{image}:{tag}"),
+    })
+}
+
+fn tag_target(q: &Query) -> Result<String, ApiError> {
+    let repo = q.string("repo");
+    if repo.is_empty() {
+        return Err(ApiError::bad_request("repo is required"));
+    }
+    Ok(match q.get("tag").unwrap_or_default() {
+        "" => repo,
+        tag => format!("{repo}:{tag}"),
+    })
+}
+
+/// `filters={"status":["exited"]}`, or the old `{"status":{"exited":true}}` form.
+fn filters(q: &Query) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
+    let Some(text) = q.get("filters").filter(|t| !t.is_empty()) else {
+        return Ok(BTreeMap::new());
+    };
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Values {
+        List(Vec<String>),
+        Map(HashMap<String, bool>),
+    }
+    let raw: BTreeMap<String, Values> = serde_json::from_str(text)
+        .map_err(|e| ApiError::bad_request(format!("invalid filter: {e}")))?;
+    Ok(raw
+        .into_iter()
+        .map(|(k, v)| match v {
+            Values::List(l) => (k, l),
+            Values::Map(m) => (
+                k,
+                m.into_iter()
+                    .filter(|(_, on)| *on)
+                    .map(|(v, _)| v)
+                    .collect(),
+            ),
+        })
+        .collect())
+}
+
+fn dangling(filters: &BTreeMap<String, Vec<String>>) -> Result<Option<bool>, ApiError> {
+    for key in filters.keys() {
+        if key != "dangling" && key != "reference" {
+            return Err(ApiError::bad_request(format!("invalid filter '{key}'")));
+        }
+    }
+    match filters
+        .get("dangling")
+        .and_then(|v| v.first())
+        .map(String::as_str)
+    {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(v) => Err(ApiError::bad_request(format!(
+            "invalid filter 'dangling={v}'"
+        ))),
+    }
+}
+
+/// `t` in seconds; a negative value waits for the process however long it takes.
+fn timeout(q: &Query) -> Result<Duration, ApiError> {
+    Ok(match q.number::<i64>("t")? {
+        None => DEFAULT_STOP,
+        Some(t) if t < 0 => Duration::from_secs(365 * 24 * 3600),
+        Some(t) => Duration::from_secs(t as u64),
+    })
+}
+
+fn wait_condition(q: &Query) -> Result<WaitCondition, ApiError> {
+    match q.get("condition").unwrap_or_default() {
+        "" | "not-running" => Ok(WaitCondition::NotRunning),
+        "next-exit" => Ok(WaitCondition::NextExit),
+        "removed" => Ok(WaitCondition::Removed),
+        other => Err(ApiError::bad_request(format!(
+            "invalid condition: \"{other}\""
+        ))),
+    }
+}
+
+fn logs_query(q: &Query) -> Result<LogsQuery, ApiError> {
+    let options = LogsQuery {
+        follow: q.bool("follow"),
+        stdout: q.bool("stdout"),
+        stderr: q.bool("stderr"),
+        since: unix_time(q, "since")?,
+        until: unix_time(q, "until")?,
+        tail: match q.get("tail").unwrap_or("all") {
+            "all" | "" => None,
+            n => Some(
+                n.parse()
+                    .map_err(|_| ApiError::bad_request(format!("invalid value for tail: {n:?}")))?,
+            ),
+        },
+        timestamps: q.bool("timestamps"),
+    };
+    if !options.stdout && !options.stderr {
+        return Err(ApiError::bad_request(
+            "Bad parameters: you must choose at least one stream",
+        ));
+    }
+    Ok(options)
+}
+
+/// `since`/`until` as the CLI sends them: Unix seconds with an optional `.nanoseconds`. Zero
+/// means unset.
+fn unix_time(q: &Query, key: &str) -> Result<Option<i128>, ApiError> {
+    let Some(text) = q.get(key).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || ApiError::bad_request(format!("invalid value for {key}: {text:?}"));
+    let (secs, frac) = text.split_once('.').unwrap_or((text, "0"));
+    let secs: i128 = secs.parse().map_err(|_| bad())?;
+    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let nanos: i128 = format!("{frac:0<9}").parse().map_err(|_| bad())?;
+    let t = secs * 1_000_000_000 + nanos;
+    Ok((t != 0).then_some(t))
+}
+
+fn create_body(body: &[u8]) -> Result<CreateBody, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "config cannot be empty in order to create a container",
+        ));
+    }
+    json_body(body)
+}
+
+fn commit(q: &Query, body: &[u8]) -> Result<Request, ApiError> {
+    // The body may carry a container config to merge; berth does not merge it, but a body
+    // that is not JSON is still refused.
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        json_body::<serde_json::Value>(body)?;
+    }
+    let repo = q.string("repo");
+    let reference = match (repo.as_str(), q.get("tag").unwrap_or_default()) {
+        ("", _) => None,
+        (repo, "") => Some(repo.to_string()),
+        (repo, tag) => Some(format!("{repo}:{tag}")),
+    };
+    Ok(Request::Commit(CommitQuery {
+        container: q.string("container"),
+        reference,
+        comment: q.string("comment"),
+        author: q.string("author"),
+        changes: q
+            .all("changes")
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .collect(),
+    }))
+}
+
+/// A JSON body; unknown fields are ignored, anything malformed is a 400.
+pub fn json_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(s: &str) -> Query {
+        Query::parse(Some(s))
+    }
+
+    #[test]
+    fn create_bodies_ignore_unknown_fields_and_refuse_bad_json() {
+        let body = br#"{"Image":"x","Cmd":"echo","Bogus":1,"HostConfig":{"AutoRemove":true}}"#;
+        let Request::ContainerCreate { config, .. } =
+            parse(Route::ContainerCreate, &q(""), body).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(config.cmd.unwrap().into_vec(), ["echo"]);
+        assert!(config.host_config.unwrap().auto_remove);
+        let e = parse(Route::ContainerCreate, &q(""), b"{nope").unwrap_err();
+        assert_eq!(e.status().as_u16(), 400);
+        assert!(e.message.starts_with("invalid JSON body"), "{}", e.message);
+    }
+
+    #[test]
+    fn bad_parameters_are_400() {
+        let id = || "x".to_string();
+        for (route, query) in [
+            (Route::ContainerStop(id()), "t=soon"),
+            (Route::ContainerWait(id()), "condition=later"),
+            (Route::ContainerLogs(id()), "stdout=0"),
+            (Route::ImageCreate, ""),
+            (Route::ContainerList, "filters=%7B"),
+        ] {
+            let e = parse(route, &q(query), b"").unwrap_err();
+            assert_eq!(e.status().as_u16(), 400, "{query}");
+        }
+    }
+
+    #[test]
+    fn pull_references_and_logs_times() {
+        let Request::ImagePull { reference } =
+            parse(Route::ImageCreate, &q("fromImage=alpine&tag=3.10"), b"").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(reference, "alpine:3.10");
+        let l = logs_query(&q("stdout=1&since=12.5&tail=3")).unwrap();
+        assert_eq!((l.since, l.tail), (Some(12_500_000_000), Some(3)));
+        assert!(q("x=no").get("x").is_some() && !q("x=no").bool("x") && q("x=1").bool("x"));
+    }
+}

@@ -1,0 +1,721 @@
+//! `berth daemon` end to end: a real daemon on a temp socket over a temp root, driven with raw
+//! HTTP over `UnixStream` (and TLS over TCP): ping headers, version gating, 400s that never
+//! reach the engine, 404 texts, a create/start/wait/logs/rm round trip on real containers,
+//! attach before start, wait next-exit, pull streaming from the fixture registry, mutual TLS,
+//! and plain TCP refused off loopback. Tests needing root, the fixtures or the registry print
+//! one line and pass without them, unless `BERTH_REQUIRE_ALL=1`, when they fail.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use berth_daemon::{DaemonConfig, TlsFiles};
+use serde_json::Value;
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+fn fixtures() -> PathBuf {
+    match std::env::var_os("BERTH_FIXTURES_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/fixtures"),
+    }
+}
+
+/// Skips (one line) or, under `BERTH_REQUIRE_ALL=1`, fails when `missing` says why.
+fn skip(test: &str, missing: Option<String>) -> bool {
+    let Some(why) = missing else { return false };
+    if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") {
+        panic!("{test}: {why} and BERTH_REQUIRE_ALL=1 is set");
+    }
+    eprintln!("skipped {test}: {why}");
+    true
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// True when containers can run: root and the fixture images.
+fn ready(test: &str) -> bool {
+    let missing = if !is_root() {
+        Some("needs root".to_string())
+    } else {
+        ["toolbox", "hello-world"]
+            .iter()
+            .find(|n| !fixtures().join(n).join("index.json").exists())
+            .map(|n| format!("fixture {n} missing (run scripts/fixtures)"))
+    };
+    !skip(test, missing)
+}
+
+/// A daemon on its own thread, socket and root; stopped (SIGTERM path) when dropped.
+struct Daemon {
+    dir: tempfile::TempDir,
+    socket: PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), berth_daemon::DaemonError>>>,
+}
+
+impl Daemon {
+    fn start() -> Daemon {
+        Daemon::start_with(|_| {})
+    }
+
+    /// Starts with `tweak` applied to the config, the fixtures loaded first.
+    fn start_with(tweak: impl FnOnce(&mut DaemonConfig)) -> Daemon {
+        let dir = tempfile::Builder::new()
+            .prefix("berth-daemon-")
+            .tempdir()
+            .unwrap();
+        let root = dir.path().join("root");
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let cgroup_parent = PathBuf::from(format!("berth-daemon-test-{}-{n}", std::process::id()));
+        if fixtures().join("toolbox/index.json").exists() && is_root() {
+            let mut options = berth_runtime::engine::EngineOptions::new(&root);
+            options.cgroup_parent = cgroup_parent.clone();
+            let engine = berth_runtime::engine::Engine::open(options).unwrap();
+            for name in ["toolbox", "hello-world"] {
+                engine.load(&fixtures().join(name)).unwrap();
+            }
+        }
+        let socket = dir.path().join("run/berth.sock");
+        let mut config = DaemonConfig::new(root);
+        config.hosts = vec![format!("unix://{}", socket.display())];
+        config.cgroup_parent = cgroup_parent;
+        tweak(&mut config);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(berth_daemon::serve(config, async {
+                let _ = stopped.await;
+            }))
+        });
+        let mut daemon = Daemon {
+            dir,
+            socket,
+            stop: Some(stop),
+            thread: Some(thread),
+        };
+        for _ in 0..800 {
+            if UnixStream::connect(&daemon.socket).is_ok() {
+                return daemon;
+            }
+            if daemon.thread.as_ref().is_some_and(|t| t.is_finished()) {
+                let ended = daemon.thread.take().map(|t| t.join());
+                panic!("the daemon stopped before listening: {ended:?}");
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("the daemon did not start listening");
+    }
+
+    fn connect(&self) -> UnixStream {
+        let s = UnixStream::connect(&self.socket).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        s
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<&[u8]>) -> Reply {
+        let mut s = self.connect();
+        send(&mut s, method, path, body, &[]);
+        read_reply(&mut BufReader::new(s))
+    }
+
+    fn json(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+        let r = self.call(method, path, body.map(str::as_bytes));
+        let v = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+        (r.status, v)
+    }
+
+    /// Creates a toolbox container running `argv` and answers its ID.
+    fn create(&self, argv: &[&str], extra: &str) -> String {
+        let body = format!(
+            r#"{{"Image":"toolbox","Cmd":{}{extra}}}"#,
+            serde_json::to_string(argv).unwrap()
+        );
+        let (status, v) = self.json("POST", "/v1.41/containers/create", Some(&body));
+        assert_eq!(status, 201, "{v}");
+        v["Id"].as_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let _ = &self.dir;
+    }
+}
+
+/// A whole HTTP answer.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn send(s: &mut impl Write, method: &str, path: &str, body: Option<&[u8]>, headers: &[&str]) {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: d\r\n");
+    for h in headers {
+        head.push_str(h);
+        head.push_str("\r\n");
+    }
+    if let Some(b) = body {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            b.len()
+        ));
+    }
+    if !headers.iter().any(|h| h.starts_with("Connection")) {
+        head.push_str("Connection: close\r\n");
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    if let Some(b) = body {
+        // A client may stop reading an oversized body early; the daemon answers anyway.
+        let _ = s.write_all(b);
+    }
+}
+
+/// Reads the status line and headers.
+fn read_head(r: &mut impl BufRead) -> (u16, Vec<(String, String)>) {
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let status = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        let l = line.trim_end();
+        if l.is_empty() {
+            return (status, headers);
+        }
+        let (k, v) = l.split_once(':').unwrap();
+        headers.push((k.trim().to_string(), v.trim().to_string()));
+    }
+}
+
+fn read_reply(r: &mut impl BufRead) -> Reply {
+    let (status, headers) = read_head(r);
+    let mut reply = Reply {
+        status,
+        headers,
+        body: Vec::new(),
+    };
+    reply.body = read_body(r, &reply);
+    reply
+}
+
+fn read_body(r: &mut impl BufRead, head: &Reply) -> Vec<u8> {
+    let mut body = Vec::new();
+    if head.header("Transfer-Encoding") == Some("chunked") {
+        loop {
+            let mut size = String::new();
+            r.read_line(&mut size).unwrap();
+            let n = usize::from_str_radix(size.trim(), 16).unwrap();
+            let mut chunk = vec![0; n + 2];
+            r.read_exact(&mut chunk).unwrap();
+            if n == 0 {
+                return body;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    }
+    match head.header("Content-Length") {
+        Some(n) => {
+            body.resize(n.parse().unwrap(), 0);
+            r.read_exact(&mut body).unwrap();
+        }
+        None => {
+            let _ = r.read_to_end(&mut body);
+        }
+    }
+    body
+}
+
+/// Splits a multiplexed stream into (stream, payload) frames.
+fn frames(mut data: &[u8]) -> Vec<(u8, String)> {
+    let mut out = Vec::new();
+    while data.len() >= 8 {
+        let n = u32::from_be_bytes([data[4], data[5], data[6], data[7]]) as usize;
+        out.push((
+            data[0],
+            String::from_utf8_lossy(&data[8..8 + n]).into_owned(),
+        ));
+        data = &data[8 + n..];
+    }
+    out
+}
+
+#[test]
+fn ping_answers_with_dockers_headers() {
+    if !ready("ping_answers_with_dockers_headers") {
+        return;
+    }
+    let d = Daemon::start();
+    let r = d.call("HEAD", "/_ping", None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Api-Version"), Some("1.53"));
+    assert_eq!(r.header("Ostype"), Some("linux"));
+    assert_eq!(r.header("Docker-Experimental"), Some("false"));
+    assert_eq!(r.header("Pragma"), Some("no-cache"));
+    assert_eq!(
+        r.header("Cache-Control"),
+        Some("no-cache, no-store, must-revalidate")
+    );
+    assert_eq!(d.call("GET", "/v1.24/_ping", None).body, b"OK");
+    let (_, v) = d.json("GET", "/version", None);
+    assert_eq!(
+        (v["ApiVersion"].as_str(), v["MinAPIVersion"].as_str()),
+        (Some("1.53"), Some("1.24"))
+    );
+}
+
+#[test]
+fn versions_gate_fields_and_too_new_is_400() {
+    if !ready("versions_gate_fields_and_too_new_is_400") {
+        return;
+    }
+    let d = Daemon::start();
+    let (status, v) = d.json("GET", "/v1.99/version", None);
+    assert_eq!(status, 400);
+    assert_eq!(
+        v["message"],
+        "client version 1.99 is too new. Maximum supported API version is 1.53"
+    );
+    let (_, old) = d.json("GET", "/v1.43/images/json", None);
+    let (_, new) = d.json("GET", "/v1.44/images/json", None);
+    assert!(old[0].get("VirtualSize").is_some(), "{old}");
+    assert!(new[0].get("VirtualSize").is_none(), "{new}");
+    let (_, old) = d.json("GET", "/v1.44/images/toolbox/json", None);
+    let (_, new) = d.json("GET", "/v1.45/images/toolbox/json", None);
+    assert!(old.get("ContainerConfig").is_some() && new.get("ContainerConfig").is_none());
+    let id = d.create(&["/toolbox", "exit", "0"], "");
+    let (_, old) = d.json("GET", &format!("/v1.51/containers/{id}/json"), None);
+    let (_, new) = d.json("GET", &format!("/v1.52/containers/{id}/json"), None);
+    assert!(old["NetworkSettings"].get("Bridge").is_some(), "{old}");
+    assert!(new["NetworkSettings"].get("Bridge").is_none(), "{new}");
+    let (_, old) = d.json(
+        "GET",
+        "/v1.50/images/json?filters=%7B%22dangling%22%3A%5B%22false%22%5D%7D",
+        None,
+    );
+    let (_, new) = d.json("GET", "/v1.51/images/json", None);
+    let toolbox = |list: &Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["RepoTags"][0] == "toolbox:latest")
+            .map(|i| i["Containers"].clone())
+    };
+    assert_eq!(
+        (toolbox(&old), toolbox(&new)),
+        (Some((-1).into()), Some(1.into()))
+    );
+    let (status, v) = d.json("GET", "/v1.41/nope", None);
+    assert_eq!(
+        (status, v["message"].as_str()),
+        (404, Some("page not found"))
+    );
+}
+
+#[test]
+fn bad_requests_are_400_and_unknown_containers_404() {
+    if !ready("bad_requests_are_400_and_unknown_containers_404") {
+        return;
+    }
+    let d = Daemon::start();
+    let (status, v) = d.json("POST", "/containers/create", Some("{\"Image\": "));
+    assert_eq!(status, 400, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("JSON"), "{v}");
+    let big = format!(r#"{{"Image":"toolbox","Env":["{}"]}}"#, "x".repeat(2 << 20));
+    let r = d.call("POST", "/containers/create", Some(big.as_bytes()));
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    let (status, v) = d.json("POST", "/containers/nope/stop?t=soon", None);
+    assert_eq!(status, 400, "{v}");
+    let (status, v) = d.json("GET", "/containers/nope/json", None);
+    assert_eq!(
+        (status, v["message"].as_str()),
+        (404, Some("No such container: nope"))
+    );
+    // None of the refused creates reached the engine.
+    let (_, list) = d.json("GET", "/containers/json?all=1", None);
+    assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
+}
+
+#[test]
+fn create_start_wait_logs_rm_round_trip() {
+    if !ready("create_start_wait_logs_rm_round_trip") {
+        return;
+    }
+    let d = Daemon::start();
+    let id = d.create(
+        &["/toolbox", "out", "a", "err", "b", "exit", "3"],
+        r#","Labels":{"x":"y"}"#,
+    );
+    assert_eq!(
+        d.call("POST", &format!("/containers/{id}/start"), None)
+            .status,
+        204
+    );
+    let (status, v) = d.json("POST", &format!("/containers/{id}/wait"), None);
+    assert_eq!(
+        (status, &v),
+        (200, &serde_json::json!({"StatusCode": 3, "Error": null}))
+    );
+    let r = d.call(
+        "GET",
+        &format!("/v1.42/containers/{id}/logs?stdout=1&stderr=1"),
+        None,
+    );
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("application/vnd.docker.multiplexed-stream")
+    );
+    // stdout and stderr are two pipes: their relative order is not fixed.
+    let mut got = frames(&r.body);
+    got.sort();
+    assert_eq!(got, [(1, "a\n".into()), (2, "b\n".into())]);
+    let (_, list) = d.json(
+        "GET",
+        "/containers/json?all=1&filters=%7B%22status%22%3A%5B%22exited%22%5D%7D",
+        None,
+    );
+    assert_eq!(
+        list[0]["Names"][0].as_str().unwrap().chars().next(),
+        Some('/')
+    );
+    assert!(
+        list[0]["Status"]
+            .as_str()
+            .unwrap()
+            .starts_with("Exited (3) "),
+        "{list}"
+    );
+    let (_, c) = d.json("GET", &format!("/containers/{}/json", &id[..12]), None);
+    assert_eq!(c["HostConfig"]["LogConfig"]["Type"], "json-file");
+    assert_eq!(c["State"]["ExitCode"], 3);
+    assert_eq!(
+        d.call("DELETE", &format!("/containers/{id}"), None).status,
+        204
+    );
+    assert_eq!(
+        d.call("GET", &format!("/containers/{id}/json"), None)
+            .status,
+        404
+    );
+}
+
+/// Sends an attach upgrade and reads the 101.
+fn attach(d: &Daemon, id: &str) -> BufReader<UnixStream> {
+    let mut s = d.connect();
+    send(
+        &mut s,
+        "POST",
+        &format!("/v1.50/containers/{id}/attach?stream=1&stdout=1&stderr=1"),
+        None,
+        &["Connection: Upgrade", "Upgrade: tcp"],
+    );
+    let mut r = BufReader::new(s);
+    let (status, headers) = read_head(&mut r);
+    assert_eq!(status, 101, "{headers:?}");
+    r
+}
+
+#[test]
+fn attach_before_start_gets_the_output() {
+    if !ready("attach_before_start_gets_the_output") {
+        return;
+    }
+    let d = Daemon::start();
+    let id = d.create(&["/toolbox", "out", "hello", "err", "oops"], "");
+    let mut stream = attach(&d, &id);
+    assert_eq!(
+        d.call("POST", &format!("/containers/{id}/start"), None)
+            .status,
+        204
+    );
+    let mut data = Vec::new();
+    stream.read_to_end(&mut data).unwrap();
+    let mut got = frames(&data);
+    got.sort();
+    assert_eq!(got, [(1, "hello\n".into()), (2, "oops\n".into())]);
+}
+
+#[test]
+fn wait_next_exit_answers_headers_first_and_body_at_exit() {
+    if !ready("wait_next_exit_answers_headers_first_and_body_at_exit") {
+        return;
+    }
+    let d = Daemon::start();
+    let id = d.create(&["/toolbox", "exit", "7"], "");
+    let mut s = d.connect();
+    send(
+        &mut s,
+        "POST",
+        &format!("/containers/{id}/wait?condition=next-exit"),
+        None,
+        &[],
+    );
+    let mut r = BufReader::new(s);
+    let (status, headers) = read_head(&mut r);
+    assert_eq!(status, 200);
+    assert_eq!(
+        d.call("POST", &format!("/containers/{id}/start"), None)
+            .status,
+        204
+    );
+    let head = Reply {
+        status,
+        headers,
+        body: Vec::new(),
+    };
+    let body: Value = serde_json::from_slice(&read_body(&mut r, &head)).unwrap();
+    assert_eq!(body["StatusCode"], 7);
+    // A dropped wait costs nothing: the daemon still answers at once.
+    let mut s = d.connect();
+    send(
+        &mut s,
+        "POST",
+        &format!("/containers/{id}/wait?condition=next-exit"),
+        None,
+        &[],
+    );
+    drop(s);
+    assert_eq!(d.call("GET", "/_ping", None).status, 200);
+}
+
+/// The fixture registry's address, from `BERTH_REGISTRY` or `scripts/registry addr`.
+fn registry(test: &str) -> Option<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let found = std::env::var("BERTH_REGISTRY").ok().or_else(|| {
+        let out = std::process::Command::new(root.join("scripts/registry"))
+            .arg("addr")
+            .output()
+            .ok()?;
+        let addr = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+        (out.status.success() && !addr.is_empty()).then_some(addr)
+    });
+    match found {
+        Some(addr) => Some(addr),
+        None => {
+            skip(
+                test,
+                Some("no fixture registry (scripts/registry start)".into()),
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn pull_streams_dockers_progress_lines() {
+    let test = "pull_streams_dockers_progress_lines";
+    if !ready(test) {
+        return;
+    }
+    let Some(addr) = registry(test) else { return };
+    let d = Daemon::start_with(|c| {
+        c.registry_mirrors = vec![format!("http://{addr}")];
+        c.insecure_registries = vec![addr.clone()];
+    });
+    let r = d.call("POST", "/images/create?fromImage=busybox&tag=latest", None);
+    assert_eq!(r.status, 200);
+    let text = String::from_utf8(r.body).unwrap();
+    let lines: Vec<Value> = text
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["status"], "Pulling from library/busybox");
+    assert_eq!(lines[0]["id"], "latest");
+    assert!(
+        lines.iter().any(|l| l["status"] == "Pull complete"),
+        "{text}"
+    );
+    let last = lines.last().unwrap()["status"].as_str().unwrap();
+    assert_eq!(last, "Status: Downloaded newer image for busybox:latest");
+    // A failure before the first progress line is a plain error answer, not a 200 stream
+    // (the mirror lacks it and Docker Hub is unreachable offline: 404 or 503).
+    let (status, v) = d.json(
+        "POST",
+        "/images/create?fromImage=no-such-image&tag=latest",
+        None,
+    );
+    assert!(status >= 400, "{status} {v}");
+    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+}
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate, as PEM files in `dir`.
+fn certificates(dir: &Path) -> TlsFiles {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let write = |name: &str, text: String| {
+        std::fs::write(dir.join(name), text).unwrap();
+        dir.join(name)
+    };
+    let leaf = |name: &str, san: Vec<String>| {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(san)
+            .unwrap()
+            .signed_by(&key, &issuer)
+            .unwrap();
+        write(&format!("{name}.pem"), cert.pem());
+        write(&format!("{name}-key.pem"), key.serialize_pem());
+    };
+    leaf("server", vec!["127.0.0.1".into()]);
+    leaf("client", vec!["client".into()]);
+    TlsFiles {
+        ca: write("ca.pem", ca_cert.pem()),
+        cert: dir.join("server.pem"),
+        key: dir.join("server-key.pem"),
+    }
+}
+
+fn tls_client(dir: &Path, with_cert: bool) -> rustls::ClientConfig {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(dir.join("ca.pem")).unwrap())
+        .unwrap();
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    match with_cert {
+        true => builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from_pem_file(dir.join("client.pem")).unwrap()],
+                PrivateKeyDer::from_pem_file(dir.join("client-key.pem")).unwrap(),
+            )
+            .unwrap(),
+        false => builder.with_no_client_auth(),
+    }
+}
+
+/// `GET /_ping` over TLS; `Err` when the daemon refused the connection.
+fn tls_ping(addr: &str, config: rustls::ClientConfig) -> std::io::Result<Vec<u8>> {
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let tcp = std::net::TcpStream::connect(addr)?;
+    tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(b"GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n")?;
+    let mut out = Vec::new();
+    tls.read_to_end(&mut out)?;
+    Ok(out)
+}
+
+#[test]
+fn tcp_needs_mutual_tls() {
+    let test = "tcp_needs_mutual_tls";
+    if skip(test, (!is_root()).then(|| "needs root".to_string())) {
+        return;
+    }
+    let certs_dir = tempfile::tempdir().unwrap();
+    let files = certificates(certs_dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let d = Daemon::start_with(|c| {
+        c.hosts.push(format!("tcp://{addr}"));
+        c.tls = Some(files);
+    });
+    let answer = tls_ping(&addr, tls_client(certs_dir.path(), true)).unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.starts_with("HTTP/1.1 200") && text.ends_with("OK"),
+        "{text}"
+    );
+    let refused = tls_ping(&addr, tls_client(certs_dir.path(), false));
+    assert!(
+        refused.is_err(),
+        "a client without a certificate was served: {refused:?}"
+    );
+    drop(d);
+}
+
+#[test]
+fn plain_tcp_is_refused_off_loopback() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let e = rt
+        .block_on(berth_daemon::listen::bind_all(
+            &["tcp://0.0.0.0:0".into()],
+            None,
+        ))
+        .unwrap_err();
+    assert!(e.to_string().contains("without TLS"), "{e}");
+    let ok = rt.block_on(berth_daemon::listen::bind_all(
+        &["tcp://127.0.0.1:0".into()],
+        None,
+    ));
+    assert!(ok.is_ok());
+}
+
+#[test]
+fn stdin_written_and_closed_before_start_reaches_the_container() {
+    if !ready("stdin_written_and_closed_before_start_reaches_the_container") {
+        return;
+    }
+    let d = Daemon::start();
+    let extra = r#","OpenStdin":true,"StdinOnce":true,"AttachStdin":true"#;
+    let id = d.create(&["/toolbox", "cat", "/dev/stdin"], extra);
+    let mut s = d.connect();
+    send(
+        &mut s,
+        "POST",
+        &format!("/v1.50/containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1"),
+        None,
+        &["Connection: Upgrade", "Upgrade: tcp"],
+    );
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    assert_eq!(read_head(&mut r).0, 101);
+    // As `echo piped | docker run -i`: everything written and the write side closed first.
+    s.write_all(b"piped\n").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(
+        d.call("POST", &format!("/containers/{id}/start"), None)
+            .status,
+        204
+    );
+    let mut data = Vec::new();
+    r.read_to_end(&mut data).unwrap();
+    assert_eq!(frames(&data), [(1, "piped\n".into())]);
+}
