@@ -1,7 +1,14 @@
 //! A warm `docker run` of busybox in process: create, start, wait for the exit, read the
 //! output back from the json-file log, remove. The image layer is built once; every iteration
-//! pays for the records (three fsynced atomic writes), the cgroup, the sandbox spawn, the exit
-//! watcher and the removal. Needs root (prints one line and does nothing otherwise).
+//! pays for the records (`config.json` fsynced at create; the state renamed into place, not
+//! fsynced, at start and exit), the cgroup, the sandbox spawn (joining a network namespace from
+//! the pool), the exit watcher (a kept container's overlay is not volatile, so its exit syncs
+//! the upper dir's filesystem) and the removal (a rename; the tree is deleted in the
+//! background). Needs root (prints one line and does nothing otherwise).
+//!
+//! `busybox_true`, criterion median, old and new binaries alternated on the shared 2-core VM
+//! (load 3-5): 5.64 and 5.17 ms before, 4.50 and 4.12 ms after (the after build also carries
+//! the new /etc/hosts, /etc/hostname and /etc/resolv.conf files, about 0.5 ms of start).
 
 use std::fs;
 use std::os::unix::fs::symlink;

@@ -8,11 +8,10 @@ use std::io;
 use std::sync::{Arc, Weak};
 
 use rustix::termios::Winsize;
-use tokio::sync::mpsc::Receiver;
 
 use crate::containers::Containers;
 use crate::error::LifecycleError;
-use crate::hub::{Hub, StdinPipe};
+use crate::hub::{Hub, OutputReceiver, StdinPipe};
 use crate::images::Images;
 use crate::logs::Stream;
 
@@ -43,11 +42,11 @@ pub struct Attachment {
     /// With `logs`, the past log replayed first; with `stream`, then the live output of the
     /// current run, or, when the container is not running, of its next run (docker run attaches
     /// before start). Closed when that run has ended and all its output was delivered, or at once
-    /// when there is nothing to stream. A client that falls [`OUTPUT_BACKLOG`] chunks behind is
+    /// when there is nothing to stream. A client that falls [`OUTPUT_BACKLOG_BYTES`] bytes behind is
     /// dropped (the channel closes early) so that it cannot stall the container.
     ///
-    /// [`OUTPUT_BACKLOG`]: crate::hub::OUTPUT_BACKLOG
-    pub output: Receiver<Output>,
+    /// [`OUTPUT_BACKLOG_BYTES`]: crate::hub::OUTPUT_BACKLOG_BYTES
+    pub output: OutputReceiver,
     /// With `stdin` and a container created with open_stdin: writes go to the container's stdin.
     pub stdin: Option<ContainerStdin>,
 }

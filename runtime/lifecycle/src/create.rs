@@ -41,9 +41,33 @@ pub struct CreateOptions {
     pub attach_stderr: bool,
 }
 
+/// What happens to a container after its exit, beyond Docker's `AutoRemove`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Disposal {
+    /// Kept until someone removes it; its root filesystem changes are synced at exit.
+    Kept,
+    /// Removed by its creator right after the exit; nothing is synced.
+    Disposable,
+}
+
 impl<I: Images> Containers<I> {
     /// Creates a container and answers its ID.
     pub fn create(&self, options: CreateOptions) -> Result<ContainerId, LifecycleError> {
+        self.create_as(options, Disposal::Kept)
+    }
+
+    /// Creates a container that the caller removes as soon as it exits, having read its log
+    /// (`run --rm` without a live attach): its changes to the root filesystem are never synced
+    /// to disk, as for `auto_remove`, but the container stays until the caller removes it.
+    pub fn create_disposable(&self, options: CreateOptions) -> Result<ContainerId, LifecycleError> {
+        self.create_as(options, Disposal::Disposable)
+    }
+
+    fn create_as(
+        &self,
+        options: CreateOptions,
+        disposal: Disposal,
+    ) -> Result<ContainerId, LifecycleError> {
         let image = self
             .images
             .resolve(&options.image)
@@ -98,6 +122,7 @@ impl<I: Images> Containers<I> {
             },
             host_config: HostOptions {
                 auto_remove: options.auto_remove,
+                disposable: disposal == Disposal::Disposable,
                 memory: options.memory,
                 pids_limit: options.pids_limit,
                 cpu_shares: options.cpu_shares,
@@ -123,11 +148,12 @@ impl<I: Images> Containers<I> {
     }
 }
 
-/// The state is written before the config: [`record::load`] treats a directory without a
-/// config as an unfinished create and removes it, so a crash between the writes leaves nothing.
+/// Only the config is written (durably): a container without a state file is `created`
+/// ([`record::load`]), and a directory without a config is an unfinished create that the next
+/// open removes, so a crash at any point leaves nothing half made. The state file appears at
+/// the first transition.
 fn write_new(dir: &ContainerDir, config: &ContainerConfig) -> Result<(), LifecycleError> {
     dir.create()?;
-    record::write_atomic(&dir.state(), &StateRecord::default())?;
     record::write_atomic(&dir.config(), config)
 }
 

@@ -5,27 +5,31 @@
 //! client that takes a snapshot of the log and subscribes under it sees no gap and no duplicate.
 //!
 //! The hub also holds the run's stdin pipe (with `OpenStdin`) and the pty master (with `Tty`).
-//! Delivery never waits: channels are bounded, and a subscriber whose channel is full (it fell
-//! [`OUTPUT_BACKLOG`] chunks or [`FOLLOW_BACKLOG`] entries behind) is dropped, which closes its
-//! receiver. A slow client therefore loses its stream but can never stall the container or its
-//! log. This module never starts, signals or reaps anything.
+//! Delivery never waits: a subscriber that fell too far behind ([`OUTPUT_BACKLOG_BYTES`] bytes
+//! of output, or [`FOLLOW_BACKLOG`] log entries) is dropped, which closes its receiver. A slow
+//! client therefore loses its stream but can never stall the container or its log. (Bytes the
+//! client received from a replayed log count against nothing, so the budget is looser by at
+//! most that log.) This module never starts, signals or reaps anything.
 
 use std::os::fd::OwnedFd;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use tokio::sync::mpsc::{self, error::TrySendError, Receiver, Sender};
+use tokio::sync::mpsc::error::{TryRecvError, TrySendError};
+use tokio::sync::mpsc::{self, Receiver, Sender};
 
 use crate::attach::{AttachOptions, Output};
 use crate::error::LifecycleError;
 use crate::logs::{self, LogEntry, LogFile, LogFollow, Stream};
 
-/// How many output chunks an attached client may lag behind. A chunk is one read of a pipe, so
-/// a container writing small lines faster than a client reads makes many small chunks: 1024 of
-/// them lets a client that stops reading for a while (a test draining one attachment after
-/// another, a CLI paused on a full terminal) keep every byte of a chatty run. tokio allocates
-/// slots as they fill, so the bound costs nothing until used (at most 32 MiB, 1024 x 32 KiB).
-pub(crate) const OUTPUT_BACKLOG: usize = 1024;
+/// How many bytes of output an attached client may lag behind before it is dropped. Counted in
+/// bytes, not chunks: a chunk is one read of a pipe, and a container writing small lines makes
+/// many tiny chunks, which must not get a briefly paused client (a CLI on a full terminal)
+/// dropped, while a client that stops reading altogether must not hold unbounded memory.
+pub(crate) const OUTPUT_BACKLOG_BYTES: usize = 4 << 20;
+/// The channel's bound in chunks; the byte budget above is what normally applies.
+const OUTPUT_BACKLOG: usize = 65536;
 /// How many log entries a follower may lag behind: two full reads of one-byte lines, since
 /// one read's lines are delivered at once. (tokio allocates channel slots as they fill, so an
 /// idle follower costs nothing.)
@@ -48,6 +52,9 @@ struct HubState {
     follows: Vec<Sender<LogEntry>>,
     /// The stdin pipe of the current (or next) run; `None` once closed (`StdinOnce`).
     stdin: Option<Arc<StdinPipe>>,
+    /// The read end of a stdin closed before its run started (`StdinOnce`, as in `echo x |
+    /// docker run -i`): the next run reads what was written, then end of file.
+    closed_read: Option<OwnedFd>,
     /// The pty master of the current run.
     master: Option<Arc<OwnedFd>>,
 }
@@ -55,11 +62,23 @@ struct HubState {
 #[derive(Debug)]
 struct OutputSub {
     tx: Sender<Output>,
+    /// Bytes sent and not yet received, shared with the client's [`OutputReceiver`].
+    pending: Arc<AtomicUsize>,
     stdout: bool,
     stderr: bool,
 }
 
 impl OutputSub {
+    /// Hands `output` over unless the client is too far behind (or gone): `false` drops it.
+    fn deliver(&self, output: Output) -> bool {
+        let len = output.bytes.len();
+        if self.pending.load(Ordering::Acquire) + len > OUTPUT_BACKLOG_BYTES {
+            return false;
+        }
+        self.pending.fetch_add(len, Ordering::AcqRel);
+        deliver(&self.tx, output)
+    }
+
     fn wants(&self, stream: Stream) -> bool {
         match stream {
             Stream::Stdout => self.stdout,
@@ -97,6 +116,7 @@ impl Hub {
         s.outputs.clear();
         s.follows.clear();
         s.stdin = None;
+        s.closed_read = None;
         s.master = None;
     }
 
@@ -106,13 +126,10 @@ impl Hub {
         if !raw.is_empty() {
             s.outputs.retain(|sub| {
                 !sub.wants(stream)
-                    || deliver(
-                        &sub.tx,
-                        Output {
-                            stream,
-                            bytes: raw.to_vec(),
-                        },
-                    )
+                    || sub.deliver(Output {
+                        stream,
+                        bytes: raw.to_vec(),
+                    })
             });
         }
         for line in lines {
@@ -130,7 +147,7 @@ impl Hub {
         &self,
         options: &AttachOptions,
         log_path: &Path,
-    ) -> Result<Receiver<Output>, LifecycleError> {
+    ) -> Result<OutputReceiver, LifecycleError> {
         let mut s = self.lock();
         let past = if options.logs {
             logs::read_log(log_path)?
@@ -143,6 +160,8 @@ impl Hub {
         };
         let past: Vec<LogEntry> = past.into_iter().filter(|e| sub(e.stream)).collect();
         let (tx, rx) = mpsc::channel(past.len() + OUTPUT_BACKLOG);
+        // The replayed past is not counted against the budget: it is all there at once.
+        let pending = Arc::new(AtomicUsize::new(0));
         for e in past {
             let output = Output {
                 stream: e.stream,
@@ -154,11 +173,12 @@ impl Hub {
         if options.stream {
             s.outputs.push(OutputSub {
                 tx,
+                pending: Arc::clone(&pending),
                 stdout: options.stdout,
                 stderr: options.stderr,
             });
         }
-        Ok(rx)
+        Ok(OutputReceiver { rx, pending })
     }
 
     /// The log so far and, when a run is live, a subscription to the entries after it.
@@ -175,19 +195,22 @@ impl Hub {
 
     /// The stdin pipe a client may write to: the current run's, or a new one for the next
     /// run when none is live (writes wait in the pipe until the run starts). `None` when the
-    /// live run's stdin was already closed.
+    /// live (or next) run's stdin was already closed.
     pub fn stdin_pipe(&self) -> Result<Option<Arc<StdinPipe>>, LifecycleError> {
         let mut s = self.lock();
-        if s.stdin.is_none() && s.log.is_none() {
+        if s.stdin.is_none() && s.log.is_none() && s.closed_read.is_none() {
             s.stdin = Some(Arc::new(StdinPipe::new()?));
         }
         Ok(s.stdin.clone())
     }
 
-    /// For a starting run: the read end of the stdin pipe, made now if no client made one
-    /// (or if a start that failed took it).
+    /// For a starting run: the read end of the stdin pipe (of one closed before the start, if
+    /// any), made now if no client made one (or if a start that failed took it).
     pub fn take_stdin_read(&self) -> Result<OwnedFd, LifecycleError> {
         let mut s = self.lock();
+        if let Some(fd) = s.closed_read.take() {
+            return Ok(fd);
+        }
         if let Some(fd) = s.stdin.as_ref().and_then(|p| p.take_read()) {
             return Ok(fd);
         }
@@ -200,7 +223,8 @@ impl Hub {
     }
 
     /// Closes the container's stdin, if `pipe` is still its stdin (`StdinOnce`). The write end
-    /// closes when the last in-flight write through it returns.
+    /// closes when the last in-flight write through it returns. A pipe no run has taken yet
+    /// keeps its read end for the next run, so what was written before the start is read.
     pub fn close_stdin(&self, pipe: &Weak<StdinPipe>) {
         let mut s = self.lock();
         if s.stdin
@@ -208,7 +232,8 @@ impl Hub {
             .map(Arc::downgrade)
             .is_some_and(|p| p.ptr_eq(pipe))
         {
-            s.stdin = None;
+            let closed = s.stdin.take().and_then(|p| p.take_read());
+            s.closed_read = closed.or(s.closed_read.take());
         }
     }
 
@@ -239,9 +264,96 @@ fn stdin_pipe() -> Result<(OwnedFd, OwnedFd), LifecycleError> {
 
 /// Sends without waiting; answers whether the subscriber stays (a full or closed channel
 /// drops it).
+/// An attached client's end of its output: chunks in order, `None` once the run ended (or the
+/// client was dropped for lagging [`OUTPUT_BACKLOG_BYTES`] behind). Receiving releases budget.
+#[derive(Debug)]
+pub struct OutputReceiver {
+    rx: Receiver<Output>,
+    pending: Arc<AtomicUsize>,
+}
+
+impl OutputReceiver {
+    fn took(&self, output: Option<Output>) -> Option<Output> {
+        if let Some(o) = &output {
+            // Past entries were never counted; saturate rather than wrap for them.
+            let _ = self
+                .pending
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |p| {
+                    Some(p.saturating_sub(o.bytes.len()))
+                });
+        }
+        output
+    }
+
+    /// The next chunk, from async code (the daemon).
+    pub async fn recv(&mut self) -> Option<Output> {
+        let output = self.rx.recv().await;
+        self.took(output)
+    }
+
+    /// The next chunk, blocking the calling thread (never from inside an async runtime).
+    pub fn blocking_recv(&mut self) -> Option<Output> {
+        let output = self.rx.blocking_recv();
+        self.took(output)
+    }
+
+    /// The next chunk if one is there, without waiting.
+    pub fn try_recv(&mut self) -> Result<Output, TryRecvError> {
+        let output = self.rx.try_recv()?;
+        Ok(self.took(Some(output)).expect("a received chunk"))
+    }
+}
+
 fn deliver<T>(tx: &Sender<T>, item: T) -> bool {
     match tx.try_send(item) {
         Ok(()) => true,
         Err(TrySendError::Full(_) | TrySendError::Closed(_)) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn write_all(pipe: &StdinPipe, bytes: &[u8]) {
+        assert_eq!(rustix::io::write(&pipe.write, bytes).unwrap(), bytes.len());
+    }
+
+    fn read_to_end(fd: OwnedFd) -> Vec<u8> {
+        let mut out = Vec::new();
+        std::fs::File::from(fd).read_to_end(&mut out).unwrap();
+        out
+    }
+
+    /// Regression: a `StdinOnce` client that wrote and detached before the start (`echo x |
+    /// docker run -i`) lost what it wrote; the run got a fresh, empty pipe.
+    #[test]
+    fn stdin_closed_before_the_start_keeps_its_data_for_the_run() {
+        let hub = Hub::default();
+        let pipe = hub.stdin_pipe().unwrap().unwrap();
+        write_all(&pipe, b"hello\n");
+        let weak = Arc::downgrade(&pipe);
+        drop(pipe);
+        hub.close_stdin(&weak);
+        // The close holds for the next run: no new client gets a pipe to write to.
+        assert!(hub.stdin_pipe().unwrap().is_none());
+        // The run reads the data, then end of file (the write end is gone).
+        assert_eq!(read_to_end(hub.take_stdin_read().unwrap()), b"hello\n");
+    }
+
+    #[test]
+    fn stdin_closed_during_a_run_ends_at_eof_and_the_next_run_gets_a_new_pipe() {
+        let hub = Hub::default();
+        let pipe = hub.stdin_pipe().unwrap().unwrap();
+        let read = hub.take_stdin_read().unwrap();
+        write_all(&pipe, b"x");
+        let weak = Arc::downgrade(&pipe);
+        drop(pipe);
+        hub.close_stdin(&weak);
+        assert_eq!(read_to_end(read), b"x");
+        hub.end_run();
+        let next = hub.stdin_pipe().unwrap().unwrap();
+        assert!(!Weak::ptr_eq(&Arc::downgrade(&next), &weak));
     }
 }

@@ -17,7 +17,16 @@ use crate::error::LifecycleError;
 const DIR: &str = ".init-layer";
 
 /// The mount points the sandbox needs, with the modes Docker's init layer gives them.
-const MOUNT_POINTS: [(&str, u32); 3] = [("proc", 0o755), ("dev", 0o755), ("sys", 0o755)];
+const MOUNT_POINTS: [(&str, u32); 4] = [
+    ("proc", 0o755),
+    ("dev", 0o755),
+    ("sys", 0o755),
+    ("etc", 0o755),
+];
+
+/// The files the container's own `/etc` files are bound over ([`crate::etc_files`]), empty
+/// as in Docker's init layer, so the binds never create them in the container's upper dir.
+const FILE_MOUNT_POINTS: [&str; 3] = ["etc/resolv.conf", "etc/hostname", "etc/hosts"];
 
 /// Makes sure the init layer exists under `root` (idempotent) and answers its path.
 pub(crate) fn ensure(root: &Path) -> Result<PathBuf, LifecycleError> {
@@ -31,6 +40,13 @@ pub(crate) fn ensure(root: &Path) -> Result<PathBuf, LifecycleError> {
         // The umask may have narrowed the mode, and overlayfs shows the topmost layer's mode.
         fs::set_permissions(&dir, Permissions::from_mode(mode))
             .map_err(|e| LifecycleError::io("chmod", &dir, e))?;
+    }
+    for name in FILE_MOUNT_POINTS {
+        let file = layer.join(name);
+        let created = fs::OpenOptions::new().create(true).append(true).open(&file);
+        created.map_err(|e| LifecycleError::io("create", &file, e))?;
+        fs::set_permissions(&file, Permissions::from_mode(0o644))
+            .map_err(|e| LifecycleError::io("chmod", &file, e))?;
     }
     Ok(layer)
 }
@@ -50,7 +66,10 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         names.sort();
-        assert_eq!(names, ["dev", "proc", "sys"]);
+        assert_eq!(names, ["dev", "etc", "proc", "sys"]);
+        let etc = fs::read_dir(layer.join("etc")).unwrap().count();
+        assert_eq!(etc, 3);
+        assert_eq!(fs::metadata(layer.join("etc/hosts")).unwrap().len(), 0);
         assert_eq!(
             fs::metadata(layer.join("proc")).unwrap().mode() & 0o7777,
             0o755

@@ -1,5 +1,6 @@
 //! `rm`: remove a stopped container's records, log and upper dir; with force, kill a running
-//! one first. Mounts need no cleanup (they live only in the container's mount namespace) and the
+//! one first. The container leaves the registry and its directory is moved aside before `rm`
+//! answers; deleting the tree happens off the caller's path ([`crate::reaper`]). Mounts need no cleanup (they live only in the container's mount namespace) and the
 //! exit watcher has already removed the cgroup by the time a container counts as stopped.
 
 use std::time::{Duration, Instant};
@@ -50,6 +51,6 @@ pub(crate) fn remove_locked(
     entry.hub.end_run();
     reg.bury(id.clone(), entry.state);
     shared.notify();
-    std::fs::remove_dir_all(&entry.dir.path)
-        .map_err(|e| LifecycleError::io("remove", &entry.dir.path, e))
+    // Gone from the store's directory at once; the tree is deleted in the background.
+    shared.reaper.bury(id, &entry.dir.path)
 }

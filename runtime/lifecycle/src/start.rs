@@ -10,9 +10,7 @@ use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use berth_sandbox::{
-    exec_error, Limits, Network, RootfsSpec, Running, SandboxError, Spec, Stdio, User,
-};
+use berth_sandbox::{exec_error, Limits, RootfsSpec, Running, SandboxError, Spec, Stdio, User};
 
 use crate::containers::{Containers, Process, Registry, Shared};
 use crate::create::replace_or_append;
@@ -229,6 +227,9 @@ fn build_spec(
     let hc = &config.host_config;
     // overlayfs wants the topmost layer first; image layers come bottom to top, and the init
     // layer sits above them so the upper dir holds only what the process changed.
+    let etc_files = crate::EtcFiles::in_dir(&dir.path);
+    let host_resolv_conf = std::path::Path::new(crate::etc_files::HOST_RESOLV_CONF);
+    etc_files.write(&process.hostname, host_resolv_conf)?;
     let lower_dirs = std::iter::once(shared.init_layer.clone())
         .chain(config.layer_dirs.iter().rev().cloned())
         .collect();
@@ -238,8 +239,9 @@ fn build_spec(
             upper_dir: dir.upper(),
             work_dir: dir.work(),
             mount_point: dir.rootfs(),
-            // An auto-remove container's upper dir is deleted at exit: skip the exit-time syncfs.
-            volatile: hc.auto_remove,
+            // An auto-remove container's upper dir is deleted at exit, and a disposable one's
+            // right after it: skip the exit-time syncfs.
+            volatile: hc.auto_remove || hc.disposable,
         },
         argv: std::iter::once(config.path.clone())
             .chain(config.args.iter().cloned())
@@ -251,14 +253,14 @@ fn build_spec(
         },
         hostname: process.hostname.clone(),
         user: resolve_user(&process.user, &config.layer_dirs)?,
-        network: Network::Isolated,
+        network: shared.netns.network(),
         limits: Limits {
             memory: hc.memory,
             memory_swap: None,
             pids: hc.pids_limit,
             cpu_shares: hc.cpu_shares,
         },
-        binds: Vec::new(),
+        binds: etc_files.binds(),
         cgroup: shared.cgroup(&config.id),
     })
 }

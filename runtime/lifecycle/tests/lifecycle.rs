@@ -5,6 +5,7 @@
 //! line without root, and fails under `BERTH_REQUIRE_ALL=1`.
 
 mod common;
+mod etc_files;
 mod live_io;
 
 use std::fs;
@@ -618,8 +619,10 @@ fn commit_layer_has_oci_whiteouts_and_round_trips() {
         return;
     }
     let t = TestStore::new();
-    let script = "echo new > /data/new.txt; rm /data/seed.txt; rm -r /etc; mkdir /etc; \
-                  echo fresh > /etc/f; ln -s new.txt /data/link";
+    // The opaque directory is /tmp, not /etc: /etc holds the bound hostname, hosts and
+    // resolv.conf, which cannot be removed (in dockerd neither).
+    let script = "echo new > /data/new.txt; rm /data/seed.txt; rm -r /tmp; mkdir /tmp; \
+                  echo fresh > /tmp/f; ln -s new.txt /data/link";
     let (id, w) = run(&t, &["sh", "-c", script]);
     assert_eq!(w.status_code, 0, "{:?}", output(&t, &id));
     let mut tar_bytes = Vec::new();
@@ -636,9 +639,9 @@ fn commit_layer_has_oci_whiteouts_and_round_trips() {
         "data/.wh.seed.txt",
         "data/link",
         "data/new.txt",
-        "etc/",
-        "etc/.wh..wh..opq",
-        "etc/f",
+        "tmp/",
+        "tmp/.wh..wh..opq",
+        "tmp/f",
     ] {
         assert!(
             names.iter().any(|n| n == want),
@@ -652,14 +655,14 @@ fn commit_layer_has_oci_whiteouts_and_round_trips() {
     let top = tempfile::tempdir().unwrap();
     unpack_for_overlay(&tar_bytes, top.path());
     let t2 = TestStore::with_images(FakeImages(Some(top.path().to_path_buf())));
-    let id = t2.create_with(&["sh", "-c", "cat /data/link; ls /data /etc"], |o| {
+    let id = t2.create_with(&["sh", "-c", "cat /data/link; ls /data /tmp"], |o| {
         o.image = "committed".into()
     });
     t2.c().start(&id).unwrap();
     assert_eq!(wait(&t2, &id, WaitCondition::NotRunning).status_code, 0);
     assert_eq!(
         output(&t2, &id).0,
-        "new\n/data:\nlink\nnew.txt\n\n/etc:\nf\n"
+        "new\n/data:\nlink\nnew.txt\n\n/tmp:\nf\n"
     );
 }
 
@@ -682,4 +685,31 @@ fn reopen_removes_half_created_containers_and_temp_files() {
     assert_eq!(t.c().inspect(&id).unwrap().state.status, State::Created);
     assert!(!root.join(&id).join("state.json.tmp").exists());
     assert!(!root.join(&half).exists());
+}
+
+#[test]
+fn each_container_gets_a_private_network_with_only_loopback_up() {
+    if !root_or_skip("each_container_gets_a_private_network_with_only_loopback_up") {
+        return;
+    }
+    let t = TestStore::new();
+    // Started close together and alive together, so no namespace (nor its inode number) can
+    // be freed and reused between them: the pool must hand each its own.
+    let script = "readlink /proc/self/ns/net; ls /sys/class/net; cat /sys/class/net/lo/flags; \
+                  sleep 1";
+    let ids: Vec<String> = (0..3).map(|_| t.create(&["sh", "-c", script])).collect();
+    for id in &ids {
+        t.c().start(id).unwrap();
+    }
+    let host = fs::read_link("/proc/self/ns/net").unwrap();
+    let mut seen: Vec<String> = Vec::new();
+    for id in &ids {
+        assert_eq!(wait(&t, id, WaitCondition::NotRunning).status_code, 0);
+        let (out, _) = output(&t, id);
+        let (ns, rest) = out.split_once('\n').unwrap();
+        assert_eq!(rest, "lo\n0x9\n");
+        assert_ne!(PathBuf::from(ns), host);
+        assert!(!seen.iter().any(|s| s == ns), "{ns} handed out twice");
+        seen.push(ns.to_string());
+    }
 }

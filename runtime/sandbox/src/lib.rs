@@ -25,6 +25,7 @@ pub mod exec_error;
 mod lookup;
 mod mounts;
 mod netns;
+mod netns_pool;
 mod overlay;
 mod plan;
 mod pty;
@@ -36,8 +37,9 @@ mod timing;
 
 pub use cgroup::{CgroupLayout, Hierarchy};
 pub use error::SandboxError;
-pub use mounts::{MASKED_PATHS, READONLY_PATHS};
+pub use mounts::{MASKED_PATHS, MASKED_PATH_NAMES, READONLY_PATHS, READONLY_PATH_NAMES};
 pub use netns::PreparedNetns;
+pub use netns_pool::NetnsPool;
 pub use overlay::OverlayApi;
 pub use running::{Exit, Running};
 pub use spawn::{HostConfig, Sandbox};

@@ -36,6 +36,28 @@ pub const READONLY_PATHS: [&CStr; 5] = [
     c"/proc/sysrq-trigger",
 ];
 
+/// [`MASKED_PATHS`] as text, for reports and for what inspect shows (`HostConfig.MaskedPaths`):
+/// derived at compile time so the list the child applies is the only copy.
+pub const MASKED_PATH_NAMES: [&str; 10] = names(MASKED_PATHS);
+
+/// [`READONLY_PATHS`] as text (`HostConfig.ReadonlyPaths`).
+pub const READONLY_PATH_NAMES: [&str; 5] = names(READONLY_PATHS);
+
+/// The text of each path; the lists are ASCII literals, so the conversion cannot fail at run
+/// time (a non-UTF-8 entry would fail the build).
+const fn names<const N: usize>(paths: [&'static CStr; N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = match std::str::from_utf8(paths[i].to_bytes()) {
+            Ok(name) => name,
+            Err(_) => panic!("masked and read-only paths are ASCII"),
+        };
+        i += 1;
+    }
+    out
+}
+
 const NOSUID_NODEV_NOEXEC: MountFlags = MountFlags::NOSUID
     .union(MountFlags::NODEV)
     .union(MountFlags::NOEXEC);
@@ -177,13 +199,17 @@ impl BindPlan {
         if self.is_dir {
             return mkdir(self.destination.as_c_str(), 0o755);
         }
-        let flags = OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC;
-        rustix::fs::openat(
+        // EXCL: an existing file (in a lower layer) must not be opened for writing, which
+        // would copy it up into the container's upper dir and show as a change of the container.
+        let flags = OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::CLOEXEC;
+        match rustix::fs::openat(
             CWD,
             self.destination.as_c_str(),
             flags,
             Mode::from_raw_mode(0o644),
-        )
-        .map(drop)
+        ) {
+            Ok(_) | Err(Errno::EXIST) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::caps;
 use crate::cgroup::ContainerCgroup;
 use crate::error::SandboxError;
 use crate::lookup;
-use crate::mounts::BindPlan;
+use crate::mounts::{self, BindPlan};
 use crate::overlay::{c_string, OverlayApi, OverlayPlan};
 use crate::report::ReportContext;
 use crate::spec::{Bind, Network, Spec, Stdio};
@@ -79,32 +79,12 @@ impl PlanNames {
             candidates: &self.candidates,
             mount_point: &self.mount_point,
             binds: &self.binds,
-            masked: &MASKED_STR,
-            readonly: &READONLY_STR,
+            masked: &mounts::MASKED_PATH_NAMES,
+            readonly: &mounts::READONLY_PATH_NAMES,
             cwd: &self.cwd,
         }
     }
 }
-
-const MASKED_STR: [&str; 10] = [
-    "/proc/asound",
-    "/proc/acpi",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/sys/firmware",
-];
-const READONLY_STR: [&str; 5] = [
-    "/proc/bus",
-    "/proc/fs",
-    "/proc/irq",
-    "/proc/sys",
-    "/proc/sysrq-trigger",
-];
 
 /// The pieces of a plan that come from outside the spec.
 pub(crate) struct PlanInputs<'a> {

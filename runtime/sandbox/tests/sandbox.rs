@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 use berth_core::{ErrorKind, Kind};
 use berth_sandbox::{
-    exec_error, Bind, Limits, Network, OverlayApi, PreparedNetns, SandboxError, Stdio, User,
+    exec_error, Bind, Limits, NetnsPool, Network, OverlayApi, PreparedNetns, SandboxError, Stdio,
+    User,
 };
 use common::{busybox_layer, host_mounts_under, root_or_skip, Harness};
 
@@ -199,6 +200,46 @@ fn loopback_is_up_in_an_isolated_network() {
         PreparedNetns::create(std::path::Path::new("/proc")).unwrap(),
     ));
     assert_eq!(h.run().unwrap().1, "0x9\n");
+}
+
+#[test]
+fn a_netns_pool_hands_out_fresh_namespaces_and_refills() {
+    if !root_or_skip("a_netns_pool_hands_out_fresh_namespaces_and_refills") {
+        return;
+    }
+    let pool = NetnsPool::start(std::path::Path::new("/proc"), 2);
+    let full = |pool: &NetnsPool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while pool.ready() < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the pool never filled"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    };
+    full(&pool);
+    let host = fs::read_link("/proc/self/ns/net").unwrap();
+    let mut seen = Vec::new();
+    // Kept alive, so a freed namespace's inode number cannot be reused by a later one.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut h =
+            sh("readlink /proc/self/ns/net; ls /sys/class/net; cat /sys/class/net/lo/flags");
+        h.spec.network = pool.network();
+        assert!(matches!(h.spec.network, Network::Prepared(_)));
+        held.push(h.spec.network.clone());
+        let (_, out, _) = h.run().unwrap();
+        let (ns, rest) = out.split_once('\n').unwrap();
+        assert_eq!(rest, "lo\n0x9\n");
+        assert_ne!(std::path::Path::new(ns), host);
+        assert!(
+            !seen.contains(&ns.to_string()),
+            "a namespace was handed out twice"
+        );
+        seen.push(ns.to_string());
+        full(&pool);
+    }
 }
 
 #[test]

@@ -60,7 +60,7 @@ impl Engine {
             let file = File::open(&temp.0).map_err(|e| EngineError::io("open", &temp.0, e))?;
             plan.unpack_layer(n - 1, file)?;
         }
-        let id = plan.finish(&references)?;
+        let id = plan.finish_tagged(&references)?;
         self.store.set_parent(&id, &parent_id)?;
         Ok(id)
     }

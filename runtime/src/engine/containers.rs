@@ -5,19 +5,33 @@
 use std::time::{Duration, Instant};
 
 use berth_lifecycle::{
-    AttachOptions, Attachment, ContainerId, CreateOptions, Inspect, LogEntry, LogFollow,
-    WaitCondition, WaitOutcome,
+    AttachOptions, Attachment, ContainerId, Containers, CreateOptions, Inspect, LifecycleError,
+    LogEntry, LogFollow, WaitCondition, WaitOutcome,
 };
 use berth_store::ImageId;
 
-use super::images::take_pending;
+use super::images::{take_pending, StoreImages};
 use super::{Engine, EngineError};
 
 impl Engine {
     /// `docker create`: answers the new container's ID. The container holds a lease on its
     /// image's layers until it is removed.
     pub fn create(&self, options: CreateOptions) -> Result<ContainerId, EngineError> {
-        let created = self.containers.create(options);
+        self.create_by(|c| c.create(options))
+    }
+
+    /// `create` for a container the caller removes as soon as it exits, having read its log
+    /// (`run --rm`): its root filesystem changes are never synced (see
+    /// `Containers::create_disposable`).
+    pub fn create_disposable(&self, options: CreateOptions) -> Result<ContainerId, EngineError> {
+        self.create_by(|c| c.create_disposable(options))
+    }
+
+    fn create_by(
+        &self,
+        create: impl FnOnce(&Containers<StoreImages>) -> Result<ContainerId, LifecycleError>,
+    ) -> Result<ContainerId, EngineError> {
+        let created = create(&self.containers);
         let pending = take_pending();
         let adopted = match created {
             Ok(id) => self.adopt_lease(&id).map(|()| id),

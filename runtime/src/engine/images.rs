@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use berth_lifecycle::{ImageConfig as RunImageConfig, ImageInfo, Images};
-use berth_store::{ImageConfig, ImageError, Store};
+use berth_store::{ImageConfig, ImageError, LeaseKind, Store};
 
 /// Lease owners that do not (yet) belong to a container start with this.
 pub(crate) const PENDING_PREFIX: &str = "pending-";
@@ -50,7 +50,11 @@ impl Images for StoreImages {
         );
         // The store answers overlayfs order (top first); `ImageInfo` wants the image's
         // `rootfs.diff_ids` order (bottom first), and the lifecycle reverses it again.
-        let mut layer_dirs = self.store.lease_layers(&owner, image.id())?;
+        // Transient: a pending lease lives only until create moves it to the container (or
+        // until this process ends), so it needs no record and no fsync on the create path.
+        let mut layer_dirs =
+            self.store
+                .lease_layers_as(&owner, image.id(), LeaseKind::Transient)?;
         layer_dirs.reverse();
         if let Some(stale) = PENDING.with(|p| p.borrow_mut().replace(owner)) {
             // A resolve whose create never collected its lease (not expected): drop it.

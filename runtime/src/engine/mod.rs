@@ -26,7 +26,9 @@ use berth_sandbox::HostConfig;
 use berth_store::Store;
 
 // The live-I/O types the daemon needs with `Engine::attach` and `Engine::follow_logs`.
-pub use berth_lifecycle::{AttachOptions, Attachment, ContainerStdin, LogFollow, Output, Stream};
+pub use berth_lifecycle::{
+    AttachOptions, Attachment, ContainerStdin, LogFollow, Output, OutputReceiver, Stream,
+};
 pub use changes::apply_changes;
 pub use commit::CommitOptions;
 pub use error::EngineError;

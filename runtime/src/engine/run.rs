@@ -3,7 +3,8 @@
 //! without the lifecycle's auto-remove and removed here once the output is read, because the
 //! lifecycle's auto-removal deletes the log at exit, before a caller without a live attach
 //! could read it; for the caller the effect is Docker's: the container is gone when `run`
-//! answers.
+//! answers. It is created *disposable*, so its root filesystem is mounted volatile and its
+//! exit syncs nothing, as for a lifecycle auto-remove container.
 
 use berth_lifecycle::{ContainerId, CreateOptions, Stream, WaitCondition};
 
@@ -23,10 +24,15 @@ impl Engine {
     /// error; the container then stays `Created`, unless `auto_remove` removes it.
     pub fn run(&self, options: CreateOptions) -> Result<RunOutput, EngineError> {
         let remove = options.auto_remove;
-        let id = self.create(CreateOptions {
+        let options = CreateOptions {
             auto_remove: false,
             ..options
-        })?;
+        };
+        // Removed right after the exit: nothing of its root filesystem needs syncing.
+        let id = match remove {
+            true => self.create_disposable(options)?,
+            false => self.create(options)?,
+        };
         let result = self.run_created(&id);
         if remove {
             self.rm(id.as_str(), true)?;

@@ -241,8 +241,19 @@ impl ImportPlan {
     }
 
     /// Registers the image once every layer is present, then points `references` at it
-    /// (tags replace what they pointed to; digest references are added).
+    /// (tags replace what they pointed to; digest references are added). Pull and load use
+    /// this: like Docker, they leave the image's `LastTagTime` unset.
     pub fn finish(self, references: &[Reference]) -> Result<ImageId, ImportError> {
+        self.register(references, false)
+    }
+
+    /// [`finish`](Self::finish) for an image tagged as Docker's `TagImage` does (`commit` with
+    /// a repository): a tag among `references` also records the tag time.
+    pub fn finish_tagged(self, references: &[Reference]) -> Result<ImageId, ImportError> {
+        self.register(references, true)
+    }
+
+    fn register(self, references: &[Reference], touch: bool) -> Result<ImageId, ImportError> {
         let mut size = 0;
         for layer in &self.layers {
             match self.store.layers().record(&layer.diff_id) {
@@ -274,6 +285,9 @@ impl ImportPlan {
         }
         for reference in references {
             self.store.add_reference(&mut state, reference, &self.id)?;
+            if touch && !reference.is_digest() {
+                self.store.touch_tag_time(&mut state, &self.id)?;
+            }
         }
         Ok(self.id.clone())
     }

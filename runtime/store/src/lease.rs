@@ -1,10 +1,14 @@
 //! Layer leases: a container's hold on the layers of the image it was created from, recorded as
 //! `leases/<owner>.json`. Docker's container RW layer holds a reference on its image's top
 //! layer, so `rmi -f` of an image a container still uses deletes the image but keeps its
-//! layers; a lease is that reference. This module owns the lease records and the store calls
-//! that take and drop them; it never looks at what the owner does with the directories.
+//! layers; a lease is that reference. A lease is either recorded on disk (a container's: it
+//! outlives the process) or held in memory only ([`LeaseKind::Transient`], for a hold that a
+//! restart must drop anyway, such as the one between resolving an image and creating the
+//! container; it costs no write and no fsync on the create path). This module owns the lease
+//! records and the store calls that take and drop them; it never looks at what the owner does
+//! with the directories.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -24,11 +28,23 @@ pub struct Lease {
     pub diff_ids: Vec<Digest>,
 }
 
-/// The `leases/` directory and its records.
+/// How long a lease lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaseKind {
+    /// Recorded as `leases/<owner>.json` (atomically and durably): it holds across restarts
+    /// until released.
+    Durable,
+    /// Held in memory only: it ends when released or when the process ends.
+    Transient,
+}
+
+/// The `leases/` directory and its records, plus the transient leases.
 #[derive(Debug)]
 pub struct Leases {
     dir: PathBuf,
     leases: BTreeMap<String, Lease>,
+    /// The owners in `leases` whose lease has no record.
+    transient: BTreeSet<String>,
 }
 
 impl Leases {
@@ -46,7 +62,11 @@ impl Leases {
                 leases.insert(owner.to_owned(), lease);
             }
         }
-        Ok(Leases { dir, leases })
+        Ok(Leases {
+            dir,
+            leases,
+            transient: BTreeSet::new(),
+        })
     }
 
     pub fn diff_ids(&self) -> impl Iterator<Item = &Digest> {
@@ -57,8 +77,21 @@ impl Leases {
         self.leases.values().map(|l| l.diff_ids.as_slice())
     }
 
-    fn add(&mut self, owner: &str, lease: Lease) -> Result<(), RecordError> {
-        record::write(&self.path(owner), &lease)?;
+    fn add(&mut self, owner: &str, lease: Lease, kind: LeaseKind) -> Result<(), RecordError> {
+        let had_record = self.leases.contains_key(owner) && !self.transient.contains(owner);
+        match kind {
+            LeaseKind::Durable => {
+                record::write(&self.path(owner), &lease)?;
+                self.transient.remove(owner);
+            }
+            LeaseKind::Transient => {
+                // A durable lease turned transient must not come back after a restart.
+                if had_record {
+                    self.remove_record(owner)?;
+                }
+                self.transient.insert(owner.to_owned());
+            }
+        }
         self.leases.insert(owner.to_owned(), lease);
         Ok(())
     }
@@ -67,9 +100,15 @@ impl Leases {
         let Some(lease) = self.leases.remove(owner) else {
             return Ok(None);
         };
-        let path = self.path(owner);
-        fs::remove_file(&path).map_err(io_at(&path))?;
+        if !self.transient.remove(owner) {
+            self.remove_record(owner)?;
+        }
         Ok(Some(lease))
+    }
+
+    fn remove_record(&self, owner: &str) -> Result<(), RecordError> {
+        let path = self.path(owner);
+        fs::remove_file(&path).map_err(io_at(&path))
     }
 
     fn path(&self, owner: &str) -> PathBuf {
@@ -93,9 +132,19 @@ fn check_owner(owner: &str) -> Result<(), ImageError> {
 }
 
 impl Store {
-    /// Takes (or replaces) `owner`'s lease on the layers of `image` and returns their `diff`
-    /// directories in overlayfs `lowerdir` order, top layer first.
+    /// Takes (or replaces) `owner`'s durable lease on the layers of `image` and returns their
+    /// `diff` directories in overlayfs `lowerdir` order, top layer first.
     pub fn lease_layers(&self, owner: &str, image: &ImageId) -> Result<Vec<PathBuf>, ImageError> {
+        self.lease_layers_as(owner, image, LeaseKind::Durable)
+    }
+
+    /// [`Store::lease_layers`] with a lease of the given kind.
+    pub fn lease_layers_as(
+        &self,
+        owner: &str,
+        image: &ImageId,
+        kind: LeaseKind,
+    ) -> Result<Vec<PathBuf>, ImageError> {
         check_owner(owner)?;
         let mut state = self.lock();
         let Some(found) = state.images.get(image) else {
@@ -113,7 +162,7 @@ impl Store {
             .rev()
             .map(|d| self.inner.layers.diff_dir(d))
             .collect();
-        state.leases.add(owner, lease)?;
+        state.leases.add(owner, lease, kind)?;
         Ok(dirs)
     }
 

@@ -52,7 +52,7 @@ pub use import::{ImportError, ImportPlan, PlannedLayer};
 pub use ingest::BlobWriter;
 pub use inspect::{HistoryItem, ImageInspect, Metadata, RootFsInspect};
 pub use layer::{LayerError, LayerRecord, LayerStore};
-pub use lease::Lease;
+pub use lease::{Lease, LeaseKind};
 pub use list::{ImageSummary, ListOptions};
 pub use load::{LoadError, LoadOptions, LoadReport};
 pub use record::RecordError;

@@ -148,6 +148,7 @@ impl Store {
         let id = resolve_in(&state, source)?;
         target.check_taggable()?;
         self.add_reference(&mut state, target, &id)?;
+        self.touch_tag_time(&mut state, &id)?;
         Ok(id)
     }
 
@@ -166,8 +167,8 @@ impl Store {
         self.lock().refs.of(id)
     }
 
-    /// Adds a tag or digest reference (a digest reference never moves to another image) and
-    /// records the tag time.
+    /// Adds a tag or digest reference (a digest reference never moves to another image). It
+    /// leaves the tag time alone: pull and load tag without touching it, as Docker does.
     pub(crate) fn add_reference(
         &self,
         state: &mut State,
@@ -182,11 +183,15 @@ impl Store {
             }
         }
         state.refs.set(reference, id)?;
-        if !reference.is_digest() {
-            let image = state.images.get_mut(id).expect("resolved images exist");
-            image.record.last_tag_time = Some(Timestamp::now().rfc3339_nano());
-            self.inner.records.write(&image.record)?;
-        }
+        Ok(())
+    }
+
+    /// Records now as the image's `LastTagTime`. Only Docker's `TagImage` path does this
+    /// (`docker tag`, `commit` with a repository); pull and load leave Go's zero time.
+    pub(crate) fn touch_tag_time(&self, state: &mut State, id: &ImageId) -> Result<(), ImageError> {
+        let image = state.images.get_mut(id).expect("resolved images exist");
+        image.record.last_tag_time = Some(Timestamp::now().rfc3339_nano());
+        self.inner.records.write(&image.record)?;
         Ok(())
     }
 

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use berth_core::{ErrorKind, Kind};
 use berth_store::{
-    chain_ids, DeleteRecord, Digest, ImageId, ImageUser, ImageUsers, ListOptions, LoadOptions,
-    NoContainers, Reference, Store, StoreOptions,
+    chain_ids, DeleteRecord, Digest, ImageId, ImageUser, ImageUsers, LeaseKind, ListOptions,
+    LoadOptions, NoContainers, Reference, Store, StoreOptions,
 };
 
 // ---------------------------------------------------------------- building images for tests
@@ -275,6 +275,35 @@ fn tag_points_a_new_name_and_refuses_digests() {
     );
 }
 
+/// Regression: a pulled image showed the pull time as `Metadata.LastTagTime`, where dockerd
+/// 20.10 shows Go's zero time until `docker tag` or `commit` with a repository tags it.
+#[test]
+fn last_tag_time_is_set_by_tag_and_commit_but_not_by_pull_or_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let zero = "0001-01-01T00:00:00Z";
+    let last_tag = |name: &str| store.inspect(name).unwrap().metadata.last_tag_time;
+    pull(&store, &base("pulled"), "pulled");
+    assert_eq!(last_tag("pulled"), zero);
+    store.tag("pulled", &r("retagged")).unwrap();
+    assert!(
+        last_tag("pulled").starts_with("20"),
+        "{}",
+        last_tag("pulled")
+    );
+    let committed = base("committed");
+    let plan = store
+        .begin_import(&committed.manifest, &committed.config)
+        .unwrap();
+    for (i, layer) in plan.layers().iter().enumerate() {
+        if !layer.present {
+            plan.unpack_layer(i, &committed.layers[i][..]).unwrap();
+        }
+    }
+    plan.finish_tagged(&[r("committed")]).unwrap();
+    assert!(last_tag("committed").starts_with("20"));
+}
+
 // ----------------------------------------------------------------------------------- delete
 
 #[test]
@@ -526,6 +555,41 @@ fn a_forced_delete_keeps_layers_a_container_still_leases() {
     assert_eq!(released, [Digest::of(&b.tars[0])]);
     assert!(!lower[0].exists());
     assert!(store.release_layers("ctr1").unwrap().is_empty());
+}
+
+#[test]
+fn a_transient_lease_protects_layers_without_writing_a_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let b = base("held");
+    let id = import(&store, &b, &[r("held")]);
+    let lower = store
+        .lease_layers_as("pending-1", &id, LeaseKind::Transient)
+        .unwrap();
+    assert_eq!(fs::read_dir(dir.path().join("leases")).unwrap().count(), 0);
+    store
+        .delete("held", true, true, &Containers(Vec::new()))
+        .unwrap();
+    assert!(lower[0].join("bin/sh").is_file(), "held while leased");
+    let released = store.release_layers("pending-1").unwrap();
+    assert_eq!(released, [Digest::of(&b.tars[0])]);
+    assert!(!lower[0].exists());
+}
+
+#[test]
+fn a_transient_lease_ends_with_the_process_and_replaces_a_durable_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let id = import(&store, &base("held"), &[r("held")]);
+    store.lease_layers("owner", &id).unwrap();
+    assert_eq!(fs::read_dir(dir.path().join("leases")).unwrap().count(), 1);
+    store
+        .lease_layers_as("owner", &id, LeaseKind::Transient)
+        .unwrap();
+    assert_eq!(fs::read_dir(dir.path().join("leases")).unwrap().count(), 0);
+    drop(store);
+    let store = open(dir.path());
+    assert!(store.release_layers("owner").unwrap().is_empty());
 }
 
 // ------------------------------------------------------------------------------------- list

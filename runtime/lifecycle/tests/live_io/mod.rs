@@ -5,7 +5,9 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use berth_lifecycle::{AttachOptions, LifecycleError, Output, Stream, WaitCondition};
+use berth_lifecycle::{
+    AttachOptions, LifecycleError, Output, OutputReceiver, Stream, WaitCondition,
+};
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::mpsc::Receiver;
 
@@ -20,8 +22,25 @@ const ALL: AttachOptions = AttachOptions {
     stream: true,
 };
 
+/// The two kinds of receivers the tests drain: attach output and log follow.
+trait TryRecv<T> {
+    fn try_recv(&mut self) -> Result<T, TryRecvError>;
+}
+
+impl<T> TryRecv<T> for Receiver<T> {
+    fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        Receiver::try_recv(self)
+    }
+}
+
+impl TryRecv<Output> for OutputReceiver {
+    fn try_recv(&mut self) -> Result<Output, TryRecvError> {
+        OutputReceiver::try_recv(self)
+    }
+}
+
 /// Everything a receiver yields until it closes; panics if it stays open past [`SOON`].
-fn drain<T>(rx: &mut Receiver<T>) -> Vec<T> {
+fn drain<T>(rx: &mut impl TryRecv<T>) -> Vec<T> {
     let deadline = Instant::now() + SOON;
     let mut got = Vec::new();
     loop {
