@@ -420,6 +420,19 @@ fn create_start_wait_logs_rm_round_trip() {
     let (_, c) = d.json("GET", &format!("/containers/{}/json", &id[..12]), None);
     assert_eq!(c["HostConfig"]["LogConfig"]["Type"], "json-file");
     assert_eq!(c["State"]["ExitCode"], 3);
+    // What the sandbox applies, as dockerd lists its defaults.
+    assert_eq!(c["HostConfig"]["MaskedPaths"][0], "/proc/asound");
+    assert_eq!(c["HostConfig"]["MaskedPaths"].as_array().unwrap().len(), 10);
+    assert_eq!(c["HostConfig"]["ReadonlyPaths"][4], "/proc/sysrq-trigger");
+    // The files the start wrote and bound over /etc, in the container's directory.
+    let log = c["LogPath"].as_str().unwrap();
+    let dir = std::path::Path::new(log).parent().unwrap();
+    assert_eq!(c["HostsPath"], dir.join("hosts").to_str().unwrap());
+    assert_eq!(c["HostnamePath"], dir.join("hostname").to_str().unwrap());
+    assert_eq!(
+        c["ResolvConfPath"],
+        dir.join("resolv.conf").to_str().unwrap()
+    );
     assert_eq!(
         d.call("DELETE", &format!("/containers/{id}"), None).status,
         204

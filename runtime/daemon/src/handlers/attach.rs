@@ -6,11 +6,7 @@
 
 use std::io::Write;
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use berth_lifecycle::{AttachOptions, Attachment, ContainerStdin, Inspect, Timestamp};
-use berth_runtime::engine::Engine;
+use berth_lifecycle::{AttachOptions, Attachment, ContainerStdin};
 use hyper::header::{HeaderValue, CONNECTION, CONTENT_TYPE, UPGRADE};
 use hyper::upgrade::OnUpgrade;
 use hyper::{Response, StatusCode};
@@ -42,20 +38,14 @@ pub async fn attach(
         logs: q.logs,
         stream: q.stream,
     };
-    let (attachment, run) = blocking(ctx, move |e| {
-        let before = e.inspect_container(&id)?;
-        let attachment = e.containers().attach(&id, options)?;
-        Ok((attachment, RunWatch::new(&before)))
-    })
-    .await?;
-    let engine = Arc::clone(&ctx.engine);
+    let attachment = blocking(ctx, move |e| Ok(e.containers().attach(&id, options)?)).await?;
     let kind = content_type(v, attachment.tty);
     let Some(upgrade) = upgrade else {
         return Ok(as_body(attachment, kind));
     };
     tokio::spawn(async move {
         match upgrade.await {
-            Ok(upgraded) => hijacked(TokioIo::new(upgraded), attachment, engine, run).await,
+            Ok(upgraded) => hijacked(TokioIo::new(upgraded), attachment).await,
             Err(e) => tracing::debug!("attach upgrade failed: {e}"),
         }
     });
@@ -84,15 +74,12 @@ fn as_body(mut a: Attachment, kind: &'static str) -> Response<Body> {
 
 /// The hijacked connection: output to the client until it ends, stdin from the client until
 /// it closes its side (then the container's stdin is released, closing it with StdinOnce).
-async fn hijacked<S>(io: S, mut a: Attachment, engine: Arc<Engine>, run: RunWatch)
+async fn hijacked<S>(io: S, mut a: Attachment)
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (reader, mut writer) = tokio::io::split(io);
-    let stdin = a
-        .stdin
-        .take()
-        .map(|s| tokio::spawn(copy_stdin(reader, s, engine, run)));
+    let stdin = a.stdin.take().map(|s| tokio::spawn(copy_stdin(reader, s)));
     let tty = a.tty;
     while let Some(out) = a.output.recv().await {
         let chunk = frame(tty, out.stream, &out.bytes);
@@ -108,12 +95,7 @@ where
 
 /// Client bytes to the container's stdin. Writes block while the container does not read, so
 /// they run on a blocking thread fed through a channel.
-async fn copy_stdin<R: AsyncRead + Unpin>(
-    mut reader: R,
-    stdin: ContainerStdin,
-    engine: Arc<Engine>,
-    run: RunWatch,
-) {
+async fn copy_stdin<R: AsyncRead + Unpin>(mut reader: R, stdin: ContainerStdin) {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
     let writer = tokio::task::spawn_blocking(move || {
         let mut stdin = stdin;
@@ -122,11 +104,9 @@ async fn copy_stdin<R: AsyncRead + Unpin>(
                 break;
             }
         }
-        // Dropping `stdin` detaches it (closing the container's stdin with StdinOnce). The
-        // lifecycle drops a not-yet-started run's stdin pipe, with what was written to it,
-        // when the client detaches before the start (`echo x | docker run -i`), so the
-        // detach waits for the run to begin.
-        run.wait_started(&engine);
+        // Dropping `stdin` detaches it, closing the container's stdin with StdinOnce; a run
+        // that has not started yet still reads what was written (`echo x | docker run -i`).
+        drop(stdin);
     });
     let mut buf = vec![0u8; 16 * 1024];
     loop {
@@ -141,37 +121,4 @@ async fn copy_stdin<R: AsyncRead + Unpin>(
     }
     drop(tx);
     let _ = writer.await;
-}
-
-/// Whether the run an attach was made for has begun.
-#[derive(Debug, Clone)]
-struct RunWatch {
-    id: String,
-    started_at: Timestamp,
-}
-
-/// How long a detaching stdin waits for the run it was attached for to start.
-const START_WAIT: Duration = Duration::from_secs(30);
-
-impl RunWatch {
-    fn new(before: &Inspect) -> RunWatch {
-        RunWatch {
-            id: before.config.id.to_string(),
-            started_at: before.state.started_at,
-        }
-    }
-
-    /// Blocks until the container is running or has started since the attach, it is gone, or
-    /// [`START_WAIT`] passed.
-    fn wait_started(&self, engine: &Engine) {
-        let deadline = Instant::now() + START_WAIT;
-        while Instant::now() < deadline {
-            match engine.inspect_container(&self.id) {
-                Ok(c) if !c.state.status.is_running() && c.state.started_at == self.started_at => {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                _ => return,
-            }
-        }
-    }
 }

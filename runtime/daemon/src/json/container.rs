@@ -66,9 +66,10 @@ fn inspect_all(c: &Inspect) -> Value {
             "FinishedAt": st.finished_at.to_string(),
         },
         "Image": cfg.image_id,
-        "ResolvConfPath": "",
-        "HostnamePath": "",
-        "HostsPath": "",
+        // Empty until the first start writes the files, as in dockerd.
+        "ResolvConfPath": etc_path(c, |f| &f.resolv_conf),
+        "HostnamePath": etc_path(c, |f| &f.hostname),
+        "HostsPath": etc_path(c, |f| &f.hosts),
         "LogPath": c.log_path,
         "Name": format!("/{}", cfg.name.bare()),
         "RestartCount": 0,
@@ -102,6 +103,11 @@ fn inspect_all(c: &Inspect) -> Value {
         },
         "NetworkSettings": network_settings(),
     })
+}
+
+/// One of the container's `/etc` files, or `""` before its first start.
+fn etc_path(c: &Inspect, path: fn(&berth_lifecycle::EtcFiles) -> &std::path::PathBuf) -> Value {
+    c.etc_files.as_ref().map_or(json!(""), |f| json!(path(f)))
 }
 
 fn nullable(v: &[String]) -> Value {
@@ -176,8 +182,9 @@ fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
         "CpuPercent": 0,
         "IOMaximumIOps": 0,
         "IOMaximumBandwidth": 0,
-        "MaskedPaths": [],
-        "ReadonlyPaths": [],
+        // The sandbox applies these to every container; its lists are the only copy.
+        "MaskedPaths": berth_sandbox::MASKED_PATH_NAMES,
+        "ReadonlyPaths": berth_sandbox::READONLY_PATH_NAMES,
     })
 }
 
