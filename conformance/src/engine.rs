@@ -33,4 +33,9 @@ pub trait Engine {
     fn prints_cli_text(&self) -> bool {
         false
     }
+    /// Whether the state after a command is final at once (the model and its mutants, which
+    /// run nothing in the background), so the harness need not wait for containers to settle.
+    fn settles_at_once(&self) -> bool {
+        false
+    }
 }

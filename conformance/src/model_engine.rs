@@ -307,4 +307,8 @@ impl crate::engine::Engine for ModelEngine {
         ModelEngine::reset(self);
         Ok(())
     }
+
+    fn settles_at_once(&self) -> bool {
+        true
+    }
 }

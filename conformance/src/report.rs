@@ -37,10 +37,11 @@ pub fn table(summaries: &[Summary]) -> String {
         for (i, cx) in s.counterexamples.iter().enumerate() {
             let origin = match (cx.seed, cx.case) {
                 (Some(seed), Some(case)) => format!(
-                    "seed {seed} case {case}, shrunk from {} to {} steps in {} runs",
+                    "seed {seed} case {case}, shrunk from {} to {} steps in {} runs, {:.2} s",
                     cx.original_length,
                     cx.templates.len(),
-                    cx.shrink_runs
+                    cx.shrink_runs,
+                    cx.shrink_seconds
                 ),
                 _ => format!("{} steps", cx.templates.len()),
             };
