@@ -1,0 +1,219 @@
+//! The Docker basics walk of issue 5, as docker CLI arguments, and running it. Steps may
+//! capture an ID from their stdout for later steps, written `{name}` (whole) or `{name:N}`
+//! (first N characters, an ID prefix), so each engine is driven with its own IDs. The walk needs
+//! an engine holding none of its images and containers (`clean`, `leftovers`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::cli::{self, Client, Output};
+
+/// One command: its arguments and what of its stdout later steps use.
+#[derive(Debug)]
+pub struct Step {
+    pub args: &'static [&'static str],
+    pub capture: Option<(&'static str, Capture)>,
+}
+
+/// Which part of a step's stdout a variable takes.
+#[derive(Debug, Clone, Copy)]
+pub enum Capture {
+    /// The first line (`run -d`, `commit`, `ps -aq`), without a `sha256:` prefix.
+    FirstLine,
+    /// The IMAGE ID of the `images` row with this repository and tag. Taken from the table
+    /// rather than from `images -q REPO`, so that an engine without the `reference` filter
+    /// shows up as one difference, not as every later step that uses the ID.
+    ImageRow(&'static str, &'static str),
+}
+
+const fn step(args: &'static [&'static str]) -> Step {
+    Step {
+        args,
+        capture: None,
+    }
+}
+
+const fn keep(args: &'static [&'static str], name: &'static str) -> Step {
+    Step {
+        args,
+        capture: Some((name, Capture::FirstLine)),
+    }
+}
+
+const fn row(args: &'static [&'static str], name: &'static str, repo: &'static str) -> Step {
+    Step {
+        args,
+        capture: Some((name, Capture::ImageRow(repo, "latest"))),
+    }
+}
+
+/// The walk. Only one container at a time uses `toolbox:latest` when `rmi` is refused because
+/// of a container: dockerd names whichever container it finds first, in map order.
+pub const WALK: &[Step] = &[
+    step(&["pull", "hello-world"]),
+    step(&["run", "hello-world"]),
+    row(&["images"], "hello", "hello-world"),
+    step(&["images", "-a"]),
+    step(&["images", "-q", "hello-world"]),
+    step(&["inspect", "hello-world"]),
+    step(&["inspect", "{hello}"]),
+    step(&["inspect", "{hello:5}"]),
+    step(&["ps", "-a"]),
+    step(&["run", "--name", "hi", "hello-world"]),
+    step(&["logs", "hi"]),
+    step(&["inspect", "hi"]),
+    keep(
+        &[
+            "run", "-d", "--name", "bg", "toolbox", "/toolbox", "out", "started", "err", "warned",
+        ],
+        "bg",
+    ),
+    step(&["wait", "bg"]),
+    step(&["logs", "bg"]),
+    step(&["ps", "-a"]),
+    step(&["rm", "hi", "{bg:12}"]),
+    step(&["rm", "hi"]),
+    step(&["run", "--rm", "toolbox", "/toolbox", "out", "gone"]),
+    step(&["ps", "-a"]),
+    step(&[
+        "run",
+        "--name",
+        "writer",
+        "toolbox",
+        "/toolbox",
+        "write",
+        "/data/new",
+        "hi",
+    ]),
+    row(&["images"], "toolbox", "toolbox"),
+    keep(&["commit", "writer", "toolbox:written"], "written"),
+    step(&["tag", "toolbox:written", "mine:v1"]),
+    step(&["images"]),
+    step(&["rmi", "toolbox"]),
+    step(&["rmi", "{written:12}"]),
+    step(&["rmi", "toolbox:written"]),
+    step(&["images"]),
+    step(&[
+        "run", "-d", "--name", "sleeper", "toolbox", "/toolbox", "on-term", "0", "sleep",
+    ]),
+    step(&["rmi", "-f", "toolbox"]),
+    step(&["rm", "sleeper"]),
+    step(&["stop", "-t", "1", "sleeper"]),
+    step(&["rm", "writer", "sleeper", "nosuch"]),
+    step(&["rmi", "toolbox"]),
+    step(&["images", "-a"]),
+    step(&["rmi", "{toolbox}"]),
+    step(&["rmi", "-f", "{toolbox}"]),
+    step(&["rmi", "mine:v1"]),
+    step(&["images", "-a"]),
+    step(&["rmi", "hello-world"]),
+    step(&["rmi", "-f", "hello-world"]),
+    keep(&["ps", "-aq"], "first"),
+    step(&["ps", "-a"]),
+    step(&["rm", "{first}"]),
+    step(&["images", "-a"]),
+    step(&["ps", "-a"]),
+];
+
+/// One walk's results: the arguments as run and what each printed.
+#[derive(Debug)]
+pub struct Run {
+    pub label: String,
+    pub steps: Vec<(Vec<String>, Output)>,
+}
+
+/// Runs the whole walk with `client` against `socket`.
+pub fn run(label: &str, client: &Client, socket: &Path, scratch: &Path) -> Run {
+    let mut vars = BTreeMap::new();
+    let mut steps = Vec::new();
+    for step in WALK {
+        let args: Vec<String> = step.args.iter().map(|a| expand(a, &vars)).collect();
+        // A step that needs an ID an earlier step failed to print is not run: that earlier
+        // step is the difference to report, not the empty argument this one would get.
+        let output = match args.iter().any(String::is_empty) {
+            true => Output {
+                stdout: String::new(),
+                stderr: "[walk harness] not run: an ID it needs was not printed\n".to_string(),
+                code: -2,
+            },
+            false => cli::run(client, socket, &args, scratch),
+        };
+        if let Some((name, capture)) = step.capture {
+            vars.insert(name, captured(capture, &output.stdout));
+        }
+        steps.push((args, output));
+    }
+    Run {
+        label: label.to_string(),
+        steps,
+    }
+}
+
+fn captured(capture: Capture, stdout: &str) -> String {
+    let value = match capture {
+        Capture::FirstLine => stdout.lines().next().unwrap_or("").trim(),
+        Capture::ImageRow(repo, tag) => stdout
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|cells| cells.len() > 2 && cells[0] == repo && cells[1] == tag)
+            .map(|cells| cells[2])
+            .unwrap_or(""),
+    };
+    value.trim_start_matches("sha256:").to_string()
+}
+
+fn expand(arg: &str, vars: &BTreeMap<&str, String>) -> String {
+    let Some(inner) = arg.strip_prefix('{').and_then(|a| a.strip_suffix('}')) else {
+        return arg.to_string();
+    };
+    let (name, len) = match inner.split_once(':') {
+        Some((name, len)) => (name, len.parse().ok()),
+        None => (inner, None),
+    };
+    let value = vars.get(name).cloned().unwrap_or_default();
+    match len {
+        Some(len) => value.chars().take(len).collect(),
+        None => value,
+    }
+}
+
+/// The walk's own objects on an engine, so that a shared engine can be cleaned before and after
+/// without touching anything else on it.
+pub const WALK_CONTAINERS: &[&str] = &["hi", "bg", "writer", "sleeper"];
+pub const WALK_IMAGES: &[&str] = &["mine:v1", "toolbox:written", "toolbox", "hello-world"];
+
+/// Removes the walk's containers (by name, and every container of its images) and images.
+pub fn clean(client: &Client, socket: &Path, scratch: &Path) {
+    let mut victims: Vec<String> = WALK_CONTAINERS.iter().map(|s| s.to_string()).collect();
+    for image in WALK_IMAGES {
+        let filter = format!("ancestor={image}");
+        let args = ["ps", "-aq", "--filter", &filter].map(String::from);
+        let listed = cli::run(client, socket, &args, scratch);
+        victims.extend(listed.stdout.lines().map(String::from));
+    }
+    for victim in victims {
+        cli::run(client, socket, &["rm".into(), "-f".into(), victim], scratch);
+    }
+    for image in WALK_IMAGES {
+        let args = ["rmi", "-f", image].map(String::from);
+        cli::run(client, socket, &args, scratch);
+    }
+}
+
+/// What else the engine holds (`ps -aq`, `images -aq`): must be empty before a walk.
+pub fn leftovers(client: &Client, socket: &Path, scratch: &Path) -> String {
+    let ps = cli::run(client, socket, &["ps".into(), "-aq".into()], scratch);
+    let images = cli::run(client, socket, &["images".into(), "-aq".into()], scratch);
+    format!("{}{}", ps.stdout, images.stdout).trim().to_string()
+}
+
+/// The run as a readable transcript, raw (not normalised), for `BERTH_WALK_DUMP=DIR`.
+pub fn transcript(run: &Run) -> String {
+    let mut out = String::new();
+    for (args, output) in &run.steps {
+        out.push_str(&format!("$ {}\n{}", args.join(" "), output.stdout));
+        out.push_str(&crate::compare::indent_err(&output.stderr));
+        out.push_str(&format!("[exit {}]\n", output.code));
+    }
+    out
+}
