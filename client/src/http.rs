@@ -242,6 +242,24 @@ impl Client {
         read_response(&mut stream, "POST", target)
     }
 
+    /// Sends a request and reads only its head; the body follows with
+    /// [`PendingResponse::finish`]. For `wait`: the daemon registers the wait before it sends
+    /// the head, so once this returns the wait is in place (docker CLI 28 likewise waits for the
+    /// head before it starts the container).
+    pub fn begin_head(&self, method: &str, path: &str) -> Result<PendingResponse, HttpError> {
+        let target = self.target(path);
+        let stream = self.send(method, &target, Payload::None, &[])?;
+        let mut reader = BufReader::new(stream);
+        let (status, headers) = read_head(&mut reader, method, &target)?;
+        Ok(PendingResponse {
+            reader,
+            status,
+            headers,
+            method: method.to_string(),
+            target,
+        })
+    }
+
     fn send(
         &self,
         method: &str,
@@ -380,6 +398,33 @@ fn malformed(method: &str, target: &str, what: &str) -> HttpError {
         method: method.to_string(),
         target: target.to_string(),
         what: what.to_string(),
+    }
+}
+
+/// A response whose head has arrived and whose body has not (see [`Client::begin_head`]).
+#[derive(Debug)]
+pub struct PendingResponse {
+    reader: BufReader<Connection>,
+    pub status: u16,
+    headers: Vec<(String, String)>,
+    method: String,
+    target: String,
+}
+
+impl PendingResponse {
+    /// The connection, to cancel the wait for the body by shutting it down.
+    pub fn connection(&self) -> &Connection {
+        self.reader.get_ref()
+    }
+
+    /// Reads the body (blocking until the daemon sends it).
+    pub fn finish(mut self) -> Result<Response, HttpError> {
+        let body = read_body(&mut self.reader, &self.headers, &self.method, &self.target)?;
+        Ok(Response {
+            status: self.status,
+            headers: self.headers,
+            body,
+        })
     }
 }
 

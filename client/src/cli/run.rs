@@ -402,10 +402,13 @@ impl std::fmt::Debug for Waiter {
 }
 
 impl Waiter {
+    /// Sends the wait and returns once its head arrived, so the daemon has registered it
+    /// before the container starts (a `--rm` container may be gone by the time a wait that
+    /// was merely sent gets looked at).
     fn register(client: &Client, path: &str) -> Result<Waiter, CliError> {
-        let (stream, target) = client.begin("POST", path)?;
-        let cancel = stream.canceller()?;
-        let thread = std::thread::spawn(move || Client::finish(stream, &target));
+        let pending = client.begin_head("POST", path)?;
+        let cancel = pending.connection().canceller()?;
+        let thread = std::thread::spawn(move || pending.finish());
         Ok(Waiter { cancel, thread })
     }
 

@@ -68,7 +68,22 @@ impl<I: Images> Containers<I> {
         deadline: Option<Instant>,
     ) -> Result<Option<WaitOutcome>, LifecycleError> {
         let reg = self.shared.lock();
-        let id = crate::lookup::find(&reg, reference)?;
+        let id = match crate::lookup::find(&reg, reference) {
+            Ok(id) => id,
+            // Removed just before the wait came in (an auto-remove container that ran at once):
+            // asked by its full ID, it answers with its last state, as if it had been waiting.
+            Err(e) => {
+                let buried = reg
+                    .tombstones
+                    .iter()
+                    .rev()
+                    .find(|(i, _)| i.as_str() == reference);
+                return match buried {
+                    Some((_, state)) => Ok(Some(WaitOutcome::of(state))),
+                    None => Err(e),
+                };
+            }
+        };
         let exits = reg.entries[&id].exits;
         let mut outcome = None;
         let (_reg, done) = self.shared.wait_until(reg, deadline, |reg| {

@@ -384,6 +384,11 @@ fn auto_remove_after_exit_and_after_a_failed_start() {
         t.c().inspect(&id),
         Err(LifecycleError::NoSuchContainer { .. })
     ));
+    // A wait that arrives once the container is gone (the client asked just before start, the
+    // daemon got to it after the removal) still gets the exit, by full ID only.
+    let late = wait(&t, &id, WaitCondition::Removed);
+    assert_eq!(late.status_code, 7);
+    assert!(t.c().wait(&id[..12], WaitCondition::Removed, None).is_err());
     assert!(!t.options.root.join(&id).exists());
 
     let id = t.create_with(&["nope"], |o| o.auto_remove = true);
