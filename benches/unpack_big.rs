@@ -27,7 +27,7 @@ struct Big {
 
 fn fixtures_dir() -> PathBuf {
     std::env::var_os("BERTH_FIXTURES_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/fixtures"),
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fixtures"),
         PathBuf::from,
     )
 }

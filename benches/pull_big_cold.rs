@@ -16,7 +16,7 @@ fn registry() -> Option<String> {
     if let Ok(addr) = std::env::var("BERTH_REGISTRY") {
         return Some(addr);
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/registry");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/registry");
     let out = Command::new(script).arg("addr").output().ok()?;
     let addr = String::from_utf8(out.stdout).ok()?.trim().to_owned();
     (out.status.success() && !addr.is_empty()).then_some(addr)

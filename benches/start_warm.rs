@@ -90,7 +90,7 @@ fn print_breakdown(engine: &Engine) {
 fn bench(c: &mut Criterion) {
     let fixture = std::env::var_os("BERTH_FIXTURES_DIR")
         .map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/fixtures"),
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fixtures"),
             PathBuf::from,
         )
         .join("hello-world");

@@ -80,7 +80,7 @@ fn run_once(c: &Containers<Busybox>, argv: &[&str]) -> String {
 
 fn bench(cr: &mut Criterion) {
     if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped start_warm: needs root");
+        eprintln!("skipped lifecycle_start: needs root");
         return;
     }
     let dir = tempfile::Builder::new()
@@ -100,7 +100,7 @@ fn bench(cr: &mut Criterion) {
     };
     let c = Containers::open(options.clone(), Busybox(layer)).unwrap();
     assert_eq!(run_once(&c, &["echo", "hello"]), "hello\n");
-    let mut group = cr.benchmark_group("start_warm");
+    let mut group = cr.benchmark_group("lifecycle_start");
     group.sample_size(50);
     group.bench_function("busybox_true", |b| b.iter(|| run_once(&c, &["true"])));
     group.bench_function("busybox_echo_hello", |b| {
