@@ -60,7 +60,10 @@ impl EmbeddedTarget {
     pub fn run_once(&self, image: &str, mode: Mode) -> Result<Sample, BenchError> {
         let runtime = self.engine.runtime();
         if mode == Mode::Cold {
-            runtime.rmi(image, true).map_err(failed)?;
+            match runtime.rmi(image, true) {
+                Err(e) if e.kind() != ErrorKind::NotFound => return Err(failed(e)),
+                _ => {}
+            }
         }
         let options = || CreateOptions {
             image: image.to_string(),
