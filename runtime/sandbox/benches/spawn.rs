@@ -10,9 +10,11 @@
 //! One cost these back-to-back loops hide: the first write into a v1 `cgroup.procs` after the
 //! cgroup subsystem was idle for a while takes the global threadgroup rwsem for writing, which
 //! waits for an RCU grace period (measured: median 10 ms after 20 ms of quiet, 0.02 ms when the
-//! previous attach was under 5 ms earlier). A lone `docker run` pays it; fixing it needs either
-//! `CLONE_INTO_CGROUP` (v2 only, and this host keeps memory and pids in v1) or the hierarchy
-//! mounted with `favordynmods`, a host-wide choice left to the operator.
+//! previous attach was under 5 ms earlier). A lone `docker run` paid it. Now the child is born
+//! in its v2 directory (`clone3` with `CLONE_INTO_CGROUP`, which takes the rwsem only for
+//! reading) and joins a v1 hierarchy only for a limit that hierarchy enforces, so these
+//! limit-less spawns write no `cgroup.procs` at all; a container with a memory, pids or cpu
+//! limit on a hybrid host still pays it once.
 
 use std::fs;
 use std::os::fd::OwnedFd;

@@ -8,8 +8,9 @@
 //! come back from `spawn` itself with Docker's texts and exit codes ([`exec_error`]).
 //!
 //! This crate is where the workspace's `unsafe` code lives (the workspace denies it
-//! everywhere else): `clone` on a stack of our own, `execve`, signal masks, one `ioctl`. Every
-//! unsafe block carries a `// SAFETY:` comment. It never decides container policy (names,
+//! everywhere else): `clone` (or `clone3` into a cgroup) on a stack of our own, `execve`,
+//! signal masks, one `ioctl`, and `bpf` to load the device program. Every unsafe block
+//! carries a `// SAFETY:` comment. It never decides container policy (names,
 //! IDs, image config): the lifecycle layer does that and hands over a resolved [`Spec`].
 
 // This crate is the one place in the workspace allowed to use `unsafe` (see the module docs).

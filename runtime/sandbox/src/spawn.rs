@@ -59,13 +59,20 @@ impl HostConfig {
 pub struct Sandbox {
     host: HostConfig,
     layout: CgroupLayout,
+    /// Whether children start inside their v2 directory (see [`cgroup`]).
+    born_in_v2: bool,
 }
 
 impl Sandbox {
     /// Looks at the host's cgroup layout once; spawns reuse it.
     pub fn new(host: HostConfig) -> Sandbox {
         let layout = CgroupLayout::detect(&host.cgroup_v1_root, &host.cgroup_v2_root);
-        Sandbox { host, layout }
+        let born_in_v2 = cgroup::can_be_born_in_v2(&layout);
+        Sandbox {
+            host,
+            layout,
+            born_in_v2,
+        }
     }
 
     pub fn cgroup_layout(&self) -> &CgroupLayout {
@@ -83,7 +90,8 @@ impl Sandbox {
     pub fn spawn(&self, spec: &Spec, stdio: Stdio) -> Result<Running, SandboxError> {
         let timings = Box::new(StepTimings::default());
         timings.mark(Mark::Start);
-        let mut cgroup = ContainerCgroup::create(&self.layout, &spec.cgroup, &spec.limits)?;
+        let mut cgroup =
+            ContainerCgroup::create(&self.layout, &spec.cgroup, &spec.limits, self.born_in_v2)?;
         timings.mark(Mark::CgroupReady);
         match self.start(spec, stdio, &cgroup, &timings) {
             Ok((pid, pidfd, pty_master)) => {
@@ -130,17 +138,7 @@ impl Sandbox {
         let (plan, names) = plan::build(spec, stdio, inputs)?;
         timings.mark(Mark::Planned);
         let stack = ChildStack::new()?;
-        // SAFETY: `child_main` only makes system calls on the plan it is given (see child.rs:
-        // no allocation, no unwinding, no locks), and `plan` lives on this frame until after
-        // clone_vfork returns, which happens only once the child has exec'd or exited.
-        let (pid, pidfd) = unsafe {
-            clone_vfork(
-                clone_flags(&spec.network),
-                child_main,
-                &plan as *const _ as *mut c_void,
-                &stack,
-            )?
-        };
+        let (pid, pidfd) = clone_child(clone_flags(&spec.network), cgroup, &plan, &stack)?;
         // Closes our copies of the child's ends: the report pipe's write end (so the read
         // below sees EOF after a successful exec), the stdio copies and the layer descriptors.
         drop(plan);
@@ -156,6 +154,28 @@ impl Sandbox {
         };
         Ok((pid, pidfd, pty_master))
     }
+}
+
+/// Starts `child_main(plan)`: born inside the container's v2 directory when it has one,
+/// otherwise with `clone` (the child then joins its cgroups itself).
+fn clone_child(
+    flags: i32,
+    cgroup: &ContainerCgroup,
+    plan: &plan::Plan<'_>,
+    stack: &ChildStack,
+) -> Result<(i32, OwnedFd), SandboxError> {
+    let arg = plan as *const _ as *mut c_void;
+    #[cfg(target_arch = "x86_64")]
+    if let Some(dir) = cgroup.born_into() {
+        // SAFETY: `child_main` only makes system calls on the plan it is given (see child.rs:
+        // no allocation, no unwinding, no locks), and `plan` outlives this call, which returns
+        // only once the child has exec'd or exited.
+        return unsafe { crate::clone::clone3_vfork_into(flags, dir, child_main, arg, stack) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = cgroup;
+    // SAFETY: as above.
+    unsafe { clone_vfork(flags, child_main, arg, stack) }
 }
 
 /// The namespaces: mount, PID (the command is PID 1), UTS, IPC, and network unless the

@@ -6,7 +6,7 @@ mod common;
 
 use std::fs;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use berth_core::{ErrorKind, Kind};
 use berth_sandbox::{
@@ -472,11 +472,18 @@ fn cleanup_leaves_no_mounts_cgroups_or_processes() {
         return;
     }
     let mut h = Harness::new(&["sleep", "30"]);
+    h.spec.limits.memory = Some(64 << 20);
+    h.spec.limits.pids = Some(100);
     h.spec.limits.cpu_shares = Some(512);
     let running = h.spawn_quiet().unwrap();
     let pid = running.pid();
     let dirs = h.cgroup_dirs();
-    for dir in &dirs {
+    // Every limit's controller and the unified hierarchy; devices only on a kernel that
+    // refuses the v2 device program.
+    for dir in dirs
+        .iter()
+        .filter(|d| !d.starts_with("/sys/fs/cgroup/devices"))
+    {
         let procs = fs::read_to_string(dir.join("cgroup.procs")).unwrap();
         assert_eq!(procs.trim(), pid.to_string(), "{}", dir.display());
     }
@@ -494,6 +501,36 @@ fn cleanup_leaves_no_mounts_cgroups_or_processes() {
         assert!(!dir.exists(), "{} left behind", dir.display());
     }
     assert!(host_mounts_under(h.dir.path()).is_empty());
+}
+
+/// Regression: a lone start spent ~10 ms joining v1 cgroups (the first `cgroup.procs` write
+/// after a quiet spell waits for an RCU grace period). Without limits the child is born in its
+/// v2 directory and joins no v1 hierarchy.
+#[test]
+fn a_container_without_limits_joins_no_v1_cgroup() {
+    if !root_or_skip("a_container_without_limits_joins_no_v1_cgroup") {
+        return;
+    }
+    let h = Harness::new(&["sleep", "30"]);
+    let running = h.spawn_quiet().unwrap();
+    let pid = running.pid();
+    let rel = h.spec.cgroup.parent.join(&h.spec.cgroup.name);
+    let membership = fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let mine: Vec<&str> = membership
+        .lines()
+        .filter(|l| l.ends_with(&*rel.to_string_lossy()))
+        .collect();
+    assert_eq!(mine, vec![format!("0::/{}", rel.display())], "{membership}");
+    for c in ["memory", "pids", "cpu", "devices"] {
+        assert!(
+            !Path::new("/sys/fs/cgroup").join(c).join(&rel).exists(),
+            "{c}"
+        );
+    }
+    running.cleanup().unwrap();
+    for dir in h.cgroup_dirs() {
+        assert!(!dir.exists(), "{} left behind", dir.display());
+    }
 }
 
 #[test]
@@ -540,4 +577,25 @@ fn only_dockers_devices_can_be_opened() {
                   head -c 1 /dev/urandom | wc -c";
     let (_, out, _) = sh(script).run().unwrap();
     assert_eq!(out, "denied\n1\n");
+}
+
+/// Opening a block device needs no capability beyond file permissions, so only the device
+/// rules (a v1 devices cgroup, or the v2 device program) stop a container from reading a
+/// host disk it made a node for.
+#[test]
+fn a_host_block_device_cannot_be_opened() {
+    if !root_or_skip("a_host_block_device_cannot_be_opened") {
+        return;
+    }
+    let device = fs::read_dir("/sys/dev/block")
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().replace(':', " "))
+        .next()
+        .expect("a block device on the host");
+    let script = format!(
+        "mknod /tmp/disk b {device} && (: < /tmp/disk) 2>/dev/null && echo opened || echo denied"
+    );
+    let (_, out, _) = sh(&script).run().unwrap();
+    assert_eq!(out, "denied\n", "block device {device}");
 }

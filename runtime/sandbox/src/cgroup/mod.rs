@@ -1,15 +1,24 @@
 //! Per-container cgroups on a v1, v2 or hybrid host. [`CgroupLayout`] says, once per host,
 //! which hierarchy holds each controller; [`ContainerCgroup`] creates the container's
-//! directories, writes its limits, and opens the `cgroup.procs` files that the child writes
-//! itself into before `execve` (so the process never runs a single instruction of the command
-//! outside its limits). Roots are parameters: unit tests run against plain temp dirs.
+//! directories, writes its limits, and opens what puts the child inside them before `execve`
+//! (so the process never runs a single instruction of the command outside its limits).
+//! Roots are parameters: unit tests run against plain temp dirs.
+//!
+//! Joining a cgroup by writing into `cgroup.procs` is the slow part of a lone start: the
+//! first such write after a quiet spell waits about 10 ms for an RCU grace period (the
+//! kernel's global threadgroup rwsem, taken for writing). So when the kernel can start the
+//! child directly inside a v2 directory (`clone3` with `CLONE_INTO_CGROUP`, no write at all),
+//! the container gets a v2 directory always, Docker's device rules as a v2 device program
+//! there, and a v1 directory only for a limit that only v1 enforces (memory, pids, cpu
+//! shares). Without limits nothing is written into any `cgroup.procs`.
 
+mod device_filter;
 mod v1;
 mod v2;
 
 use std::fs;
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use crate::error::SandboxError;
@@ -70,17 +79,24 @@ impl CgroupLayout {
     }
 
     /// The v1 controllers a container with `limits` gets a directory in, and whether it needs
-    /// a v2 directory. Memory (for OOM detection), pids and devices always; cpu only with a
-    /// cpu limit, since every directory costs time on the start path.
-    fn plan(&self, limits: &Limits) -> Result<(Vec<&'static str>, bool), SandboxError> {
+    /// a v2 directory. A child born into its v2 directory (`born_in_v2`) joins a v1
+    /// controller only for a limit it enforces, and always has a v2 directory. Otherwise memory
+    /// (for OOM detection), pids and devices always; cpu only with a cpu limit, since every
+    /// directory costs time on the start path.
+    fn plan(
+        &self,
+        limits: &Limits,
+        born_in_v2: bool,
+    ) -> Result<(Vec<&'static str>, bool), SandboxError> {
         let wanted: [(&'static str, Option<Hierarchy>, bool); 4] = [
             ("memory", self.memory, limits.memory.is_some()),
-            ("pids", self.pids, limits.pids.is_some()),
-            ("cpu", self.cpu, limits.cpu_shares.is_some()),
+            // 0 is "unlimited" for both (Docker's `--pids-limit 0`, `--cpu-shares 0`).
+            ("pids", self.pids, limits.pids.is_some_and(|p| p > 0)),
+            ("cpu", self.cpu, limits.cpu_shares.is_some_and(|s| s > 0)),
             ("devices", self.devices, false),
         ];
         let mut v1 = Vec::new();
-        let mut v2 = false;
+        let mut v2 = born_in_v2;
         for (name, place, required) in wanted {
             match place {
                 None if required => {
@@ -89,6 +105,7 @@ impl CgroupLayout {
                 None => {}
                 Some(Hierarchy::V2) => v2 = true,
                 Some(Hierarchy::V1) if name == "cpu" && !required => {}
+                Some(Hierarchy::V1) if born_in_v2 && !required => {}
                 Some(Hierarchy::V1) => v1.push(name),
             }
         }
@@ -103,30 +120,78 @@ pub(crate) struct ContainerCgroup {
     dirs: Vec<PathBuf>,
     /// The directory whose memory events say whether the OOM killer struck.
     memory: Option<(Hierarchy, PathBuf)>,
-    /// One open `cgroup.procs` per directory, for the child to write `0` into.
+    /// One open `cgroup.procs` per directory the child joins by writing `0` into it.
     procs: Vec<OwnedFd>,
+    /// The v2 directory the child is born into (`CLONE_INTO_CGROUP`), when it has one.
+    born_into: Option<OwnedFd>,
 }
 
 impl ContainerCgroup {
+    /// Creates the directories and writes the limits. With `born_in_v2` the child is to be
+    /// started with [`ContainerCgroup::born_into`]; otherwise it joins every directory itself.
     pub fn create(
         layout: &CgroupLayout,
         spec: &CgroupSpec,
         limits: &Limits,
+        born_in_v2: bool,
     ) -> Result<ContainerCgroup, SandboxError> {
-        let (v1_controllers, v2) = layout.plan(limits)?;
+        let (v1_controllers, v2) = layout.plan(limits, born_in_v2)?;
         let rel = spec.parent.join(&spec.name);
         let mut cg = ContainerCgroup {
             dirs: Vec::new(),
             memory: None,
             procs: Vec::new(),
+            born_into: None,
         };
         // On failure `cg` is dropped half-built; remove what exists before returning.
-        let result = cg.populate(layout, &rel, &v1_controllers, v2, limits);
+        let result = if born_in_v2 {
+            cg.populate_born_in_v2(layout, &rel, v1_controllers, limits)
+        } else {
+            cg.populate(layout, &rel, &v1_controllers, v2, limits)
+        };
         if let Err(e) = result {
             let _ = cg.remove();
             return Err(e);
         }
         Ok(cg)
+    }
+
+    /// The v2 directory first (with the device program when the kernel takes it), then the v1
+    /// directories of the limits; Docker's device rules fall back to a v1 devices directory
+    /// when no device program could be attached.
+    fn populate_born_in_v2(
+        &mut self,
+        layout: &CgroupLayout,
+        rel: &Path,
+        mut v1_controllers: Vec<&'static str>,
+        limits: &Limits,
+    ) -> Result<(), SandboxError> {
+        let dir = self.create_v2(layout, rel, limits)?;
+        let dir_fd = open_dir(&dir)?;
+        // A kernel without cgroup BPF: the v1 devices directory where there is one; a pure v2
+        // host had no device rules before the program existed, and still starts without.
+        if attach_device_filter(dir_fd.as_fd()).is_err() && layout.devices == Some(Hierarchy::V1) {
+            v1_controllers.push("devices");
+        }
+        self.born_into = Some(dir_fd);
+        self.populate(layout, rel, &v1_controllers, false, limits)
+    }
+
+    fn create_v2(
+        &mut self,
+        layout: &CgroupLayout,
+        rel: &Path,
+        limits: &Limits,
+    ) -> Result<PathBuf, SandboxError> {
+        let dir = layout.v2_root.join(rel);
+        let enable = v2_controllers(layout, limits);
+        v2::prepare(&layout.v2_root, rel, &enable)?;
+        self.dirs.push(dir.clone());
+        v2::apply(&dir, limits, &enable)?;
+        if layout.memory == Some(Hierarchy::V2) {
+            self.memory = Some((Hierarchy::V2, dir.clone()));
+        }
+        Ok(dir)
     }
 
     fn populate(
@@ -154,14 +219,7 @@ impl ContainerCgroup {
             self.procs.push(open_procs(&dir)?);
         }
         if v2 {
-            let dir = layout.v2_root.join(rel);
-            let enable = v2_controllers(layout, limits);
-            v2::prepare(&layout.v2_root, rel, &enable)?;
-            self.dirs.push(dir.clone());
-            v2::apply(&dir, limits, &enable)?;
-            if layout.memory == Some(Hierarchy::V2) {
-                self.memory = Some((Hierarchy::V2, dir.clone()));
-            }
+            let dir = self.create_v2(layout, rel, limits)?;
             self.procs.push(open_procs(&dir)?);
         }
         Ok(())
@@ -169,6 +227,11 @@ impl ContainerCgroup {
 
     pub fn procs(&self) -> &[OwnedFd] {
         &self.procs
+    }
+
+    /// The v2 directory to start the child in with `CLONE_INTO_CGROUP`, if any.
+    pub fn born_into(&self) -> Option<BorrowedFd<'_>> {
+        self.born_into.as_ref().map(|fd| fd.as_fd())
     }
 
     /// Whether the OOM killer killed a process of this cgroup (Docker's `OOMKilled`).
@@ -184,6 +247,7 @@ impl ContainerCgroup {
     /// cgroup is empty; a v1 memory cgroup may need a moment after its last task exits.
     pub fn remove(&mut self) -> Result<(), SandboxError> {
         self.procs.clear();
+        self.born_into = None;
         while let Some(dir) = self.dirs.pop() {
             if let Err(e) = remove_dir_when_empty(&dir) {
                 self.dirs.push(dir.clone());
@@ -229,6 +293,43 @@ fn make_dir(dir: &Path) -> Result<Option<PathBuf>, SandboxError> {
         }
         Err(e) => Err(err(e)),
     }
+}
+
+/// Attaches Docker's device program to the directory `dir`.
+fn attach_device_filter(dir: BorrowedFd<'_>) -> io::Result<()> {
+    device_filter::attach(device_filter::loaded()?, dir)
+}
+
+/// Whether this kernel and build can start a child inside a v2 directory: `clone3` with
+/// `CLONE_INTO_CGROUP` is Linux 5.7, and the sandbox implements the call for x86-64 only.
+pub(crate) fn can_be_born_in_v2(layout: &CgroupLayout) -> bool {
+    cfg!(target_arch = "x86_64")
+        && layout.v2_root.join("cgroup.procs").exists()
+        && kernel_at_least(&rustix::system::uname().release().to_string_lossy(), (5, 7))
+}
+
+fn kernel_at_least(release: &str, want: (u32, u32)) -> bool {
+    let mut parts = release.split(|c: char| !c.is_ascii_digit());
+    let mut next = || {
+        parts
+            .next()
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    (next(), next()) >= want
+}
+
+/// A directory descriptor of a cgroup, as `CLONE_INTO_CGROUP` and `BPF_PROG_ATTACH` take it.
+fn open_dir(dir: &Path) -> Result<OwnedFd, SandboxError> {
+    rustix::fs::open(
+        dir,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| SandboxError::Cgroup {
+        path: dir.to_path_buf(),
+        source: e.into(),
+    })
 }
 
 fn open_procs(dir: &Path) -> Result<OwnedFd, SandboxError> {
@@ -334,7 +435,7 @@ mod tests {
             memory: Some(1 << 20),
             ..Limits::default()
         };
-        let err = layout.plan(&limits).unwrap_err();
+        let err = layout.plan(&limits, true).unwrap_err();
         assert!(matches!(
             err,
             SandboxError::ControllerMissing {
@@ -347,7 +448,7 @@ mod tests {
     fn cpu_gets_a_directory_only_with_a_cpu_limit() {
         let host = fake_host("", &["memory", "pids", "cpu", "devices"]);
         let layout = CgroupLayout::detect(host.path(), &host.path().join("unified"));
-        let (v1, v2) = layout.plan(&Limits::default()).unwrap();
+        let (v1, v2) = layout.plan(&Limits::default(), false).unwrap();
         assert_eq!(v1, vec!["memory", "pids", "devices"]);
         assert!(!v2);
         let shares = Limits {
@@ -355,8 +456,42 @@ mod tests {
             ..Limits::default()
         };
         assert_eq!(
-            layout.plan(&shares).unwrap().0,
+            layout.plan(&shares, false).unwrap().0,
             vec!["memory", "pids", "cpu", "devices"]
         );
+    }
+
+    #[test]
+    fn born_in_v2_joins_v1_only_for_limits_it_enforces() {
+        let host = fake_host("", &["memory", "pids", "cpu", "devices"]);
+        let layout = CgroupLayout::detect(host.path(), &host.path().join("unified"));
+        let (v1, v2) = layout.plan(&Limits::default(), true).unwrap();
+        assert!(v1.is_empty(), "{v1:?}");
+        assert!(v2);
+        let memory = Limits {
+            memory: Some(1 << 20),
+            ..Limits::default()
+        };
+        assert_eq!(layout.plan(&memory, true).unwrap().0, vec!["memory"]);
+        let pids_cpu = Limits {
+            pids: Some(10),
+            cpu_shares: Some(512),
+            ..Limits::default()
+        };
+        assert_eq!(layout.plan(&pids_cpu, true).unwrap().0, vec!["pids", "cpu"]);
+        let unlimited = Limits {
+            pids: Some(0),
+            cpu_shares: Some(0),
+            ..Limits::default()
+        };
+        assert!(layout.plan(&unlimited, true).unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn kernel_releases_compare_by_major_and_minor() {
+        assert!(kernel_at_least("6.18.44-fc-v657", (5, 7)));
+        assert!(kernel_at_least("5.7.0", (5, 7)));
+        assert!(!kernel_at_least("5.4.0-150-generic", (5, 7)));
+        assert!(!kernel_at_least("garbage", (5, 7)));
     }
 }

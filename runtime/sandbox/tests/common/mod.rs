@@ -174,10 +174,10 @@ impl Harness {
         )
     }
 
-    /// The container's cgroup directories that would exist on this host.
+    /// The container's cgroup directories that could exist on this host (v1 and unified).
     pub fn cgroup_dirs(&self) -> Vec<PathBuf> {
         let rel = self.spec.cgroup.parent.join(&self.spec.cgroup.name);
-        ["memory", "pids", "cpu", "devices"]
+        ["memory", "pids", "cpu", "devices", "unified"]
             .iter()
             .map(|c| Path::new("/sys/fs/cgroup").join(c).join(&rel))
             .collect()
