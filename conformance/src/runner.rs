@@ -66,6 +66,9 @@ impl CaseRecord {
 /// How long the harness waits for an engine to catch up with short-lived containers.
 const SETTLE_LIMIT: Duration = Duration::from_secs(15);
 
+/// How long a state with nothing running must stay the same to count as final.
+const QUIET: Duration = Duration::from_millis(200);
+
 /// What a case runs: fixed commands (a scenario, a replay) or a generated case.
 #[derive(Debug, Clone, Copy)]
 pub enum Script<'a> {
@@ -210,14 +213,27 @@ fn blocks(observation: &Observation) -> bool {
 fn settle(engine: &mut dyn Engine, expected: &berth_model::Model) -> Result<Probe, EngineError> {
     let want = running_shape(ModelEngine::probe_of(expected));
     let start = Instant::now();
+    let mut unchanged_since: Option<(Probe, Instant)> = None;
     loop {
         let probe = engine.probe()?;
         let shape = running_shape(probe.clone());
-        // Nothing runs and nothing is left to remove: no background change can come, so a
-        // shape that still differs is a real difference, not one to wait out.
-        let still = shape.1.is_empty() && shape.0 == want.0;
-        if engine.settles_at_once() || shape == want || still || start.elapsed() > SETTLE_LIMIT {
+        if engine.settles_at_once() || shape == want || start.elapsed() > SETTLE_LIMIT {
             return Ok(probe);
+        }
+        // Nothing runs, and the state has not moved for a while: the only background change
+        // left would be an auto-removal, which follows an exit within milliseconds. A shape
+        // that still differs is a real difference, not one to wait out.
+        if !shape.1.is_empty() {
+            unchanged_since = None;
+        } else {
+            match &unchanged_since {
+                Some((last, since)) if *last == probe => {
+                    if since.elapsed() >= QUIET {
+                        return Ok(probe);
+                    }
+                }
+                _ => unchanged_since = Some((probe, Instant::now())),
+            }
         }
         std::thread::sleep(Duration::from_millis(25));
     }
