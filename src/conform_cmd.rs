@@ -2,8 +2,11 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use berth_client::tls::{TlsFiles, TlsSettings};
+use berth_client::transport::{Endpoint, Host};
 use berth_conformance::api::ApiEngine;
 use berth_conformance::cli_engine::CliEngine;
 use berth_conformance::embedded::EmbeddedEngine;
@@ -23,8 +26,9 @@ use berth_model::{Catalog, Profile};
 pub struct ConformArgs {
     #[command(subcommand)]
     replay: Option<ReplayCommand>,
-    /// Engines to check against the model: `unix:///path/to/docker.sock`, `model` (a self-check),
-    /// `mutant:NAME` (a deliberately broken model), or `embedded` (berth's runtime in process).
+    /// Engines to check against the model: `unix:///path/to/docker.sock`, `tcp://host:port`
+    /// (mutual TLS, see --tlscacert), `model` (a self-check), `mutant:NAME` (a deliberately
+    /// broken model), or `embedded` (berth's runtime in process).
     #[arg(long = "engine")]
     engines: Vec<String>,
     /// Generated cases per engine (0 runs only the scenarios).
@@ -55,6 +59,46 @@ pub struct ConformArgs {
     /// tables, exit codes) with the model's renderers, instead of comparing API answers.
     #[arg(long, value_name = "PATH")]
     cli: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+/// Mutual TLS for `tcp://` engines, as dockerd and the docker CLI take it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TlsArgs {
+    /// Trust certs signed only by this CA (needed for tcp:// engines).
+    #[arg(long, value_name = "PEM")]
+    tlscacert: Option<PathBuf>,
+    /// The client certificate tcp:// engines check.
+    #[arg(long, value_name = "PEM")]
+    tlscert: Option<PathBuf>,
+    /// The client certificate's key.
+    #[arg(long, value_name = "PEM")]
+    tlskey: Option<PathBuf>,
+}
+
+/// A `tcp://host:port` engine: always over TLS, verified against `--tlscacert`.
+fn tcp_endpoint(spec: &str, tls: &TlsArgs) -> anyhow::Result<Endpoint> {
+    let host: Host = spec
+        .parse()
+        .with_context(|| format!("engine {spec}: not a tcp://host:port address"))?;
+    let Some(ca) = tls.tlscacert.clone() else {
+        bail!(
+            "engine {spec}: tcp:// engines are reached over TLS only; give --tlscacert (and \
+             --tlscert/--tlskey for a daemon that checks client certificates)"
+        );
+    };
+    let files = TlsFiles {
+        ca: Some(ca),
+        cert: tls.tlscert.clone(),
+        key: tls.tlskey.clone(),
+    };
+    let settings =
+        TlsSettings::load(&files).with_context(|| format!("engine {spec}: TLS files"))?;
+    Ok(Endpoint {
+        host,
+        tls: Some(Arc::new(settings)),
+    })
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -71,6 +115,8 @@ enum ReplayCommand {
         /// Replay through this docker CLI binary (as `berth conform --cli`).
         #[arg(long, value_name = "PATH")]
         cli: Option<PathBuf>,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
 }
 
@@ -86,6 +132,7 @@ fn engine(
     registry: Option<String>,
     fixtures: &Path,
     cli: Option<&Path>,
+    tls: &TlsArgs,
 ) -> anyhow::Result<(Box<dyn Engine>, ModelEngine)> {
     let catalog = Catalog::fixtures();
     if cli.is_some() && !spec.starts_with("unix://") {
@@ -133,10 +180,13 @@ fn engine(
         return Ok((Box::new(embedded), ModelEngine::new(profile, catalog, 0)));
     }
     if spec.starts_with("tcp://") {
-        bail!("engine {spec}: tcp:// endpoints (with TLS) are not supported yet; use unix://");
+        let endpoint = tcp_endpoint(spec, tls)?;
+        let api = ApiEngine::with_endpoint(spec, endpoint, registry).with_fixtures(fixtures);
+        return Ok((Box::new(api), ModelEngine::new(profile, catalog, 0)));
     }
     bail!(
-        "unknown engine {spec:?}: use unix:///path/to/docker.sock, model, mutant:NAME or embedded"
+        "unknown engine {spec:?}: use unix:///path/to/docker.sock, tcp://host:port, model, \
+         mutant:NAME or embedded"
     )
 }
 
@@ -147,9 +197,10 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
         registry,
         profile,
         cli,
+        tls,
     }) = args.replay
     {
-        return replay(&trace, &engine, registry, &profile, cli.as_deref());
+        return replay(&trace, &engine, registry, &profile, cli.as_deref(), &tls);
     }
     let profile: Profile = args.profile.parse()?;
     let engines = if args.engines.is_empty() {
@@ -190,6 +241,7 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
             args.registry.clone(),
             &args.fixtures,
             args.cli.as_deref(),
+            &args.tls,
         )?;
         for script in &scripts {
             summaries.push(run_script(&mut model, engine.as_mut(), script, &known)?);
@@ -238,6 +290,7 @@ fn replay(
     registry: Option<String>,
     profile: &str,
     cli: Option<&Path>,
+    tls: &TlsArgs,
 ) -> anyhow::Result<i32> {
     let text =
         std::fs::read_to_string(trace).with_context(|| format!("reading {}", trace.display()))?;
@@ -251,6 +304,7 @@ fn replay(
         registry,
         Path::new("target/fixtures"),
         cli,
+        tls,
     )?;
     let summary = run_script(&mut model, engine.as_mut(), &templates, &known::shipped())?;
     print!("{}", report::table(std::slice::from_ref(&summary)));

@@ -2,6 +2,7 @@
 //! (pull on a 404 from create, attach and wait before start for `run`, and so on), and each
 //! answer becomes an observation.
 
+use berth_client::transport::Endpoint;
 use berth_model::command::{Command, CreateOpts};
 use berth_model::ErrorKind;
 use serde_json::{json, Value};
@@ -91,9 +92,14 @@ fn split_frames(bytes: &[u8]) -> (String, String) {
 
 impl ApiEngine {
     pub fn new(name: &str, socket: &std::path::Path, registry: Option<String>) -> ApiEngine {
+        ApiEngine::with_endpoint(name, Endpoint::unix(socket), registry)
+    }
+
+    /// Any endpoint: a unix socket, or `tcp://` with mutual TLS.
+    pub fn with_endpoint(name: &str, endpoint: Endpoint, registry: Option<String>) -> ApiEngine {
         ApiEngine {
             name: name.to_string(),
-            client: Client::new(socket, API_VERSION),
+            client: Client::with_endpoint(endpoint, API_VERSION),
             tags: registry.map(RegistryTags::new),
         }
     }

@@ -132,15 +132,12 @@ fn matches(c: &Inspect, q: &ListQuery) -> bool {
 }
 
 /// `ps`'s IMAGE: the reference as typed while it still names the container's image, else the
-/// short image ID.
+/// full image ID (`sha256:...`; the CLI shortens it, dockerd does not).
 fn image_column(e: &Engine, c: &Inspect) -> String {
     let typed = &c.config.image;
     match e.store().resolve(typed) {
         Ok(id) if id.to_string() == c.config.image_id => typed.clone(),
-        _ => {
-            let hex = c.config.image_id.trim_start_matches("sha256:");
-            hex.chars().take(12).collect()
-        }
+        _ => c.config.image_id.clone(),
     }
 }
 

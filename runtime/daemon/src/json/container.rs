@@ -254,7 +254,7 @@ fn network_settings() -> Value {
 }
 
 /// One entry of `GET /containers/json`. `image` is what the IMAGE column shows (the
-/// reference as typed, or the short image ID once that reference moved).
+/// reference as typed, or the full image ID once that reference moved).
 pub fn summary(c: &Inspect, image: &str, now: i128) -> Value {
     let cfg = &c.config;
     json!({
