@@ -11,6 +11,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
 
 use berth_client::cli::{GlobalArgs, Io, Verb};
 use clap::Parser;
@@ -58,13 +59,19 @@ fn reference(test: &str) -> Option<Env> {
     Some(Env {
         host: format!("unix://{}", socket.display()),
         docker: docker.unwrap_or_default(),
+        _one_at_a_time: REFERENCE.lock().unwrap_or_else(|e| e.into_inner()),
     })
 }
+
+/// The tests share one reference dockerd and compare whole listings and inspect documents, so
+/// one test's images and tags must not appear in another's output: they run one at a time.
+static REFERENCE: Mutex<()> = Mutex::new(());
 
 #[derive(Debug)]
 struct Env {
     host: String,
     docker: PathBuf,
+    _one_at_a_time: MutexGuard<'static, ()>,
 }
 
 impl Env {
@@ -206,9 +213,15 @@ fn normalise_time_phrase(cell: &str) -> String {
 
 /// Times normalised, then lines sorted: the CLI's row order within one image follows Go's
 /// map order, and layers download concurrently.
+/// Lines in a stable order, without dockerd's racy `Verifying Checksum` progress line (its
+/// transfer manager hands each watcher only a layer's latest progress, so whether a fast
+/// download's `Verifying Checksum` shows is a race, not behaviour).
 fn sorted(s: &str) -> String {
     let normalised = times(s);
-    let mut lines: Vec<&str> = normalised.lines().collect();
+    let mut lines: Vec<&str> = normalised
+        .lines()
+        .filter(|l| !l.ends_with(": Verifying Checksum"))
+        .collect();
     lines.sort_unstable();
     lines.join("\n")
 }
