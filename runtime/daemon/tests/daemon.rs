@@ -2,8 +2,9 @@
 //! HTTP over `UnixStream` (and TLS over TCP): ping headers, version gating, 400s that never
 //! reach the engine, 404 texts, a create/start/wait/logs/rm round trip on real containers,
 //! attach before start, wait next-exit, pull streaming from the fixture registry, mutual TLS,
-//! and plain TCP refused off loopback. Tests needing root, the fixtures or the registry print
-//! one line and pass without them, unless `BERTH_REQUIRE_ALL=1`, when they fail.
+//! plain TCP refused off loopback, and the conformance basics scenario over mutual TLS. Tests
+//! needing root, the fixtures or the registry print one line and pass without them, unless
+//! `BERTH_REQUIRE_ALL=1`, when they fail.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
@@ -731,4 +732,65 @@ fn stdin_written_and_closed_before_start_reaches_the_container() {
     let mut data = Vec::new();
     r.read_to_end(&mut data).unwrap();
     assert_eq!(frames(&data), [(1, "piped\n".into())]);
+}
+
+/// The conformance harness drives the daemon over TCP with mutual TLS, as it would any remote
+/// Docker engine: the shipped basics scenario must agree with the model step for step.
+#[test]
+fn the_basics_scenario_agrees_with_the_model_over_mutual_tls() {
+    let test = "the_basics_scenario_agrees_with_the_model_over_mutual_tls";
+    if !ready(test) {
+        return;
+    }
+    let Some(registry) = registry(test) else {
+        return;
+    };
+    let certs_dir = tempfile::tempdir().unwrap();
+    let files = certificates(certs_dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let reg = registry.clone();
+    let d = Daemon::start_with(|c| {
+        c.hosts.push(format!("tcp://127.0.0.1:{port}"));
+        c.tls = Some(files);
+        c.registry_mirrors = vec![format!("http://{reg}")];
+        c.insecure_registries = vec![reg];
+    });
+    let client_files = berth_client::tls::TlsFiles {
+        ca: Some(certs_dir.path().join("ca.pem")),
+        cert: Some(certs_dir.path().join("client.pem")),
+        key: Some(certs_dir.path().join("client-key.pem")),
+    };
+    let endpoint = berth_client::transport::Endpoint {
+        host: format!("tcp://127.0.0.1:{port}").parse().unwrap(),
+        tls: Some(std::sync::Arc::new(
+            berth_client::tls::TlsSettings::load(&client_files).unwrap(),
+        )),
+    };
+    let mut engine = berth_conformance::api::ApiEngine::with_endpoint(
+        "berth daemon over TLS",
+        endpoint,
+        Some(registry),
+    )
+    .with_fixtures(&fixtures());
+    let mut model = berth_conformance::model_engine::ModelEngine::new(
+        berth_model::Profile::Docker2010,
+        berth_model::Catalog::fixtures(),
+        0,
+    );
+    let templates: Vec<String> = berth_conformance::scenario::basics()
+        .iter()
+        .map(|c| c.to_shell())
+        .collect();
+    let known = berth_conformance::known::shipped();
+    let summary =
+        berth_conformance::session::run_script(&mut model, &mut engine, &templates, &known)
+            .expect("every step reached the daemon over TLS");
+    let table = berth_conformance::report::table(std::slice::from_ref(&summary));
+    assert_eq!(summary.disagreements(), 0, "{table}");
+    assert_eq!(summary.steps, templates.len(), "{table}");
+    drop(d);
 }
