@@ -25,6 +25,8 @@ struct Cli {
     command: Command,
 }
 
+// The command line is parsed once per process: a large variant costs nothing worth boxing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// The docker-compatible client verbs (`ps`, `run`, `pull`, ...), talking to a daemon.
