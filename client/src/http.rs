@@ -230,18 +230,6 @@ impl Client {
         }))
     }
 
-    /// Starts a request whose answer comes later (`wait`): returns the connection so the caller
-    /// can read the answer with [`Client::finish`] or cancel it by shutting the socket down.
-    pub fn begin(&self, method: &str, path: &str) -> Result<(Connection, String), HttpError> {
-        let target = self.target(path);
-        Ok((self.send(method, &target, Payload::None, &[])?, target))
-    }
-
-    /// Reads the answer to a request started with [`Client::begin`].
-    pub fn finish(mut stream: Connection, target: &str) -> Result<Response, HttpError> {
-        read_response(&mut stream, "POST", target)
-    }
-
     /// Sends a request and reads only its head; the body follows with
     /// [`PendingResponse::finish`]. For `wait`: the daemon registers the wait before it sends
     /// the head, so once this returns the wait is in place (docker CLI 28 likewise waits for the

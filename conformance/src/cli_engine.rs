@@ -19,9 +19,8 @@ pub struct CliEngine {
     api: ApiEngine,
     cli: PathBuf,
     host: String,
-    /// The CLI's config directory and the `--cidfile` it writes.
+    /// The CLI's config directory, and where it writes `--cidfile`.
     scratch: tempfile::TempDir,
-    cidfile: PathBuf,
 }
 
 impl CliEngine {
@@ -32,12 +31,15 @@ impl CliEngine {
             what: format!("a scratch directory for the CLI: {e}"),
         })?;
         Ok(CliEngine {
-            cidfile: scratch.path().join("cid"),
             scratch,
             api,
             cli: cli.to_path_buf(),
             host: format!("unix://{}", socket.display()),
         })
+    }
+
+    fn cidfile(&self) -> PathBuf {
+        self.scratch.path().join("cid")
     }
 
     fn unreachable(&self, what: String) -> EngineError {
@@ -62,10 +64,10 @@ impl Engine for CliEngine {
         // it even for `run --rm`, whose container is gone by the time the CLI exits.
         let creates = matches!(command.verb(), Verb::Create | Verb::Run);
         if creates {
-            let _ = std::fs::remove_file(&self.cidfile);
+            let _ = std::fs::remove_file(self.cidfile());
             argv.splice(
                 1..1,
-                ["--cidfile".into(), self.cidfile.display().to_string()],
+                ["--cidfile".into(), self.cidfile().display().to_string()],
             );
         }
         let output = Process::new(&self.cli)
@@ -78,7 +80,7 @@ impl Engine for CliEngine {
             .output()
             .map_err(|e| self.unreachable(format!("running {}: {e}", self.cli.display())))?;
         let created = match creates {
-            true => std::fs::read_to_string(&self.cidfile)
+            true => std::fs::read_to_string(self.cidfile())
                 .ok()
                 .map(|id| id.trim().to_string())
                 .filter(|id| !id.is_empty()),

@@ -227,14 +227,17 @@ impl ApiEngine {
         // As the CLI does, the wait is registered before start; if start fails it is cancelled
         // (the container will never exit, so the answer would never come).
         let path = format!("/containers/{id}/wait?condition={condition}");
-        let (wait_stream, wait_target) = self
+        // The head arrives once the engine has the wait in place (an auto-remove container may
+        // be gone by the time a wait that was merely sent is looked at).
+        let pending = self
             .client
-            .begin("POST", &path)
+            .begin_head("POST", &path)
             .map_err(|e| self.unreachable(e))?;
-        let cancel = wait_stream
+        let cancel = pending
+            .connection()
             .canceller()
             .map_err(|e| self.protocol("wait", &e.to_string()))?;
-        let waiter = std::thread::spawn(move || Client::finish(wait_stream, &wait_target));
+        let waiter = std::thread::spawn(move || pending.finish());
         let started = self.call("POST", &format!("/containers/{id}/start"), None)?;
         if started.status != 204 {
             drop(stream);

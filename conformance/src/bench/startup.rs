@@ -79,8 +79,8 @@ pub fn run_once(target: &ApiTarget, image: &str, mode: Mode) -> Result<Sample, B
     let (id, pull) = create(target, image)?;
     let created = Instant::now();
     let reader = attach(target, &id)?;
-    let wait = PendingWait::register(&target.client, API_VERSION, &id)
-        .map_err(|why| target.protocol("wait", why))?;
+    let wait =
+        PendingWait::register(&target.client, &id).map_err(|why| target.protocol("wait", why))?;
     let response = target.call("POST", &format!("/containers/{id}/start"), None)?;
     let started = Instant::now();
     if response.status != 204 {

@@ -73,15 +73,11 @@ impl<I: Images> Containers<I> {
             // Removed just before the wait came in (an auto-remove container that ran at once):
             // asked by its full ID, it answers with its last state, as if it had been waiting.
             Err(e) => {
-                let buried = reg
-                    .tombstones
-                    .iter()
-                    .rev()
-                    .find(|(i, _)| i.as_str() == reference);
-                return match buried {
-                    Some((_, state)) => Ok(Some(WaitOutcome::of(state))),
-                    None => Err(e),
-                };
+                let buried = reference
+                    .parse::<ContainerId>()
+                    .ok()
+                    .and_then(|id| reg.tombstone(&id).map(WaitOutcome::of));
+                return buried.map(Some).ok_or(e);
             }
         };
         let exits = reg.entries[&id].exits;

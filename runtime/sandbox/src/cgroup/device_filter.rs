@@ -280,6 +280,7 @@ mod tests {
                 std::env::var_os("BERTH_REQUIRE_ALL").is_none(),
                 "needs root"
             );
+            eprintln!("skipped the_kernel_takes_the_program: needs root");
             return;
         }
         let base = std::path::Path::new("/sys/fs/cgroup");
