@@ -12,7 +12,7 @@ use rustix::io::Errno;
 use rustix::process::{Gid, Uid};
 use rustix::thread::LinkNameSpaceType;
 
-use crate::clone::{cloexec_from_3, reset_signal_dispositions, unblock_all_signals};
+use crate::clone::{cloexec_from_3, close_all_but, reset_signal_dispositions, unblock_all_signals};
 use crate::plan::{Plan, StdioPlan};
 use crate::report::{Report, Step};
 use crate::timing::Mark;
@@ -76,7 +76,8 @@ fn join(plan: &Plan<'_>) -> Result<(), Report> {
     // The parent's handlers are daemon code: they must never run here, and the command must
     // start from default dispositions (signals stay blocked until just before execve).
     reset_signal_dispositions();
-    // Nothing the daemon had open may leak into the container.
+    // Nothing the daemon had open may leak into the container, nor be held during setup.
+    close_all_but(&plan.keep);
     cloexec_from_3();
     // Into the cgroups first, so every later allocation and task counts against the limits.
     for fd in plan.cgroup_procs {

@@ -250,6 +250,36 @@ pub(crate) fn unblock_all_signals() {
     }
 }
 
+/// In the child: closes every descriptor from 3 up except `keep` (ascending), a few
+/// `close_range` calls. Close-on-exec alone would let the child hold the daemon's files (a
+/// client's socket, a store's lock) for the milliseconds of its setup; closing them at once
+/// means the container never holds anything the plan did not give it. Kernels without
+/// `close_range` (< 5.11) fall back to [`cloexec_from_3`].
+pub(crate) fn close_all_but(keep: &[std::os::fd::RawFd]) {
+    for (first, last) in gaps_from_3(keep) {
+        // SAFETY: close_range closes descriptors in this process's own table (the child's
+        // copy: clone was not given CLONE_FILES); the plan's descriptors lie outside every
+        // range closed, and no memory is touched.
+        unsafe { libc::syscall(libc::SYS_close_range, first, last, 0u32) };
+    }
+}
+
+/// The inclusive ranges of descriptor numbers from 3 up that are not in `keep` (ascending).
+/// An iterator, so the child can walk it without allocating.
+fn gaps_from_3(keep: &[std::os::fd::RawFd]) -> impl Iterator<Item = (u32, u32)> + '_ {
+    let kept = keep.iter().filter_map(|&fd| u32::try_from(fd).ok());
+    let mut first = 3u32;
+    kept.map(Some).chain([None]).filter_map(move |fd| match fd {
+        Some(fd) => {
+            let gap = (fd > first).then(|| (first, fd - 1));
+            // A RawFd is an i32, so this cannot overflow.
+            first = first.max(fd + 1);
+            gap
+        }
+        None => Some((first, u32::MAX)),
+    })
+}
+
 /// In the child: marks every descriptor from 3 up close-on-exec in one call, so nothing the
 /// daemon had open leaks into the container. Kernels without `close_range` (< 5.11) keep
 /// relying on the daemon opening everything with `O_CLOEXEC`, as Rust's std does.
@@ -299,4 +329,19 @@ pub(crate) fn move_onto(
         return Err(rustix::io::Errno::from_raw_os_error(errno));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gaps_from_3;
+
+    #[test]
+    fn the_gaps_around_kept_descriptors_cover_everything_else_from_3() {
+        let gaps = |keep: &[i32]| gaps_from_3(keep).collect::<Vec<_>>();
+        assert_eq!(gaps(&[]), [(3, u32::MAX)]);
+        assert_eq!(gaps(&[3, 4, 9]), [(5, 8), (10, u32::MAX)]);
+        assert_eq!(gaps(&[5, 5, 6]), [(3, 4), (7, u32::MAX)]);
+        // Standard streams and negative numbers are never in a range, kept or not.
+        assert_eq!(gaps(&[-1, 0, 2, 7]), [(3, 6), (8, u32::MAX)]);
+    }
 }

@@ -103,6 +103,15 @@ impl OverlayPlan {
         })
     }
 
+    /// The descriptor numbers the child mounts from.
+    pub fn descriptors(&self) -> impl Iterator<Item = std::os::fd::RawFd> + '_ {
+        use std::os::fd::AsRawFd;
+        self.lower
+            .iter()
+            .chain([&self.upper, &self.work])
+            .map(|fd| fd.as_raw_fd())
+    }
+
     /// In the child: mounts the overlay on the mount point.
     pub fn mount(&self) -> Result<(), Errno> {
         let fds = self.lower.iter().chain([&self.upper, &self.work]);

@@ -4,7 +4,7 @@
 //! (which may not allocate) only reads.
 
 use std::ffi::{c_char, CString};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 
 use rustix::fs::{Mode, OFlags};
@@ -60,6 +60,8 @@ pub(crate) struct Plan<'a> {
     pub exec: ExecPlan,
     pub report: OwnedFd,
     pub timings: &'a StepTimings,
+    /// Every descriptor above, ascending: the child closes all others first thing.
+    pub keep: Vec<RawFd>,
 }
 
 /// The strings the parent needs to word a failure the child reports.
@@ -110,7 +112,7 @@ pub(crate) fn build<'a>(
         binds: spec.binds.iter().map(|b| b.destination.clone()).collect(),
         cwd: spec.cwd.clone(),
     };
-    let plan = Plan {
+    let mut plan = Plan {
         netns: match &spec.network {
             Network::Prepared(ns) => Some(ns.fd()),
             _ => None,
@@ -135,8 +137,33 @@ pub(crate) fn build<'a>(
         exec: exec_plan(&spec.argv, &spec.env, candidates, direct)?,
         report: inputs.report,
         timings: inputs.timings,
+        keep: Vec::new(),
     };
+    plan.keep = plan.descriptors();
     Ok((plan, names))
+}
+
+impl Plan<'_> {
+    /// The descriptors the child uses, sorted and without repeats.
+    fn descriptors(&self) -> Vec<RawFd> {
+        let stdio = match &self.stdio {
+            StdioPlan::Fds(fds) => fds.iter().map(|f| f.as_raw_fd()).collect(),
+            StdioPlan::Pty { sock, .. } => vec![sock.as_raw_fd()],
+        };
+        let mut fds: Vec<RawFd> = self
+            .netns
+            .iter()
+            .map(|f| f.as_raw_fd())
+            .chain(self.cgroup_procs.iter().map(|f| f.as_raw_fd()))
+            .chain(self.overlay.descriptors())
+            .chain(self.binds.iter().map(|b| b.source.as_raw_fd()))
+            .chain(stdio)
+            .chain([self.report.as_raw_fd()])
+            .collect();
+        fds.sort_unstable();
+        fds.dedup();
+        fds
+    }
 }
 
 fn validate(spec: &Spec) -> Result<(), SandboxError> {

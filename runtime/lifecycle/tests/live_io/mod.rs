@@ -69,9 +69,14 @@ fn text(outputs: &[Output], stream: Stream) -> String {
 }
 
 /// Polls the log until `done` holds for it.
-fn until_logged(t: &TestStore, id: &str, done: impl Fn(&str) -> bool) {
+/// Waits until the log's stdout and stderr satisfy `done`. The two streams are read by separate
+/// threads, so one being logged says nothing about the other.
+fn until_logged(t: &TestStore, id: &str, done: impl Fn(&str, &str) -> bool) {
     let deadline = Instant::now() + SOON;
-    while !done(&output(t, id).0) {
+    while !{
+        let (out, err) = output(t, id);
+        done(&out, &err)
+    } {
         assert!(Instant::now() < deadline, "log never got there");
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -129,8 +134,8 @@ fn attach_replays_the_log_only_with_logs_and_closes_without_stream() {
         },
     );
     t.c().start(&id).unwrap();
-    until_logged(&t, &id, |out| out == "early\n");
-    // Attached after `early`: without logs it never sees it.
+    until_logged(&t, &id, |out, err| out == "early\n" && err == "warn\n");
+    // Attached after both lines were logged: without logs it sees neither.
     let mut live = t
         .c()
         .attach(&id, AttachOptions { stdin: true, ..ALL })
@@ -224,7 +229,7 @@ fn a_tty_gives_raw_output_and_resizes() {
         "{not_running}"
     );
     t.c().start(&id).unwrap();
-    until_logged(&t, &id, |out| out.contains("err"));
+    until_logged(&t, &id, |out, _| out.contains("err"));
     t.c().resize(&id, 33, 77).unwrap();
     a.stdin.as_mut().unwrap().write_all(b"go\n").unwrap();
     let got = drain(&mut a.output);
@@ -269,7 +274,7 @@ fn follow_logs_has_no_gap_and_no_duplicate() {
         .stdin
         .unwrap();
     t.c().start(&id).unwrap();
-    until_logged(&t, &id, |out| out.ends_with("\n1000\n"));
+    until_logged(&t, &id, |out, _| out.ends_with("\n1000\n"));
     // Released, then followed while it writes.
     stdin.write_all(b"\n").unwrap();
     let follow = t.c().follow_logs(&id).unwrap();
