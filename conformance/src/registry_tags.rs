@@ -1,7 +1,8 @@
 //! The fixture registry's tags as the harness moves them. `remote-retag` copies one tag's
 //! manifest over another's; every tag it moved is put back from the fixture layouts at the next
-//! reset, so each case starts from the same registry. The tags `remote-retag` can move are also
-//! restored at the first reset, since an earlier run may have ended with one moved.
+//! reset and when the run ends, so each case starts from the same registry and the registry is
+//! left as it was found. The tags `remote-retag` can move are also restored at the first reset,
+//! since an earlier run may have been killed with one moved.
 
 use std::path::PathBuf;
 use std::process::Command as Process;
@@ -77,6 +78,14 @@ impl RegistryTags {
             }
         }
         Ok(())
+    }
+}
+
+impl Drop for RegistryTags {
+    /// Leaves the registry as it was found, however the run ended: the registry is shared
+    /// (tests, the reference dockerd and other runs pull the same fixture tags).
+    fn drop(&mut self) {
+        let _ = self.restore();
     }
 }
 
