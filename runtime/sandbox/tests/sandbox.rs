@@ -42,9 +42,19 @@ fn a_signal_exit_is_128_plus_the_signal() {
     running.cleanup().unwrap();
 
     // PID 1 with a handler gets SIGTERM; without one the kernel would drop it (as in Docker).
-    let h = sh("trap 'exit 42' TERM; while true; do sleep 0.05; done");
+    // The marker is written once the trap is in place (a fixed sleep loses that race on a
+    // loaded machine, and the dropped SIGTERM then hangs the test).
+    let h = sh("trap 'exit 42' TERM; touch /trapped; while true; do sleep 0.05; done");
     let mut running = h.spawn_quiet().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    let marker = h.dir.path().join("upper/trapped");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !marker.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the trap was never set"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     running.signal(libc::SIGTERM).unwrap();
     assert_eq!(running.wait().unwrap().code, 42);
     assert!(matches!(
