@@ -7,9 +7,10 @@ mod conform_cmd;
 mod daemon_cmd;
 mod model_cmd;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,7 +54,19 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        // The client verbs word usage errors as docker does (and exit 125 or 1); the rest is
+        // clap's.
+        Err(e) => match berth_client::cli::usage_error(&e, &args, &Cli::command()) {
+            Some(usage) => {
+                eprint!("{}", usage.text);
+                std::process::exit(usage.code);
+            }
+            None => e.exit(),
+        },
+    };
     match cli.command {
         Command::Model {
             scenario,

@@ -451,7 +451,15 @@ fn lifecycle_verbs_print_and_exit_alike() {
             "n=$(cat /n 2>/dev/null || echo 0); echo $((n+1)) >/n; echo one; sleep 0.2; echo two >&2; \
              [ $n -ge 3 ] || sleep 30",
         ]);
-        std::thread::sleep(std::time::Duration::from_millis(500));
+        // Both lines must be in the log before the first `logs`, however loaded the machine.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !env.docker(&["logs", name]).err.contains("two") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{name} never logged `two`"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         let steps: Vec<Vec<&str>> = vec![
             vec!["logs", name],
             vec!["logs", "--tail", "1", name],
@@ -629,4 +637,59 @@ fn an_unreachable_daemon_is_named() {
     let env = Env { host, ..env };
     env.same(&["ps"], exact);
     env.same(&["run", "busybox"], exact);
+}
+
+/// Bad flags and wrong argument counts, worded and exited as `main` does it: parsing fails,
+/// then `usage_error` words the failure. docker names itself where berth names itself.
+#[test]
+fn usage_errors_print_and_exit_as_docker_does() {
+    use clap::CommandFactory;
+    let Some(env) = reference("usage_errors_print_and_exit_as_docker_does") else {
+        return;
+    };
+    let lines = [
+        "run --bogus busybox",
+        "run -dz busybox",
+        "run --name",
+        "run --name=x",
+        "run",
+        "ps x",
+        "ps --bogus",
+        "images a b",
+        "pull a b",
+        "commit",
+        "commit a b c",
+        "tag a",
+        "rename a",
+        "rm",
+        "rmi",
+        "logs",
+        "wait",
+        "kill -s",
+        "stop -t x a",
+        "stop a --timeout",
+        "restart --time 99999999999999999999 a",
+        "load x",
+        "version x",
+        "info x",
+        "bogus",
+    ];
+    for line in lines {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let argv: Vec<std::ffi::OsString> = ["berth", "-H", &env.host]
+            .into_iter()
+            .chain(words.iter().copied())
+            .map(Into::into)
+            .collect();
+        let err = Top::try_parse_from(&argv).expect_err(line);
+        let berth = berth_client::cli::usage_error(&err, &argv, &Top::command())
+            .unwrap_or_else(|| panic!("{line}: left to clap: {err}"));
+        let docker = env.docker(&words);
+        let docker_err = docker.err.replace("docker", "berth");
+        assert_eq!(
+            (berth.text.as_str(), berth.code, ""),
+            (docker_err.as_str(), docker.code, docker.out.as_str()),
+            "{line}"
+        );
+    }
 }

@@ -105,7 +105,7 @@ pub fn start(session: &Session, args: &StartArgs, io: &mut Io<'_>) -> Result<i32
 #[derive(Debug, Clone, Args)]
 pub struct StopArgs {
     /// Seconds to wait before killing the container.
-    #[arg(short, long = "time", visible_alias = "timeout")]
+    #[arg(short, long = "timeout", alias = "time")]
     pub time: Option<i64>,
     /// Signal to send to the container.
     #[arg(short, long)]

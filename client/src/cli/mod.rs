@@ -16,6 +16,7 @@ mod run;
 mod session;
 mod system;
 mod table;
+mod usage;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -24,6 +25,7 @@ use clap::{Args, Subcommand};
 
 pub use error::CliError;
 pub use session::{endpoint_of, Session, DEFAULT_HOST};
+pub use usage::{usage_error, UsageError};
 
 /// Where the daemon is and how to talk to it. As with docker, these go before the verb.
 #[derive(Debug, Clone, Default, Args)]
