@@ -28,6 +28,8 @@ pub struct CreateFlags {
     pub memory: i64,
     pub pids_limit: i64,
     pub cpu_shares: i64,
+    /// `--label`s (`{}` without any).
+    pub labels: std::collections::BTreeMap<String, String>,
     /// The terminal's `[height, width]` with `-t` on a terminal, else `[0, 0]`.
     pub console_size: [u16; 2],
 }
@@ -51,7 +53,7 @@ pub fn create_body(flags: &CreateFlags) -> Value {
         "WorkingDir": flags.working_dir,
         "Entrypoint": flags.entrypoint,
         "OnBuild": null,
-        "Labels": {},
+        "Labels": flags.labels,
         "HostConfig": host_config(flags),
         "NetworkingConfig": {
             "EndpointsConfig": {

@@ -5,12 +5,13 @@
 use berth_model::render::{ps_command_cell, ps_image_cell, tabwrite};
 use berth_model::text::truncate_id;
 use clap::Args;
-use serde_json::Value;
+use serde_json::{json, Value};
 
+use crate::cli::session::encode;
 use crate::cli::table::{ago, now, strings, text};
 use crate::cli::{CliError, Io, Session};
 
-/// `ps [-a] [-q] [--no-trunc]`.
+/// `ps [-a] [-q] [--no-trunc] [-f KEY=VALUE...]`.
 #[derive(Debug, Clone, Args)]
 pub struct PsArgs {
     /// Show all containers (default shows just running).
@@ -22,15 +23,45 @@ pub struct PsArgs {
     /// Don't truncate output.
     #[arg(long)]
     pub no_trunc: bool,
+    /// Filter output based on conditions provided (`status=exited`, `label=KEY[=VALUE]`, ...).
+    #[arg(short, long, value_parser = filter_pair)]
+    pub filter: Vec<(String, String)>,
+}
+
+/// docker's `-f NAME=VALUE`, split at the first `=`.
+fn filter_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) => Ok((name.trim().to_lowercase(), value.trim().to_string())),
+        None => Err("bad format of filter (expected name=value)".into()),
+    }
+}
+
+/// `GET /containers/json` with the query docker CLI 28 sends: `all=1`, and the filters as
+/// `{"NAME":{"VALUE":true}}`.
+fn list_path(args: &PsArgs) -> String {
+    let mut query = Vec::new();
+    if args.all {
+        query.push("all=1".to_string());
+    }
+    if !args.filter.is_empty() {
+        let mut filters = serde_json::Map::new();
+        for (name, value) in &args.filter {
+            let values = filters.entry(name.clone()).or_insert_with(|| json!({}));
+            values[value.as_str()] = json!(true);
+        }
+        query.push(format!(
+            "filters={}",
+            encode(&Value::Object(filters).to_string())
+        ));
+    }
+    match query.is_empty() {
+        true => "/containers/json".to_string(),
+        false => format!("/containers/json?{}", query.join("&")),
+    }
 }
 
 pub fn ps(session: &Session, args: &PsArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
-    let path = if args.all {
-        "/containers/json?all=1"
-    } else {
-        "/containers/json"
-    };
-    let list = session.get_json(path)?;
+    let list = session.get_json(&list_path(args))?;
     let rows = list.as_array().map(Vec::as_slice).unwrap_or_default();
     let text = render(rows, args, now());
     io.out.write_all(text.as_bytes())?;
@@ -119,6 +150,7 @@ mod tests {
             all: true,
             quiet: false,
             no_trunc: false,
+            filter: Vec::new(),
         };
         let now = Timestamp::from_unix_seconds(1795796427)
             + berth_model::time::Duration::from_millis(500);

@@ -64,6 +64,9 @@ pub struct RunArgs {
     /// Suppress the pull output.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Set meta data on a container (`KEY=VALUE`, or `KEY` for an empty value).
+    #[arg(short, long = "label")]
+    pub label: Vec<String>,
     /// The image, then the command and its arguments (flags after the image belong to the
     /// command).
     #[arg(
@@ -160,6 +163,14 @@ fn create_body(args: &RunArgs) -> Result<Value, CliError> {
         memory,
         pids_limit: args.pids_limit.unwrap_or(0),
         cpu_shares: args.cpu_shares.unwrap_or(0),
+        labels: args
+            .label
+            .iter()
+            .map(|l| {
+                let (k, v) = l.split_once('=').unwrap_or((l, ""));
+                (k.to_string(), v.to_string())
+            })
+            .collect(),
         console_size: [0, 0],
     }))
 }

@@ -399,7 +399,7 @@ fn filters(q: &Query) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
 fn dangling(filters: &BTreeMap<String, Vec<String>>) -> Result<Option<bool>, ApiError> {
     for key in filters.keys() {
         if key != "dangling" && key != "reference" {
-            return Err(ApiError::bad_request(format!("invalid filter '{key}'")));
+            return Err(ApiError::bad_request(format!("Invalid filter '{key}'")));
         }
     }
     match filters
@@ -411,7 +411,7 @@ fn dangling(filters: &BTreeMap<String, Vec<String>>) -> Result<Option<bool>, Api
         Some("true" | "1") => Ok(Some(true)),
         Some("false" | "0") => Ok(Some(false)),
         Some(v) => Err(ApiError::bad_request(format!(
-            "invalid filter 'dangling={v}'"
+            "Invalid filter 'dangling=[{v}]'"
         ))),
     }
 }

@@ -3,6 +3,8 @@
 //! is mounted or started here; the container's directory holds only empty `upper/`, `work/` and
 //! `rootfs/` until `start`.
 
+use std::collections::BTreeMap;
+
 use berth_core::Kind;
 
 use crate::containers::{Containers, Entry};
@@ -39,6 +41,8 @@ pub struct CreateOptions {
     pub attach_stdin: bool,
     pub attach_stdout: bool,
     pub attach_stderr: bool,
+    /// `--label`: added to the image's labels, replacing any with the same key.
+    pub labels: BTreeMap<String, String>,
 }
 
 /// What happens to a container after its exit, beyond Docker's `AutoRemove`.
@@ -190,6 +194,12 @@ pub(crate) fn merge(options: &CreateOptions, image: &ImageInfo) -> ProcessConfig
         attach_stdin: options.attach_stdin,
         attach_stdout: options.attach_stdout,
         attach_stderr: options.attach_stderr,
+        labels: ic
+            .labels
+            .iter()
+            .chain(&options.labels)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     }
 }
 
@@ -227,6 +237,9 @@ mod tests {
                 env: vec!["PATH=/bin".into(), "A=1".into()],
                 working_dir: "/w".into(),
                 user: String::new(),
+                labels: [("a", "image"), ("b", "image")]
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .into(),
             },
         }
     }
@@ -256,6 +269,22 @@ mod tests {
         let p = merge(&o, &img);
         assert_eq!((p.entrypoint, p.cmd), (strings(&["/other"]), Vec::new()));
         assert_eq!(p.working_dir, "/w");
+    }
+
+    #[test]
+    fn request_labels_go_on_top_of_the_images() {
+        let o = CreateOptions {
+            labels: [("b", "mine"), ("c", "")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+            ..CreateOptions::default()
+        };
+        let labels = merge(&o, &image(&[], &["sh"])).labels;
+        let pairs: Vec<_> = labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(pairs, [("a", "image"), ("b", "mine"), ("c", "")]);
     }
 
     #[test]

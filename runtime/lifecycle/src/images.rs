@@ -2,6 +2,7 @@
 //! the image's ID, its unpacked layer directories and its config. The real store implements it;
 //! tests use a fake over a directory they build. Nothing here reads the store's own formats.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use berth_core::Kind;
@@ -32,4 +33,6 @@ pub struct ImageConfig {
     pub env: Vec<String>,
     pub working_dir: String,
     pub user: String,
+    /// The image's labels, which its containers start with.
+    pub labels: BTreeMap<String, String>,
 }

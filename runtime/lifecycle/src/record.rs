@@ -16,6 +16,7 @@
 //!   recorded as running as exited. A state file that a filesystem without that ordering left
 //!   empty or zero-filled reads as missing (the container is `created`), never as corrupt.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,9 @@ pub struct ProcessConfig {
     pub attach_stdout: bool,
     #[serde(default)]
     pub attach_stderr: bool,
+    /// The image's labels with the request's on top (`Config.Labels`).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// Docker's `.HostConfig` subset the runtime uses.

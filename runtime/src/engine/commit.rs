@@ -108,6 +108,7 @@ fn container_run_config(c: &Inspect, parent: &Image) -> RunConfig {
         image: c.config.image.clone(),
         working_dir: p.working_dir.clone(),
         entrypoint: non_empty(&p.entrypoint),
+        labels: Some(p.labels.clone()),
         ..parent.config.config.clone().unwrap_or_default()
     }
 }

@@ -84,6 +84,7 @@ fn run_config(config: &ImageConfig) -> RunImageConfig {
         env: c.env.clone().unwrap_or_default(),
         working_dir: c.working_dir.clone(),
         user: c.user.clone(),
+        labels: c.labels.clone().unwrap_or_default(),
     }
 }
 

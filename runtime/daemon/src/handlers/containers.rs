@@ -37,8 +37,8 @@ pub async fn create(
     ))
 }
 
-/// The request as the lifecycle takes it. `Labels` and `NetworkMode` are accepted and not
-/// kept: berth has no labels on containers and no networks.
+/// The request as the lifecycle takes it. `NetworkMode` is accepted and not kept: berth has
+/// no networks.
 fn create_options(name: Option<String>, b: CreateBody) -> CreateOptions {
     let host = b.host_config.unwrap_or_default();
     let positive = |n: i64| (n > 0).then_some(n as u64);
@@ -67,6 +67,7 @@ fn create_options(name: Option<String>, b: CreateBody) -> CreateOptions {
         attach_stdin: b.attach_stdin,
         attach_stdout: b.attach_stdout,
         attach_stderr: b.attach_stderr,
+        labels: b.labels.unwrap_or_default(),
     }
 }
 
@@ -93,7 +94,7 @@ const FILTERS: &[&str] = &["status", "name", "id", "label"];
 fn check_filters(q: &ListQuery) -> Result<(), ApiError> {
     for key in q.filters.keys() {
         if !FILTERS.contains(&key.as_str()) {
-            return Err(ApiError::bad_request(format!("invalid filter '{key}'")));
+            return Err(ApiError::bad_request(format!("Invalid filter '{key}'")));
         }
     }
     for status in q.filters.get("status").into_iter().flatten() {
@@ -108,15 +109,15 @@ fn check_filters(q: &ListQuery) -> Result<(), ApiError> {
         ];
         if !STATES.contains(&status.as_str()) {
             return Err(ApiError::bad_request(format!(
-                "invalid filter 'status={status}'"
+                "Invalid filter 'status={status}'"
             )));
         }
     }
     Ok(())
 }
 
-/// Values of one filter key are alternatives; keys all have to match. No container has
-/// labels, so a label filter matches none.
+/// Values of one filter key are alternatives; keys all have to match. A `label` value is a
+/// key (present, any value) or `key=value`.
 fn matches(c: &Inspect, q: &ListQuery) -> bool {
     let any = |key: &str, test: &dyn Fn(&str) -> bool| {
         q.filters
@@ -128,7 +129,20 @@ fn matches(c: &Inspect, q: &ListQuery) -> bool {
             c.config.name.bare().contains(n.trim_start_matches('/'))
         })
         && any("id", &|id| c.config.id.as_str().starts_with(id))
-        && any("label", &|_| false)
+        && labelled(c, q)
+}
+
+/// dockerd's label filter (moby's `MatchKVList`): unlike the other keys, every `label` value must match.
+fn labelled(c: &Inspect, q: &ListQuery) -> bool {
+    let labels = &c.config.config.labels;
+    q.filters
+        .get("label")
+        .into_iter()
+        .flatten()
+        .all(|f| match f.split_once('=') {
+            Some((key, value)) => labels.get(key).is_some_and(|v| v == value),
+            None => labels.contains_key(f.as_str()),
+        })
 }
 
 /// `ps`'s IMAGE: the reference as typed while it still names the container's image, else the

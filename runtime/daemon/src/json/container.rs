@@ -99,7 +99,7 @@ fn inspect_all(c: &Inspect) -> Value {
             "WorkingDir": p.working_dir,
             "Entrypoint": nullable(&p.entrypoint),
             "OnBuild": null,
-            "Labels": {},
+            "Labels": p.labels,
         },
         "NetworkSettings": network_settings(),
     })
@@ -265,7 +265,7 @@ pub fn summary(c: &Inspect, image: &str, now: i128) -> Value {
         "Command": command_line(&cfg.path, &cfg.args),
         "Created": unix_nanos(cfg.created).map_or(0, |n| n / 1_000_000_000) as i64,
         "Ports": [],
-        "Labels": {},
+        "Labels": cfg.config.labels,
         "State": c.state.status.to_string(),
         "Status": status(c, now),
         "HostConfig": {"NetworkMode": "default"},
