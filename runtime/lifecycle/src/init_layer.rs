@@ -25,8 +25,17 @@ const MOUNT_POINTS: [(&str, u32); 4] = [
 ];
 
 /// The files the container's own `/etc` files are bound over ([`crate::etc_files`]), empty
-/// as in Docker's init layer, so the binds never create them in the container's upper dir.
-const FILE_MOUNT_POINTS: [&str; 3] = ["etc/resolv.conf", "etc/hostname", "etc/hosts"];
+/// as in Docker's init layer, so the binds never create them in the container's upper dir;
+/// and `/.dockerenv`, the marker Docker's init layer gives every container (mode 0755).
+const FILES: [(&str, u32); 4] = [
+    ("etc/resolv.conf", 0o644),
+    ("etc/hostname", 0o644),
+    ("etc/hosts", 0o644),
+    (".dockerenv", 0o755),
+];
+
+/// Docker's init layer links `/etc/mtab` to the kernel's mount table.
+const MTAB: (&str, &str) = ("etc/mtab", "/proc/mounts");
 
 /// Makes sure the init layer exists under `root` (idempotent) and answers its path.
 pub(crate) fn ensure(root: &Path) -> Result<PathBuf, LifecycleError> {
@@ -41,12 +50,18 @@ pub(crate) fn ensure(root: &Path) -> Result<PathBuf, LifecycleError> {
         fs::set_permissions(&dir, Permissions::from_mode(mode))
             .map_err(|e| LifecycleError::io("chmod", &dir, e))?;
     }
-    for name in FILE_MOUNT_POINTS {
+    for (name, mode) in FILES {
         let file = layer.join(name);
         let created = fs::OpenOptions::new().create(true).append(true).open(&file);
         created.map_err(|e| LifecycleError::io("create", &file, e))?;
-        fs::set_permissions(&file, Permissions::from_mode(0o644))
+        fs::set_permissions(&file, Permissions::from_mode(mode))
             .map_err(|e| LifecycleError::io("chmod", &file, e))?;
+    }
+    let (link, target) = MTAB;
+    let link = layer.join(link);
+    if fs::symlink_metadata(&link).is_err() {
+        std::os::unix::fs::symlink(target, &link)
+            .map_err(|e| LifecycleError::io("symlink", &link, e))?;
     }
     Ok(layer)
 }
@@ -66,9 +81,13 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         names.sort();
-        assert_eq!(names, ["dev", "etc", "proc", "sys"]);
+        assert_eq!(names, [".dockerenv", "dev", "etc", "proc", "sys"]);
         let etc = fs::read_dir(layer.join("etc")).unwrap().count();
-        assert_eq!(etc, 3);
+        assert_eq!(etc, 4);
+        assert_eq!(
+            fs::read_link(layer.join("etc/mtab")).unwrap(),
+            Path::new("/proc/mounts")
+        );
         assert_eq!(fs::metadata(layer.join("etc/hosts")).unwrap().len(), 0);
         assert_eq!(
             fs::metadata(layer.join("proc")).unwrap().mode() & 0o7777,
