@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use berth_core::{ErrorKind, Kind};
 use berth_lifecycle::{CreateOptions, State, WaitCondition};
-use berth_runtime::engine::{CommitOptions, Engine, EngineError, EngineOptions};
+use berth_runtime::engine::{CommitOptions, Engine, EngineError, EngineOptions, PruneFilters};
 use berth_store::DeleteRecord;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -430,4 +430,109 @@ fn commit_of_a_container_that_ran_unchanged_adds_no_layer() {
         t.e().run(options(&id.to_string(), &cat)).unwrap().stdout,
         "hi"
     );
+}
+
+#[test]
+fn labels_merge_and_prune_removes_what_is_unused() {
+    if !ready("labels_merge_and_prune_removes_what_is_unused") {
+        return;
+    }
+    let t = TestEngine::new();
+    let labelled = |argv: &[&str], labels: &[(&str, &str)]| {
+        let mut o = options("toolbox", argv);
+        o.labels = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        t.e().create(o).unwrap().to_string()
+    };
+    let kept = labelled(&["/toolbox", "out", "x"], &[("keep", "")]);
+    let written = labelled(
+        &["/toolbox", "write", "/data/new", "1234"],
+        &[("tier", "a")],
+    );
+    let running = labelled(&["/toolbox", "sleep"], &[("tier", "a")]);
+    t.e().start(&written).unwrap();
+    t.e().start(&running).unwrap();
+    t.wait(&written, WaitCondition::NotRunning);
+
+    // The committed image carries the container's labels and the LABEL change; a container
+    // made from it starts with them, its own on top.
+    let commit = CommitOptions {
+        reference: Some("labelled:v1".into()),
+        changes: vec!["LABEL stage=two".into()],
+        ..CommitOptions::default()
+    };
+    let image = t.e().commit(&written, &commit).unwrap().to_string();
+    let mut o = options("labelled:v1", &[]);
+    o.labels = [("tier".to_string(), "b".to_string())].into();
+    let child = t.e().create(o).unwrap().to_string();
+    let labels = t
+        .e()
+        .inspect_container(&child)
+        .unwrap()
+        .config
+        .config
+        .labels;
+    let pairs: Vec<(&str, &str)> = labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(pairs, [("stage", "two"), ("tier", "b")]);
+
+    // label=tier=a admits `written` (and `running`, which is never pruned); label!=keep would
+    // keep `kept`.
+    let only_a = PruneFilters {
+        labels: vec!["tier=a".into()],
+        ..PruneFilters::default()
+    };
+    let pruned = t.e().prune_containers(&only_a).unwrap();
+    assert_eq!(pruned.deleted, [written]);
+    assert_eq!(
+        pruned.space_reclaimed, 4,
+        "the upper dir holds /data/new's 4 bytes"
+    );
+    let not_kept = PruneFilters {
+        not_labels: vec!["keep".into()],
+        ..PruneFilters::default()
+    };
+    assert_eq!(t.e().prune_containers(&not_kept).unwrap().deleted, [child]);
+    let before = PruneFilters {
+        until: Some(1),
+        ..PruneFilters::default()
+    };
+    assert!(t.e().prune_containers(&before).unwrap().deleted.is_empty());
+    assert_eq!(
+        t.e()
+            .prune_containers(&PruneFilters::default())
+            .unwrap()
+            .deleted,
+        [kept]
+    );
+
+    // Nothing is dangling; with `-a`, the committed image goes (toolbox is used by the
+    // running container, hello-world by nobody).
+    let dangling = t.e().prune_images(&PruneFilters::default()).unwrap();
+    assert!(dangling.deleted.is_empty());
+    let all = PruneFilters {
+        dangling_only: false,
+        ..PruneFilters::default()
+    };
+    let pruned = t.e().prune_images(&all).unwrap();
+    assert!(pruned
+        .deleted
+        .contains(&DeleteRecord::Untagged("labelled:v1".into())));
+    assert!(pruned.deleted.contains(&DeleteRecord::Deleted(image)));
+    assert!(pruned
+        .deleted
+        .contains(&DeleteRecord::Untagged("hello-world:latest".into())));
+    assert!(pruned.space_reclaimed > 0);
+    let left: Vec<String> = t
+        .e()
+        .images(true)
+        .into_iter()
+        .flat_map(|i| i.repo_tags)
+        .collect();
+    assert_eq!(left, ["toolbox:latest"]);
+    t.e().rm(&running, true).unwrap();
 }

@@ -8,11 +8,24 @@ use std::path::Path;
 
 use crate::cli::{self, Client, Output};
 
-/// One command: its arguments and what of its stdout later steps use.
+/// One command: its arguments, what of its stdout later steps use, and what is unstable in
+/// what it prints.
 #[derive(Debug)]
 pub struct Step {
     pub args: &'static [&'static str],
     pub capture: Option<(&'static str, Capture)>,
+    pub unstable: Unstable,
+}
+
+/// What of a step's stdout differs between runs of the same engine, removed before comparing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unstable {
+    Nothing,
+    /// The line order: dockerd lists `diff` and `image prune` results in Go map order (and
+    /// the lines hold no IDs that differ between engines).
+    LineOrder,
+    /// Every number (`top`: PIDs, CPU, start times).
+    Numbers,
 }
 
 /// Which part of a step's stdout a variable takes.
@@ -30,20 +43,28 @@ const fn step(args: &'static [&'static str]) -> Step {
     Step {
         args,
         capture: None,
+        unstable: Unstable::Nothing,
+    }
+}
+
+const fn unordered(args: &'static [&'static str]) -> Step {
+    Step {
+        unstable: Unstable::LineOrder,
+        ..step(args)
     }
 }
 
 const fn keep(args: &'static [&'static str], name: &'static str) -> Step {
     Step {
-        args,
         capture: Some((name, Capture::FirstLine)),
+        ..step(args)
     }
 }
 
 const fn row(args: &'static [&'static str], name: &'static str, repo: &'static str) -> Step {
     Step {
-        args,
         capture: Some((name, Capture::ImageRow(repo, "latest"))),
+        ..step(args)
     }
 }
 
@@ -105,6 +126,9 @@ pub const WALK: &[Step] = &[
         "/data/new",
         "hi",
     ]),
+    unordered(&["diff", "writer"]),
+    step(&["diff", "hi"]),
+    step(&["diff", "nosuch"]),
     row(&["images"], "toolbox", "toolbox"),
     keep(&["commit", "writer", "toolbox:written"], "written"),
     step(&[
@@ -123,6 +147,12 @@ pub const WALK: &[Step] = &[
         "run", "-d", "--name", "sleeper", "toolbox", "/toolbox", "on-term", "0", "sleep",
     ]),
     step(&["rmi", "-f", "toolbox"]),
+    Step {
+        unstable: Unstable::Numbers,
+        ..step(&["top", "sleeper"])
+    },
+    step(&["top", "sleeper", "-o", "comm"]),
+    step(&["top", "writer"]),
     step(&["rm", "sleeper"]),
     step(&["stop", "-t", "1", "sleeper"]),
     step(&["rm", "writer", "sleeper", "nosuch"]),
@@ -139,6 +169,16 @@ pub const WALK: &[Step] = &[
     step(&["rm", "{first}"]),
     step(&["images", "-a"]),
     step(&["ps", "-a"]),
+    step(&["run", "--name", "p1", "-l", "tier=demo", "hello-world"]),
+    step(&["run", "--name", "p2", "hello-world"]),
+    // One container only: more would be listed in map order, and their IDs sort differently
+    // on each engine.
+    step(&["container", "prune", "-f", "--filter", "label=tier=demo"]),
+    step(&["ps", "-a"]),
+    step(&["container", "prune", "-f"]),
+    step(&["image", "prune", "-f"]),
+    unordered(&["image", "prune", "-a", "-f"]),
+    step(&["images", "-a"]),
 ];
 
 /// One walk's results: the arguments as run and what each printed.
@@ -164,6 +204,7 @@ pub fn run(label: &str, client: &Client, socket: &Path, scratch: &Path) -> Run {
             },
             false => cli::run(client, socket, &args, scratch),
         };
+        let output = stable(output, step.unstable);
         if let Some((name, capture)) = step.capture {
             vars.insert(name, captured(capture, &output.stdout));
         }
@@ -173,6 +214,32 @@ pub fn run(label: &str, client: &Client, socket: &Path, scratch: &Path) -> Run {
         label: label.to_string(),
         steps,
     }
+}
+
+/// `output` without what `unstable` says differs between runs.
+fn stable(mut output: Output, unstable: Unstable) -> Output {
+    match unstable {
+        Unstable::Nothing => {}
+        Unstable::LineOrder => {
+            let mut lines: Vec<&str> = output.stdout.lines().collect();
+            lines.sort_unstable();
+            output.stdout = lines.iter().map(|l| format!("{l}\n")).collect();
+        }
+        Unstable::Numbers => {
+            let mut masked = String::new();
+            let mut in_number = false;
+            for c in output.stdout.chars() {
+                match (c.is_ascii_digit(), in_number) {
+                    (true, false) => masked.push('N'),
+                    (true, true) => {}
+                    (false, _) => masked.push(c),
+                }
+                in_number = c.is_ascii_digit();
+            }
+            output.stdout = masked;
+        }
+    }
+    output
 }
 
 fn captured(capture: Capture, stdout: &str) -> String {

@@ -3,6 +3,7 @@
 //! error otherwise, and exits 1 when any failed, as the docker CLI does.
 
 use clap::Args;
+use serde_json::Value;
 
 use crate::cli::session::encode;
 use crate::cli::{CliError, Io, Session};
@@ -227,4 +228,69 @@ pub fn rename(session: &Session, args: &RenameArgs, io: &mut Io<'_>) -> Result<i
         }
         Err(e) => Err(e),
     }
+}
+
+/// `diff CONTAINER`.
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    pub container: String,
+}
+
+/// One `KIND PATH` line per change (`C`, `A`, `D`), as the daemon lists them.
+pub fn diff(session: &Session, args: &DiffArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
+    let path = format!("/containers/{}/changes", encode(&args.container));
+    let changes = session.get_json(&path)?;
+    for change in changes.as_array().map(Vec::as_slice).unwrap_or_default() {
+        let letter = match change["Kind"].as_u64() {
+            Some(0) => 'C',
+            Some(1) => 'A',
+            _ => 'D',
+        };
+        writeln!(
+            io.out,
+            "{letter} {}",
+            change["Path"].as_str().unwrap_or_default()
+        )?;
+    }
+    Ok(0)
+}
+
+/// `top CONTAINER [ps OPTIONS]`.
+#[derive(Debug, Clone, Args)]
+pub struct TopArgs {
+    pub container: String,
+    /// Options for the daemon's `ps` (default `-ef`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub ps_args: Vec<String>,
+}
+
+/// The daemon's `ps` table, aligned as docker does (Go's tabwriter, cells at least 20 wide).
+pub fn top(session: &Session, args: &TopArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
+    let mut path = format!("/containers/{}/top", encode(&args.container));
+    if !args.ps_args.is_empty() {
+        path.push_str(&format!("?ps_args={}", encode(&args.ps_args.join(" "))));
+    }
+    let top = session.get_json(&path)?;
+    let cells = |row: &Value| -> Vec<String> {
+        row.as_array()
+            .map(|cells| {
+                cells
+                    .iter()
+                    .map(|c| c.as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut rows = vec![cells(&top["Titles"])];
+    rows.extend(
+        top["Processes"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(cells),
+    );
+    io.out
+        .write_all(berth_model::render::tabwrite_min(&rows, 20).as_bytes())?;
+    Ok(0)
 }

@@ -10,6 +10,7 @@ mod info;
 mod inspect;
 mod logs;
 mod progress;
+mod prune;
 mod ps;
 mod pull;
 mod run;
@@ -100,8 +101,18 @@ pub enum Verb {
     Wait(containers::WaitArgs),
     /// Rename a container.
     Rename(containers::RenameArgs),
+    /// Inspect changes to files or directories on a container's filesystem.
+    Diff(containers::DiffArgs),
+    /// Display the running processes of a container.
+    Top(containers::TopArgs),
     /// Load an image from a tar archive or STDIN.
     Load(images::LoadArgs),
+    /// Manage containers (`container prune`).
+    #[command(subcommand)]
+    Container(prune::ContainerCommand),
+    /// Manage images (`image prune`).
+    #[command(subcommand)]
+    Image(prune::ImageCommand),
     /// Show the berth client and daemon version information.
     Version,
     /// Display system-wide information.
@@ -131,7 +142,13 @@ pub fn run(global: &GlobalArgs, verb: Verb, io: &mut Io<'_>) -> i32 {
         Verb::Kill(args) => containers::kill(&session, args, io),
         Verb::Wait(args) => containers::wait(&session, args, io),
         Verb::Rename(args) => containers::rename(&session, args, io),
+        Verb::Diff(args) => containers::diff(&session, args, io),
+        Verb::Top(args) => containers::top(&session, args, io),
         Verb::Load(args) => images::load(&session, args, io),
+        Verb::Container(prune::ContainerCommand::Prune(args)) => {
+            prune::containers(&session, args, io)
+        }
+        Verb::Image(prune::ImageCommand::Prune(args)) => prune::images(&session, args, io),
         Verb::Version => system::version(&session, io),
         Verb::Info => info::info(&session, io),
     };

@@ -29,7 +29,7 @@ pub struct PsArgs {
 }
 
 /// docker's `-f NAME=VALUE`, split at the first `=`.
-fn filter_pair(text: &str) -> Result<(String, String), String> {
+pub(crate) fn filter_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) => Ok((name.trim().to_lowercase(), value.trim().to_string())),
         None => Err("bad format of filter (expected name=value)".into()),
@@ -43,21 +43,28 @@ fn list_path(args: &PsArgs) -> String {
     if args.all {
         query.push("all=1".to_string());
     }
-    if !args.filter.is_empty() {
-        let mut filters = serde_json::Map::new();
-        for (name, value) in &args.filter {
-            let values = filters.entry(name.clone()).or_insert_with(|| json!({}));
-            values[value.as_str()] = json!(true);
-        }
-        query.push(format!(
-            "filters={}",
-            encode(&Value::Object(filters).to_string())
-        ));
-    }
+    query.extend(filters_query(&args.filter));
     match query.is_empty() {
         true => "/containers/json".to_string(),
         false => format!("/containers/json?{}", query.join("&")),
     }
+}
+
+/// `filters={"NAME":{"VALUE":true}}`, encoded, as the docker CLI sends `-f` pairs; `None`
+/// without any.
+pub(crate) fn filters_query(pairs: &[(String, String)]) -> Option<String> {
+    if pairs.is_empty() {
+        return None;
+    }
+    let mut filters = serde_json::Map::new();
+    for (name, value) in pairs {
+        let values = filters.entry(name.clone()).or_insert_with(|| json!({}));
+        values[value.as_str()] = json!(true);
+    }
+    Some(format!(
+        "filters={}",
+        encode(&Value::Object(filters).to_string())
+    ))
 }
 
 pub fn ps(session: &Session, args: &PsArgs, io: &mut Io<'_>) -> Result<i32, CliError> {

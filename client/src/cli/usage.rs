@@ -80,10 +80,17 @@ const VERBS: &[VerbUsage] = &[
     ),
     verb("wait", "CONTAINER [CONTAINER...]", Arity::AtLeast(1)),
     verb("rename", "CONTAINER NEW_NAME", Arity::Exact(2)),
+    verb("diff", "CONTAINER", Arity::Exact(1)),
+    verb("top", "CONTAINER [ps OPTIONS]", Arity::AtLeast(1)),
     verb("load", "[OPTIONS]", Arity::None),
     verb("version", "[OPTIONS]", Arity::None),
     verb("info", "[OPTIONS]", Arity::None),
+    verb("container prune", "[OPTIONS]", Arity::None),
+    verb("image prune", "[OPTIONS]", Arity::None),
 ];
+
+/// The management commands: their verb is two words (`container prune`).
+const GROUPS: [&str; 2] = ["container", "image"];
 
 const fn verb(name: &'static str, usage: &'static str, arity: Arity) -> VerbUsage {
     VerbUsage { name, usage, arity }
@@ -107,6 +114,10 @@ pub fn usage_error(
 ) -> Option<UsageError> {
     let verb_name = verb_of(args)?;
     let Some(verb) = VERBS.iter().find(|v| v.name == verb_name) else {
+        // Other words of a management command are left to clap.
+        if verb_name.contains(' ') {
+            return None;
+        }
         return (err.kind() == ErrorKind::InvalidSubcommand).then(|| UsageError {
             text: format!(
                 "{PROGRAM}: unknown command: {PROGRAM} {verb_name}\n\n\
@@ -188,8 +199,9 @@ fn arity_error(verb: &VerbUsage) -> UsageError {
     }
 }
 
-/// The first word after the global flags (`-H HOST`, `--tlscacert FILE`, ...), if any.
-fn verb_of(args: &[OsString]) -> Option<&str> {
+/// The first word after the global flags (`-H HOST`, `--tlscacert FILE`, ...), with the next
+/// one for a management command (`container prune`), if any.
+fn verb_of(args: &[OsString]) -> Option<String> {
     const WITH_VALUE: [&str; 5] = ["-H", "--host", "--tlscacert", "--tlscert", "--tlskey"];
     let mut words = args.iter().skip(1).map(|a| a.to_str());
     while let Some(word) = words.next() {
@@ -197,7 +209,10 @@ fn verb_of(args: &[OsString]) -> Option<&str> {
         if WITH_VALUE.contains(&word) {
             words.next();
         } else if !word.starts_with('-') {
-            return Some(word);
+            return Some(match (GROUPS.contains(&word), words.next().flatten()) {
+                (true, Some(sub)) => format!("{word} {sub}"),
+                _ => word.to_string(),
+            });
         }
     }
     None
@@ -228,7 +243,10 @@ fn flag_names(
     args: &[OsString],
 ) -> Option<FlagNames> {
     let name = rendered.split([' ', '=']).next()?;
-    let sub = command.find_subcommand(verb)?;
+    let mut sub = command;
+    for word in verb.split(' ') {
+        sub = sub.find_subcommand(word)?;
+    }
     let arg = sub.get_arguments().find(|a| {
         a.get_long().is_some_and(|l| name == format!("--{l}"))
             || a.get_short().is_some_and(|s| name == format!("-{s}"))

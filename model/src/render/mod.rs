@@ -11,5 +11,6 @@ pub use cli::{render, run_exit_code, CliOutput};
 pub use pull::pull_lines;
 pub use status::{status, StatusInput};
 pub use table::{
-    images_table, ps_command_cell, ps_image_cell, ps_table, tabwrite, ImagesFormat, PsFormat,
+    images_table, ps_command_cell, ps_image_cell, ps_table, tabwrite, tabwrite_min, ImagesFormat,
+    PsFormat,
 };

@@ -13,6 +13,11 @@ const PADDING: usize = 3;
 
 /// Aligns rows of cells the way Go's `tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)` does.
 pub fn tabwrite(rows: &[Vec<String>]) -> String {
+    tabwrite_min(rows, MIN_WIDTH)
+}
+
+/// [`tabwrite`] with another minimum cell width (`docker top` uses 20).
+pub fn tabwrite_min(rows: &[Vec<String>], min_width: usize) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns.saturating_sub(1))
         .map(|col| {
@@ -22,7 +27,7 @@ pub fn tabwrite(rows: &[Vec<String>]) -> String {
                 .map(|c| c.chars().count())
                 .max()
                 .unwrap_or(0);
-            (widest + PADDING).max(MIN_WIDTH)
+            (widest + PADDING).max(min_width)
         })
         .collect();
     let mut out = String::new();

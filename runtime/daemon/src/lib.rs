@@ -19,6 +19,7 @@ mod request;
 mod router;
 mod server;
 mod stream;
+mod until;
 mod versions;
 
 use std::path::PathBuf;

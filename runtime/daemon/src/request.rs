@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use berth_lifecycle::WaitCondition;
+use berth_runtime::engine::PruneFilters;
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -94,10 +95,19 @@ pub enum Request {
         id: String,
         name: String,
     },
+    Changes {
+        id: String,
+    },
+    Top {
+        id: String,
+        ps_args: String,
+    },
     ContainerDelete {
         id: String,
         force: bool,
     },
+    ContainerPrune(PruneFilters),
+    ImagePrune(PruneFilters),
     Commit(CommitQuery),
 }
 
@@ -334,11 +344,51 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
             id,
             name: q.string("name"),
         },
+        Route::ContainerChanges(id) => Request::Changes { id },
+        Route::ContainerTop(id) => Request::Top {
+            id,
+            ps_args: q.string("ps_args"),
+        },
         Route::ContainerDelete(id) => Request::ContainerDelete {
             id,
             force: q.bool("force"),
         },
+        Route::ContainerPrune => Request::ContainerPrune(prune_filters(q, false)?),
+        Route::ImagePrune => Request::ImagePrune(prune_filters(q, true)?),
         Route::Commit => commit(q, body)?,
+    })
+}
+
+/// The prune filters (`until`, `label`, `label!`, and `dangling` for images), checked as
+/// dockerd checks them. `dangling` is true unless a value says `false` or `0`.
+fn prune_filters(q: &Query, images: bool) -> Result<PruneFilters, ApiError> {
+    let filters = filters(q)?;
+    for key in filters.keys() {
+        let known = matches!(key.as_str(), "until" | "label" | "label!")
+            || (images && key == "dangling");
+        if !known {
+            return Err(ApiError::bad_request(format!("Invalid filter '{key}'")));
+        }
+    }
+    let until = match filters.get("until").map(Vec::as_slice) {
+        None | Some([]) => None,
+        Some([value]) => {
+            let now = berth_store::time::Timestamp::now();
+            let now = i128::from(now.unix) * 1_000_000_000 + i128::from(now.nanos);
+            Some(crate::until::parse_until(value, now).map_err(ApiError::bad_request)?)
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "more than one until filter specified",
+            ))
+        }
+    };
+    let values = |key: &str| filters.get(key).cloned().unwrap_or_default();
+    Ok(PruneFilters {
+        until,
+        labels: values("label"),
+        not_labels: values("label!"),
+        dangling_only: !values("dangling").iter().any(|d| d == "false" || d == "0"),
     })
 }
 
@@ -566,5 +616,56 @@ mod tests {
         let l = logs_query(&q("stdout=1&since=12.5&tail=3")).unwrap();
         assert_eq!((l.since, l.tail), (Some(12_500_000_000), Some(3)));
         assert!(q("x=no").get("x").is_some() && !q("x=no").bool("x") && q("x=1").bool("x"));
+    }
+
+    #[test]
+    fn prune_filters_are_checked_as_dockerd_checks_them() {
+        let filters = |route: Route, json: &str| {
+            let query = format!(
+                "filters={}",
+                percent_encoding::utf8_percent_encode(json, percent_encoding::NON_ALPHANUMERIC)
+            );
+            match parse(route, &q(&query), b"") {
+                Ok(Request::ContainerPrune(f) | Request::ImagePrune(f)) => Ok(f),
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => Err(e.message),
+            }
+        };
+        let f = filters(
+            Route::ContainerPrune,
+            r#"{"label":{"a=1":true},"label!":["b"],"until":["0"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (f.labels, f.not_labels, f.until, f.dangling_only),
+            (
+                vec!["a=1".to_string()],
+                vec!["b".to_string()],
+                Some(0),
+                true
+            )
+        );
+        let f = filters(Route::ImagePrune, r#"{"dangling":["false"]}"#).unwrap();
+        assert!(!f.dangling_only);
+        for (route, json, message) in [
+            (
+                Route::ContainerPrune,
+                r#"{"dangling":["true"]}"#,
+                "Invalid filter 'dangling'",
+            ),
+            (Route::ImagePrune, r#"{"x":["1"]}"#, "Invalid filter 'x'"),
+            (
+                Route::ContainerPrune,
+                r#"{"until":["1h","2h"]}"#,
+                "more than one until filter specified",
+            ),
+            (
+                Route::ImagePrune,
+                r#"{"until":["bogus"]}"#,
+                "failed to parse value as time or duration: \"bogus\"",
+            ),
+        ] {
+            assert_eq!(filters(route, json).unwrap_err(), message, "{json}");
+        }
     }
 }

@@ -31,7 +31,11 @@ pub enum Route {
     ContainerLogs(String),
     ContainerResize(String),
     ContainerRename(String),
+    ContainerChanges(String),
+    ContainerTop(String),
     ContainerDelete(String),
+    ContainerPrune,
+    ImagePrune,
     Commit,
 }
 
@@ -54,6 +58,8 @@ impl Route {
             ("GET", ["images", "json"]) => Route::ImageList,
             ("POST", ["images", "load"]) => Route::ImageLoad,
             ("POST", ["commit"]) => Route::Commit,
+            ("POST", ["containers", "prune"]) => Route::ContainerPrune,
+            ("POST", ["images", "prune"]) => Route::ImagePrune,
             ("POST", ["containers", "create"]) => Route::ContainerCreate,
             ("GET", ["containers", "json"]) => Route::ContainerList,
             ("DELETE", ["images", name @ ..]) if !name.is_empty() => {
@@ -95,6 +101,8 @@ fn container_route(method: &str, id: &str, verb: &str) -> Result<Route, ApiError
         ("GET", "logs") => Route::ContainerLogs(id),
         ("POST", "resize") => Route::ContainerResize(id),
         ("POST", "rename") => Route::ContainerRename(id),
+        ("GET", "changes") => Route::ContainerChanges(id),
+        ("GET", "top") => Route::ContainerTop(id),
         _ => return Err(page_not_found()),
     })
 }
@@ -128,6 +136,14 @@ mod tests {
         assert_eq!(
             Route::find(&Method::POST, "/containers/abc/wait").unwrap(),
             Route::ContainerWait("abc".into())
+        );
+        assert_eq!(
+            Route::find(&Method::POST, "/containers/prune").unwrap(),
+            Route::ContainerPrune
+        );
+        assert_eq!(
+            Route::find(&Method::POST, "/images/prune").unwrap(),
+            Route::ImagePrune
         );
     }
 

@@ -69,7 +69,7 @@ pub fn write_layer(upper: &Path, out: &mut dyn Write) -> io::Result<CommittedLay
 }
 
 /// Every path under `dir`, a directory right before its contents, names sorted.
-fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+pub(crate) fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
     let mut names: Vec<_> = fs::read_dir(root.join(rel))?
         .map(|e| e.map(|e| e.file_name()))
         .collect::<Result<_, _>>()?;
@@ -149,7 +149,7 @@ fn dir_name(rel: &Path) -> PathBuf {
 
 /// overlayfs marks a directory that replaced a lower one with `trusted.overlay.opaque=y`
 /// (`x` on newer kernels means something else: "has whiteouts", not opaque).
-fn is_opaque(dir: &Path) -> bool {
+pub(crate) fn is_opaque(dir: &Path) -> bool {
     let mut buf = [0u8; 4];
     matches!(
         rustix::fs::lgetxattr(dir, "trusted.overlay.opaque", &mut buf[..]),

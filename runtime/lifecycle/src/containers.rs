@@ -41,6 +41,18 @@ pub struct Inspect {
     pub etc_files: Option<crate::EtcFiles>,
 }
 
+impl Inspect {
+    /// The container's writable layer (overlay's upper directory).
+    pub fn upper_dir(&self) -> PathBuf {
+        self.dir().join("upper")
+    }
+
+    /// The container's own directory, which holds its records, log and overlay directories.
+    pub fn dir(&self) -> &std::path::Path {
+        self.log_path.parent().unwrap_or(std::path::Path::new("/"))
+    }
+}
+
 /// The containers of one store. Cheap to share between threads by reference; every verb
 /// blocks only as long as it must (`stop` and `wait` sleep without holding the registry).
 #[derive(Debug)]
@@ -59,6 +71,8 @@ pub(crate) struct Shared {
     /// The shared read-only layer with the sandbox's mount points ([`crate::init_layer`]).
     pub init_layer: PathBuf,
     pub sandbox: Sandbox,
+    /// The host's `/proc`.
+    pub proc_root: PathBuf,
     /// Network namespaces prepared ahead, so no start pays for creating one.
     pub netns: NetnsPool,
     /// Deletes removed containers' directories off the caller's path ([`crate::reaper`]).
@@ -126,6 +140,7 @@ impl Shared {
         let reaper = crate::reaper::Reaper::start(&options.root)?;
         Ok(Shared {
             netns: NetnsPool::start(&options.host.proc_root, NETNS_POOL),
+            proc_root: options.host.proc_root.clone(),
             reaper,
             init_layer,
             root: options.root,

@@ -14,6 +14,7 @@
 //! it depend on the reference model.
 
 mod attach;
+mod changes;
 mod commit;
 mod containers;
 mod create;
@@ -38,10 +39,12 @@ mod start;
 mod state;
 mod stop;
 mod time;
+mod top;
 mod wait;
 mod wordlist;
 
 pub use attach::{AttachOptions, Attachment, ContainerStdin, Output};
+pub use changes::{Change, ChangeKind};
 pub use commit::{write_layer, CommittedLayer};
 pub use containers::{Containers, Inspect, StoreOptions};
 pub use create::CreateOptions;

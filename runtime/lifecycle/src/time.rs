@@ -29,6 +29,11 @@ impl Timestamp {
         self.0.is_none()
     }
 
+    /// Nanoseconds since the Unix epoch; `None` for the zero time.
+    pub fn unix_nanos(self) -> Option<i128> {
+        self.0
+    }
+
     fn parse(s: &str) -> Option<Timestamp> {
         if s == "0001-01-01T00:00:00Z" {
             return Some(Timestamp::ZERO);

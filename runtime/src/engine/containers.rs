@@ -97,6 +97,11 @@ impl Engine {
         Ok(self.containers.rename(reference, new_name)?)
     }
 
+    /// `docker diff`: the container's changes to its root filesystem.
+    pub fn changes(&self, reference: &str) -> Result<Vec<berth_lifecycle::Change>, EngineError> {
+        Ok(self.containers.changes(reference)?)
+    }
+
     /// Everything the container wrote to stdout and stderr, in order.
     pub fn logs(&self, reference: &str) -> Result<Vec<LogEntry>, EngineError> {
         Ok(self.containers.logs(reference)?)

@@ -34,6 +34,9 @@ pub enum EngineError {
     /// A container record names an image ID the store cannot parse.
     #[error("container {container} has an invalid image ID {image_id:?}")]
     CorruptImageId { container: String, image_id: String },
+    /// `top`'s `ps` failed or printed no PID column (dockerd's texts).
+    #[error("{reason}")]
+    Top { reason: String },
     #[error("{op} {path}: {source}")]
     Io {
         op: &'static str,
@@ -65,7 +68,9 @@ impl Kind for EngineError {
             EngineError::InvalidChange { .. } | EngineError::BadChange { .. } => {
                 ErrorKind::InvalidParameter
             }
-            EngineError::CorruptImageId { .. } | EngineError::Io { .. } => ErrorKind::System,
+            EngineError::CorruptImageId { .. }
+            | EngineError::Top { .. }
+            | EngineError::Io { .. } => ErrorKind::System,
         }
     }
 }

@@ -15,7 +15,9 @@ mod containers;
 mod error;
 mod image_verbs;
 mod images;
+mod prune;
 mod run;
+mod top;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -33,7 +35,9 @@ pub use changes::apply_changes;
 pub use commit::CommitOptions;
 pub use error::EngineError;
 pub use images::StoreImages;
+pub use prune::{match_kv_list, ContainersPruned, ImagesPruned, PruneFilters};
 pub use run::RunOutput;
+pub use top::Top;
 
 /// Where an engine keeps its state on the host.
 #[derive(Debug, Clone)]

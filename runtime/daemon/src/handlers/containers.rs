@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use berth_core::Kind as _;
 use berth_lifecycle::{CreateOptions, Inspect, StateRecord, WaitCondition, WaitOutcome};
-use berth_runtime::engine::Engine;
+use berth_runtime::engine::{match_kv_list, Engine, PruneFilters};
 use bytes::Bytes;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -132,17 +132,14 @@ fn matches(c: &Inspect, q: &ListQuery) -> bool {
         && labelled(c, q)
 }
 
-/// dockerd's label filter (moby's `MatchKVList`): unlike the other keys, every `label` value must match.
+/// dockerd's label filter: unlike the other keys, every `label` value must match.
 fn labelled(c: &Inspect, q: &ListQuery) -> bool {
-    let labels = &c.config.config.labels;
-    q.filters
+    let filters = q
+        .filters
         .get("label")
-        .into_iter()
-        .flatten()
-        .all(|f| match f.split_once('=') {
-            Some((key, value)) => labels.get(key).is_some_and(|v| v == value),
-            None => labels.contains_key(f.as_str()),
-        })
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    match_kv_list(filters, &c.config.config.labels)
 }
 
 /// `ps`'s IMAGE: the reference as typed while it still names the container's image, else the
@@ -218,6 +215,40 @@ pub async fn rename(ctx: &Context, id: String, name: String) -> Result<Response<
 pub async fn delete(ctx: &Context, id: String, force: bool) -> Result<Response<Body>, ApiError> {
     blocking(ctx, move |e| e.rm(&id, force)).await?;
     Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// `GET /containers/{id}/changes`: `null` when nothing changed, as in dockerd.
+pub async fn changes(ctx: &Context, id: String) -> Result<Response<Body>, ApiError> {
+    let changes = blocking(ctx, move |e| e.changes(&id)).await?;
+    let list: Vec<Value> = changes
+        .iter()
+        .map(|c| json!({"Path": c.path, "Kind": c.kind as u8}))
+        .collect();
+    let body = match list.is_empty() {
+        true => Value::Null,
+        false => Value::Array(list),
+    };
+    Ok(json(StatusCode::OK, &body))
+}
+
+/// `GET /containers/{id}/top`.
+pub async fn top(ctx: &Context, id: String, ps_args: String) -> Result<Response<Body>, ApiError> {
+    let top = blocking(ctx, move |e| e.top(&id, &ps_args)).await?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({"Titles": top.titles, "Processes": top.processes}),
+    ))
+}
+
+/// `POST /containers/prune`: `ContainersDeleted` is `null` when nothing was removed, as in
+/// dockerd.
+pub async fn prune(ctx: &Context, filters: PruneFilters) -> Result<Response<Body>, ApiError> {
+    let pruned = blocking(ctx, move |e| e.prune_containers(&filters)).await?;
+    let deleted = (!pruned.deleted.is_empty()).then_some(pruned.deleted);
+    Ok(json(
+        StatusCode::OK,
+        &json!({"ContainersDeleted": deleted, "SpaceReclaimed": pruned.space_reclaimed}),
+    ))
 }
 
 /// `POST /containers/{id}/wait`: the container is looked up (404 before the 200), the

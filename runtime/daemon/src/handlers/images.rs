@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use berth_registry::progress::ProgressMessage;
-use berth_runtime::engine::{CommitOptions, EngineError};
+use berth_runtime::engine::{CommitOptions, EngineError, PruneFilters};
 use berth_store::DeleteRecord;
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -165,14 +165,28 @@ pub async fn tag(ctx: &Context, name: String, target: String) -> Result<Response
 /// `DELETE /images/{name}`: untagged parents are always pruned (`noprune` is not honoured).
 pub async fn delete(ctx: &Context, name: String, force: bool) -> Result<Response<Body>, ApiError> {
     let records = blocking(ctx, move |e| e.rmi(&name, force)).await?;
-    let out: Vec<Value> = records
+    Ok(json(StatusCode::OK, &delete_records(&records)))
+}
+
+/// `POST /images/prune`: `ImagesDeleted` is `null` when nothing was removed, as in dockerd.
+pub async fn prune(ctx: &Context, filters: PruneFilters) -> Result<Response<Body>, ApiError> {
+    let pruned = blocking(ctx, move |e| e.prune_images(&filters)).await?;
+    let deleted = (!pruned.deleted.is_empty()).then(|| delete_records(&pruned.deleted));
+    Ok(json(
+        StatusCode::OK,
+        &json!({"ImagesDeleted": deleted, "SpaceReclaimed": pruned.space_reclaimed}),
+    ))
+}
+
+/// `rmi`'s `[{"Untagged": ...}, {"Deleted": ...}]`.
+fn delete_records(records: &[DeleteRecord]) -> Vec<Value> {
+    records
         .iter()
         .map(|r| match r {
             DeleteRecord::Untagged(s) => json!({ "Untagged": s }),
             DeleteRecord::Deleted(s) => json!({ "Deleted": s }),
         })
-        .collect();
-    Ok(json(StatusCode::OK, &out))
+        .collect()
 }
 
 static NEXT_LOAD: AtomicU64 = AtomicU64::new(0);

@@ -71,7 +71,11 @@ pub async fn execute(
         R::Wait { id, condition } => containers::wait(ctx, id, condition).await,
         R::Resize { id, height, width } => containers::resize(&ctx, id, height, width).await,
         R::Rename { id, name } => containers::rename(&ctx, id, name).await,
+        R::Changes { id } => containers::changes(&ctx, id).await,
+        R::Top { id, ps_args } => containers::top(&ctx, id, ps_args).await,
         R::ContainerDelete { id, force } => containers::delete(&ctx, id, force).await,
+        R::ContainerPrune(filters) => containers::prune(&ctx, filters).await,
+        R::ImagePrune(filters) => images::prune(&ctx, filters).await,
         R::Attach { id, options } => attach::attach(&ctx, v, id, options, extras.upgrade).await,
         R::Logs { id, options } => logs::logs(&ctx, v, id, options).await,
     }

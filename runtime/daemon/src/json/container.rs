@@ -190,7 +190,7 @@ fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
 
 /// The overlay directories of the container, as dockerd's overlay2 driver reports them.
 fn graph_driver(c: &Inspect) -> Value {
-    let dir = c.log_path.parent().unwrap_or(std::path::Path::new("/"));
+    let dir = c.dir();
     let lower: Vec<String> = c
         .config
         .layer_dirs
