@@ -294,3 +294,29 @@ pub fn top(session: &Session, args: &TopArgs, io: &mut Io<'_>) -> Result<i32, Cl
         .write_all(berth_model::render::tabwrite_min(&rows, 20).as_bytes())?;
     Ok(0)
 }
+
+/// `pause CONTAINER...` and `unpause CONTAINER...`.
+#[derive(Debug, Clone, Args)]
+pub struct PauseArgs {
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+/// Pauses (or unpauses) each container, printing its name, or the daemon's error.
+pub fn pause(
+    session: &Session,
+    args: &PauseArgs,
+    io: &mut Io<'_>,
+    verb: &str,
+) -> Result<i32, CliError> {
+    let failed = each(
+        io,
+        &args.containers,
+        |name| {
+            let path = format!("/containers/{}/{verb}", encode(name));
+            session.expect("POST", &path, None).map(drop)
+        },
+        false,
+    )?;
+    Ok(i32::from(!failed.is_empty()))
+}

@@ -97,6 +97,10 @@ pub enum Verb {
     Kill(containers::KillArgs),
     /// Restart one or more containers.
     Restart(containers::StopArgs),
+    /// Pause all processes within one or more containers.
+    Pause(containers::PauseArgs),
+    /// Unpause all processes within one or more containers.
+    Unpause(containers::PauseArgs),
     /// Block until one or more containers stop, then print their exit codes.
     Wait(containers::WaitArgs),
     /// Rename a container.
@@ -140,6 +144,8 @@ pub fn run(global: &GlobalArgs, verb: Verb, io: &mut Io<'_>) -> i32 {
         Verb::Stop(args) => containers::stop(&session, args, io, "stop"),
         Verb::Restart(args) => containers::stop(&session, args, io, "restart"),
         Verb::Kill(args) => containers::kill(&session, args, io),
+        Verb::Pause(args) => containers::pause(&session, args, io, "pause"),
+        Verb::Unpause(args) => containers::pause(&session, args, io, "unpause"),
         Verb::Wait(args) => containers::wait(&session, args, io),
         Verb::Rename(args) => containers::rename(&session, args, io),
         Verb::Diff(args) => containers::diff(&session, args, io),

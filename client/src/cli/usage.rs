@@ -79,6 +79,8 @@ const VERBS: &[VerbUsage] = &[
         Arity::AtLeast(1),
     ),
     verb("wait", "CONTAINER [CONTAINER...]", Arity::AtLeast(1)),
+    verb("pause", "CONTAINER [CONTAINER...]", Arity::AtLeast(1)),
+    verb("unpause", "CONTAINER [CONTAINER...]", Arity::AtLeast(1)),
     verb("rename", "CONTAINER NEW_NAME", Arity::Exact(2)),
     verb("diff", "CONTAINER", Arity::Exact(1)),
     verb("top", "CONTAINER [ps OPTIONS]", Arity::AtLeast(1)),

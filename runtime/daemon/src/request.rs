@@ -102,6 +102,10 @@ pub enum Request {
         id: String,
         ps_args: String,
     },
+    Pause {
+        id: String,
+        paused: bool,
+    },
     ContainerDelete {
         id: String,
         force: bool,
@@ -345,6 +349,8 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
             name: q.string("name"),
         },
         Route::ContainerChanges(id) => Request::Changes { id },
+        Route::ContainerPause(id) => Request::Pause { id, paused: true },
+        Route::ContainerUnpause(id) => Request::Pause { id, paused: false },
         Route::ContainerTop(id) => Request::Top {
             id,
             ps_args: q.string("ps_args"),
@@ -364,8 +370,8 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
 fn prune_filters(q: &Query, images: bool) -> Result<PruneFilters, ApiError> {
     let filters = filters(q)?;
     for key in filters.keys() {
-        let known = matches!(key.as_str(), "until" | "label" | "label!")
-            || (images && key == "dangling");
+        let known =
+            matches!(key.as_str(), "until" | "label" | "label!") || (images && key == "dangling");
         if !known {
             return Err(ApiError::bad_request(format!("Invalid filter '{key}'")));
         }

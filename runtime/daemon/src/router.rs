@@ -33,6 +33,8 @@ pub enum Route {
     ContainerRename(String),
     ContainerChanges(String),
     ContainerTop(String),
+    ContainerPause(String),
+    ContainerUnpause(String),
     ContainerDelete(String),
     ContainerPrune,
     ImagePrune,
@@ -103,6 +105,8 @@ fn container_route(method: &str, id: &str, verb: &str) -> Result<Route, ApiError
         ("POST", "rename") => Route::ContainerRename(id),
         ("GET", "changes") => Route::ContainerChanges(id),
         ("GET", "top") => Route::ContainerTop(id),
+        ("POST", "pause") => Route::ContainerPause(id),
+        ("POST", "unpause") => Route::ContainerUnpause(id),
         _ => return Err(page_not_found()),
     })
 }

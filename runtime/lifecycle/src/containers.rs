@@ -127,6 +127,15 @@ impl Process {
             Some(Err(e)) => Err(e.into()),
         }
     }
+
+    /// Freezes or thaws the process's cgroup; a process that already exited is left alone.
+    pub fn freeze(&self, frozen: bool) -> Result<(), LifecycleError> {
+        let guard = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_ref() {
+            Some(running) => Ok(running.freeze(frozen)?),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Shared {

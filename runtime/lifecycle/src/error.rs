@@ -77,6 +77,21 @@ pub enum LifecycleError {
     )]
     RemoveRunning { id: String },
 
+    #[error(
+        "You cannot remove a paused container {id}. Unpause and then stop the container before \
+         attempting removal or force remove"
+    )]
+    RemovePaused { id: String },
+
+    #[error("Container {id} is already paused")]
+    AlreadyPaused { id: String },
+
+    #[error("Container {id} is not paused")]
+    NotPaused { id: String },
+
+    #[error("cannot start a paused container, try unpause instead")]
+    StartPaused,
+
     /// The transition is not allowed from the container's current state.
     #[error("container {id} is {state}: cannot {verb}")]
     BadState {
@@ -136,6 +151,10 @@ impl Kind for LifecycleError {
             E::NameConflict { .. }
             | E::NotRunning { .. }
             | E::RemoveRunning { .. }
+            | E::RemovePaused { .. }
+            | E::AlreadyPaused { .. }
+            | E::NotPaused { .. }
+            | E::StartPaused
             | E::BadState { .. } => ErrorKind::Conflict,
             E::NotModified { .. } => ErrorKind::NotModified,
             E::RenameAllocate { source } | E::Kill { source, .. } => source.kind(),

@@ -37,6 +37,7 @@ impl<I: Images> Containers<I> {
             process.signal(number)?;
             (id, process, entry.exits)
         };
+        crate::pause::resume_if_paused(&self.shared, &id, &process)?;
         drop(process);
         if signal == Signal::KILL {
             crate::stop::wait_exit(&self.shared, &id, exits, Some(Instant::now() + KILL_GRACE));

@@ -28,6 +28,7 @@ mod kill;
 mod logs;
 mod lookup;
 mod names;
+mod pause;
 mod reaper;
 mod record;
 mod recover;

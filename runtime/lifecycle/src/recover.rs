@@ -48,6 +48,8 @@ impl<I: Images> Containers<I> {
         };
         for (_, p) in &live {
             let _ = p.signal(SIGTERM);
+            // A paused container handles its SIGTERM only once thawed.
+            let _ = p.freeze(false);
         }
         let all_exited = |reg: &Registry| {
             live.iter()

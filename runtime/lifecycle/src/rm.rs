@@ -9,6 +9,7 @@ use crate::containers::{Containers, Registry, Shared};
 use crate::error::LifecycleError;
 use crate::id::ContainerId;
 use crate::images::Images;
+use crate::state::State;
 use crate::stop::libc_signal::SIGKILL;
 
 impl<I: Images> Containers<I> {
@@ -18,13 +19,20 @@ impl<I: Images> Containers<I> {
             let reg = self.shared.lock();
             let id = crate::lookup::find(&reg, reference)?;
             let entry = &reg.entries[&id];
-            if entry.state.status.is_running() && !force {
-                return Err(LifecycleError::RemoveRunning { id: id.to_string() });
+            match entry.state.status {
+                State::Paused if !force => {
+                    return Err(LifecycleError::RemovePaused { id: id.to_string() })
+                }
+                status if status.is_running() && !force => {
+                    return Err(LifecycleError::RemoveRunning { id: id.to_string() })
+                }
+                _ => {}
             }
             (id.clone(), entry.process.clone().map(|p| (p, entry.exits)))
         };
         if let Some((process, exits)) = kill {
             process.signal(SIGKILL)?;
+            crate::pause::resume_if_paused(&self.shared, &id, &process)?;
             let deadline = Instant::now() + Duration::from_secs(10);
             crate::stop::wait_exit(&self.shared, &id, exits, Some(deadline));
         }

@@ -42,6 +42,9 @@ pub(crate) fn start_locked(
 ) -> Result<(), LifecycleError> {
     let entry = reg.entry_mut(id);
     let status = entry.state.status;
+    if status == crate::state::State::Paused {
+        return Err(LifecycleError::StartPaused);
+    }
     if status.is_running() {
         return Err(LifecycleError::NotModified {
             id: id.to_string(),

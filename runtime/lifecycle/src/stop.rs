@@ -60,6 +60,7 @@ pub(crate) fn stop_id(
         return Ok(());
     };
     process.signal(libc_signal::SIGTERM)?;
+    crate::pause::resume_if_paused(shared, id, &process)?;
     if !wait_exit(shared, id, exits, Some(Instant::now() + timeout)) {
         process.signal(libc_signal::SIGKILL)?;
         wait_exit(shared, id, exits, None);

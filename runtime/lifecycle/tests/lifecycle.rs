@@ -718,3 +718,62 @@ fn each_container_gets_a_private_network_with_only_loopback_up() {
         seen.push(ns.to_string());
     }
 }
+
+#[test]
+fn pause_freezes_and_a_signal_resumes_as_dockerd_does() {
+    if !root_or_skip("pause_freezes_and_a_signal_resumes_as_dockerd_does") {
+        return;
+    }
+    let t = TestStore::new();
+    let id = t.create(&["sh", "-c", "while true; do echo x; sleep 0.02; done"]);
+    let text = |r: Result<(), LifecycleError>| r.unwrap_err().to_string();
+    assert_eq!(
+        text(t.c().pause(&id)),
+        format!("Container {id} is not running")
+    );
+    t.c().start(&id).unwrap();
+    t.c().pause(&id).unwrap();
+    let s = t.c().inspect(&id).unwrap().state;
+    assert_eq!(s.status, State::Paused);
+    // Frozen: nothing more reaches the log.
+    let frozen = output(&t, &id).0.len();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(output(&t, &id).0.len(), frozen);
+    assert_eq!(
+        text(t.c().pause(&id)),
+        format!("Container {id} is already paused")
+    );
+    assert_eq!(
+        text(t.c().start(&id)),
+        "cannot start a paused container, try unpause instead"
+    );
+    let e = t.c().remove(&id, false).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("You cannot remove a paused container"),
+        "{e}"
+    );
+    t.c().unpause(&id).unwrap();
+    assert_eq!(
+        text(t.c().unpause(&id)),
+        format!("Container {id} is not paused")
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while output(&t, &id).0.len() == frozen {
+        assert!(
+            Instant::now() < deadline,
+            "the log never grew after unpause"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A signal to a paused container resumes it (PID 1 without a handler ignores TERM).
+    t.c().pause(&id).unwrap();
+    t.c().kill(&id, "TERM").unwrap();
+    assert_eq!(t.c().inspect(&id).unwrap().state.status, State::Running);
+    // Stop of a paused container: TERM, resume, KILL after the timeout.
+    t.c().pause(&id).unwrap();
+    t.c().stop(&id, Duration::from_millis(100)).unwrap();
+    let s = t.c().inspect(&id).unwrap().state;
+    assert_eq!((s.status, s.exit_code), (State::Exited, 137));
+    t.c().remove(&id, false).unwrap();
+}

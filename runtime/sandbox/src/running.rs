@@ -145,6 +145,11 @@ impl Running {
     }
 
     /// Kills the process if it still runs, reaps it, and removes its cgroups.
+    /// Freezes (`pause`) or thaws (`unpause`) every process of the container.
+    pub fn freeze(&self, frozen: bool) -> Result<(), SandboxError> {
+        self.cgroup.freeze(frozen)
+    }
+
     pub fn cleanup(mut self) -> Result<(), SandboxError> {
         self.cleanup_inner()
     }

@@ -97,6 +97,15 @@ impl Engine {
         Ok(self.containers.rename(reference, new_name)?)
     }
 
+    /// `docker pause`: freezes every process of a running container.
+    pub fn pause(&self, reference: &str) -> Result<(), EngineError> {
+        Ok(self.containers.pause(reference)?)
+    }
+
+    pub fn unpause(&self, reference: &str) -> Result<(), EngineError> {
+        Ok(self.containers.unpause(reference)?)
+    }
+
     /// `docker diff`: the container's changes to its root filesystem.
     pub fn changes(&self, reference: &str) -> Result<Vec<berth_lifecycle::Change>, EngineError> {
         Ok(self.containers.changes(reference)?)

@@ -231,6 +231,16 @@ pub async fn changes(ctx: &Context, id: String) -> Result<Response<Body>, ApiErr
     Ok(json(StatusCode::OK, &body))
 }
 
+/// `POST /containers/{id}/pause` and `/unpause`.
+pub async fn pause(ctx: &Context, id: String, paused: bool) -> Result<Response<Body>, ApiError> {
+    blocking(ctx, move |e| match paused {
+        true => e.pause(&id),
+        false => e.unpause(&id),
+    })
+    .await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
 /// `GET /containers/{id}/top`.
 pub async fn top(ctx: &Context, id: String, ps_args: String) -> Result<Response<Body>, ApiError> {
     let top = blocking(ctx, move |e| e.top(&id, &ps_args)).await?;

@@ -73,6 +73,7 @@ pub async fn execute(
         R::Rename { id, name } => containers::rename(&ctx, id, name).await,
         R::Changes { id } => containers::changes(&ctx, id).await,
         R::Top { id, ps_args } => containers::top(&ctx, id, ps_args).await,
+        R::Pause { id, paused } => containers::pause(&ctx, id, paused).await,
         R::ContainerDelete { id, force } => containers::delete(&ctx, id, force).await,
         R::ContainerPrune(filters) => containers::prune(&ctx, filters).await,
         R::ImagePrune(filters) => images::prune(&ctx, filters).await,

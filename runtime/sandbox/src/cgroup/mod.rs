@@ -124,6 +124,8 @@ pub(crate) struct ContainerCgroup {
     procs: Vec<OwnedFd>,
     /// The v2 directory the child is born into (`CLONE_INTO_CGROUP`), when it has one.
     born_into: Option<OwnedFd>,
+    /// The container's v2 directory, whose freezer `pause` uses.
+    v2_dir: Option<PathBuf>,
 }
 
 impl ContainerCgroup {
@@ -142,6 +144,7 @@ impl ContainerCgroup {
             memory: None,
             procs: Vec::new(),
             born_into: None,
+            v2_dir: None,
         };
         // On failure `cg` is dropped half-built; remove what exists before returning.
         let result = if born_in_v2 {
@@ -187,6 +190,7 @@ impl ContainerCgroup {
         let enable = v2_controllers(layout, limits);
         v2::prepare(&layout.v2_root, rel, &enable)?;
         self.dirs.push(dir.clone());
+        self.v2_dir = Some(dir.clone());
         v2::apply(&dir, limits, &enable)?;
         if layout.memory == Some(Hierarchy::V2) {
             self.memory = Some((Hierarchy::V2, dir.clone()));
@@ -240,6 +244,21 @@ impl ContainerCgroup {
             Some((Hierarchy::V1, dir)) => v1::oom_kill_count(dir) > 0,
             Some((Hierarchy::V2, dir)) => v2::oom_kill_count(dir) > 0,
             None => false,
+        }
+    }
+
+    /// Freezes or thaws the container's processes (`pause`/`unpause`); it needs the container's
+    /// cgroup v2 directory.
+    pub fn freeze(&self, frozen: bool) -> Result<(), SandboxError> {
+        match &self.v2_dir {
+            Some(dir) => v2::freeze(dir, frozen),
+            None => Err(SandboxError::Cgroup {
+                path: PathBuf::from("cgroup.freeze"),
+                source: io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "pausing needs the container in a cgroup v2 directory",
+                ),
+            }),
         }
     }
 

@@ -1,6 +1,6 @@
 //! cgroup v2 files: enabling controllers down the tree, `memory.max`, `memory.swap.max`,
-//! `pids.max`, `cpu.weight` (converted from Docker's cpu shares as runc does), and the
-//! `oom_kill` counter of `memory.events`.
+//! `pids.max`, `cpu.weight` (converted from Docker's cpu shares as runc does), the
+//! `oom_kill` counter of `memory.events`, and the freezer (`cgroup.freeze`).
 
 use std::fs;
 use std::path::Path;
@@ -72,6 +72,28 @@ pub(super) fn apply(dir: &Path, limits: &Limits, enabled: &[&str]) -> Result<(),
 }
 
 /// The `oom_kill` counter of `memory.events`; 0 when unreadable.
+/// Freezes (or thaws) every process of the cgroup and waits, bounded, until `cgroup.events`
+/// says the whole cgroup is (or is no longer) frozen, as runc does for `pause`.
+pub(super) fn freeze(dir: &Path, frozen: bool) -> Result<(), SandboxError> {
+    write(dir, "cgroup.freeze", if frozen { "1" } else { "0" })?;
+    let want = if frozen { "frozen 1" } else { "frozen 0" };
+    let events = dir.join("cgroup.events");
+    for _ in 0..1000 {
+        let text = fs::read_to_string(&events).map_err(|e| SandboxError::Cgroup {
+            path: events.clone(),
+            source: e,
+        })?;
+        if text.lines().any(|l| l == want) {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    Err(SandboxError::Cgroup {
+        path: events,
+        source: std::io::Error::new(std::io::ErrorKind::TimedOut, format!("never {want}")),
+    })
+}
+
 pub(super) fn oom_kill_count(dir: &Path) -> u64 {
     counter(
         &fs::read_to_string(dir.join("memory.events")).unwrap_or_default(),
