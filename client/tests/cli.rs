@@ -673,6 +673,8 @@ fn usage_errors_print_and_exit_as_docker_does() {
         "load x",
         "version x",
         "info x",
+        "create",
+        "create -d busybox",
         "container prune --bogus",
         "container prune --filter",
         "image prune x",

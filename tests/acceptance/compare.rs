@@ -113,13 +113,18 @@ fn sort_ties(table: &str) -> String {
 }
 
 /// The berth CLI names itself where the docker CLI says `docker` (`docker: Error response
-/// ...`, `Run 'docker run --help'`); that is the only text the two may word differently.
+/// ...`, `Usage:  docker create ...`, `Run 'docker run --help'`); that is the only text the two
+/// may word differently.
 fn same_program_name(stderr: &str) -> String {
     stderr
         .lines()
         .map(|l| match l.strip_prefix("berth: ") {
             Some(rest) => format!("docker: {rest}\n"),
-            None => format!("{}\n", l.replace("Run 'berth ", "Run 'docker ")),
+            None => format!(
+                "{}\n",
+                l.replace("Run 'berth ", "Run 'docker ")
+                    .replace("Usage:  berth ", "Usage:  docker ")
+            ),
         })
         .collect()
 }

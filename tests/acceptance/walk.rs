@@ -176,6 +176,15 @@ pub const WALK: &[Step] = &[
     step(&["rm", "{first}"]),
     step(&["images", "-a"]),
     step(&["ps", "-a"]),
+    keep(
+        &["create", "--name", "made", "-l", "k=v", "hello-world"],
+        "made",
+    ),
+    step(&["create", "--name", "made", "hello-world"]),
+    step(&["create", "-m", "x", "hello-world"]),
+    step(&["ps", "-a"]),
+    step(&["start", "-a", "{made:12}"]),
+    step(&["rm", "made"]),
     step(&["run", "--name", "p1", "-l", "tier=demo", "hello-world"]),
     step(&["run", "--name", "p2", "hello-world"]),
     // One container only: more would be listed in map order, and their IDs sort differently

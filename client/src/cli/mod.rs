@@ -77,6 +77,8 @@ pub enum Verb {
     Inspect(inspect::InspectArgs),
     /// Create and run a new container from an image.
     Run(Box<run::RunArgs>),
+    /// Create a new container.
+    Create(Box<run::CreateArgs>),
     /// List containers.
     Ps(ps::PsArgs),
     /// Fetch the logs of a container.
@@ -131,6 +133,7 @@ pub fn run(global: &GlobalArgs, verb: Verb, io: &mut Io<'_>) -> i32 {
     };
     let outcome = match &verb {
         Verb::Run(args) => return run::run(&session, args, io),
+        Verb::Create(args) => return run::create_verb(&session, args, io),
         Verb::Pull(args) => pull::pull(&session, args, io),
         Verb::Images(args) => images::images(&session, args, io),
         Verb::Inspect(args) => inspect::inspect(&session, args, io),
@@ -199,9 +202,12 @@ mod tests {
         let Verb::Run(args) = top.verb else {
             panic!("not run")
         };
-        assert!(args.rm);
-        assert_eq!(args.env, vec!["A=1"]);
-        assert_eq!(args.image_and_command, vec!["bb", "sh", "-c", "echo -d"]);
+        assert!(args.options.rm);
+        assert_eq!(args.options.env, vec!["A=1"]);
+        assert_eq!(
+            args.options.image_and_command,
+            vec!["bb", "sh", "-c", "echo -d"]
+        );
     }
 
     #[test]

@@ -22,12 +22,19 @@ use crate::transport::Connection;
 /// The program name where docker prints `docker`.
 const PROGRAM: &str = "berth";
 
-/// `run [OPTIONS] IMAGE [COMMAND] [ARG...]`.
+/// `run [OPTIONS] IMAGE [COMMAND] [ARG...]`: `create`'s options and `-d`.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// Run container in background and print container ID.
     #[arg(short, long)]
     pub detach: bool,
+    #[command(flatten)]
+    pub options: CreateArgs,
+}
+
+/// `create [OPTIONS] IMAGE [COMMAND] [ARG...]`.
+#[derive(Debug, Clone, Args)]
+pub struct CreateArgs {
     /// Automatically remove the container and its associated anonymous volumes when it exits.
     #[arg(long)]
     pub rm: bool,
@@ -97,21 +104,42 @@ pub fn run(session: &Session, args: &RunArgs, io: &mut Io<'_>) -> i32 {
     }
 }
 
-fn run_inner(session: &Session, args: &RunArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
-    let body = match create_body(args) {
+/// `create`: the container is created (its image pulled first when missing) and its full ID
+/// printed. Daemon errors print as they come, exit 1.
+pub fn create_verb(session: &Session, args: &CreateArgs, io: &mut Io<'_>) -> i32 {
+    let body = match create_body(args, false) {
         Ok(body) => body,
-        // A bad flag value is a usage error: no program prefix, and the usage line.
-        Err(e) => {
-            writeln!(
-                io.err,
-                "{e}\n\nUsage:  {PROGRAM} run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun '{PROGRAM} run --help' for more information"
-            )?;
-            return Ok(125);
-        }
+        Err(e) => return flag_value_error(io, &e, "create"),
+    };
+    let created = parse_image(body["Image"].as_str().unwrap_or_default())
+        .and_then(|image| create(session, args, image.as_ref(), &body, io));
+    match created {
+        Ok(id) => match writeln!(io.out, "{id}") {
+            Ok(()) => 0,
+            Err(e) => CliError::from(e).report(io, "", 1),
+        },
+        Err(e) => e.report(io, "", 1),
+    }
+}
+
+/// A bad flag value is a usage error: no program prefix, and the verb's usage line.
+fn flag_value_error(io: &mut Io<'_>, e: &CliError, verb: &str) -> i32 {
+    let _ = writeln!(
+        io.err,
+        "{e}\n\nUsage:  {PROGRAM} {verb} [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun '{PROGRAM} {verb} --help' for more information"
+    );
+    125
+}
+
+fn run_inner(session: &Session, run: &RunArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
+    let args = &run.options;
+    let body = match create_body(args, run.detach) {
+        Ok(body) => body,
+        Err(e) => return Ok(flag_value_error(io, &e, "run")),
     };
     let image = parse_image(body["Image"].as_str().unwrap_or_default())?;
     let id = create(session, args, image.as_ref(), &body, io)?;
-    if args.detach {
+    if run.detach {
         start(session, &id)?;
         writeln!(io.out, "{id}")?;
         return Ok(0);
@@ -120,8 +148,8 @@ fn run_inner(session: &Session, args: &RunArgs, io: &mut Io<'_>) -> Result<i32, 
     attach_and_start(session, &id, args.interactive, args.tty, condition, io)
 }
 
-/// The create body for the flags.
-fn create_body(args: &RunArgs) -> Result<Value, CliError> {
+/// The create body for the flags (`create`'s is `run`'s without `-d`).
+fn create_body(args: &CreateArgs, detach: bool) -> Result<Value, CliError> {
     let (image, command) = args
         .image_and_command
         .split_first()
@@ -153,12 +181,12 @@ fn create_body(args: &RunArgs) -> Result<Value, CliError> {
         env: (!args.env.is_empty()).then_some(env),
         working_dir: args.workdir.clone().unwrap_or_default(),
         user: args.user.clone().unwrap_or_default(),
-        attach_stdin: args.interactive && !args.detach,
-        attach_stdout: !args.detach,
-        attach_stderr: !args.detach,
+        attach_stdin: args.interactive && !detach,
+        attach_stdout: !detach,
+        attach_stderr: !detach,
         tty: args.tty,
         open_stdin: args.interactive,
-        stdin_once: args.interactive && !args.detach,
+        stdin_once: args.interactive && !detach,
         auto_remove: args.rm,
         memory,
         pids_limit: args.pids_limit.unwrap_or(0),
@@ -204,7 +232,7 @@ pub fn ram_in_bytes(value: &str) -> Result<i64, CliError> {
 /// Creates the container, pulling the image first when the daemon does not have it.
 fn create(
     session: &Session,
-    args: &RunArgs,
+    args: &CreateArgs,
     image: Option<&Reference>,
     body: &Value,
     io: &mut Io<'_>,
@@ -488,7 +516,7 @@ mod tests {
             "exit 3",
         ])
         .unwrap();
-        let body = create_body(&top.run).unwrap();
+        let body = create_body(&top.run.options, top.run.detach).unwrap();
         assert_eq!(body["Image"], "bb");
         assert_eq!(body["Cmd"], json!(["-c", "exit 3"]));
         assert_eq!(body["Entrypoint"], json!(["sh"]));

@@ -40,6 +40,11 @@ const VERBS: &[VerbUsage] = &[
         "[OPTIONS] IMAGE [COMMAND] [ARG...]",
         Arity::AtLeast(1),
     ),
+    verb(
+        "create",
+        "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+        Arity::AtLeast(1),
+    ),
     verb("ps", "[OPTIONS]", Arity::None),
     verb("logs", "[OPTIONS] CONTAINER", Arity::Exact(1)),
     verb(
