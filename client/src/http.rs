@@ -210,17 +210,30 @@ impl Client {
 
     /// Sends a request that upgrades the connection (attach) and returns the raw stream once
     /// the engine answered `101`, or the error answer.
-    pub fn upgrade(&self, path: &str) -> Result<Result<Connection, Response>, HttpError> {
+    pub fn upgrade(&self, path: &str) -> Result<Result<Upgraded, Response>, HttpError> {
+        self.upgrade_with(path, Payload::None)
+    }
+
+    /// [`Client::upgrade`] with a request body: `exec/{id}/start` takes its options as JSON on
+    /// the very request that is upgraded.
+    pub fn upgrade_with(
+        &self,
+        path: &str,
+        payload: Payload<'_>,
+    ) -> Result<Result<Upgraded, Response>, HttpError> {
         let target = self.target(path);
         let headers = [("Connection", "Upgrade"), ("Upgrade", "tcp")];
-        let stream = self.send("POST", &target, Payload::None, &headers)?;
+        let stream = self.send("POST", &target, payload, &headers)?;
         let mut reader = BufReader::new(stream);
         let (status, response_headers) = read_head(&mut reader, "POST", &target)?;
         if status == 101 {
-            if !reader.buffer().is_empty() {
-                return Err(malformed("POST", &target, "bytes after the upgrade head"));
-            }
-            return Ok(Ok(reader.into_inner()));
+            // An exec's first output may share the packet of the head: keep it.
+            let early = reader.buffer().to_vec();
+            return Ok(Ok(Upgraded {
+                early,
+                offset: 0,
+                connection: reader.into_inner(),
+            }));
         }
         let body = read_body(&mut reader, &response_headers, "POST", &target)?;
         Ok(Err(Response {
@@ -386,6 +399,34 @@ fn malformed(method: &str, target: &str, what: &str) -> HttpError {
         method: method.to_string(),
         target: target.to_string(),
         what: what.to_string(),
+    }
+}
+
+/// A connection after `101 Switching Protocols`. What the engine sent right behind the head
+/// (an exec's first output can share its packet) is read first, then the connection itself.
+#[derive(Debug)]
+pub struct Upgraded {
+    early: Vec<u8>,
+    offset: usize,
+    connection: Connection,
+}
+
+impl Upgraded {
+    /// The connection, for what reading does not cover (a clone for stdin, shutting down).
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+impl Read for Upgraded {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.offset < self.early.len() {
+            let n = buf.len().min(self.early.len() - self.offset);
+            buf[..n].copy_from_slice(&self.early[self.offset..self.offset + n]);
+            self.offset += n;
+            return Ok(n);
+        }
+        self.connection.read(buf)
     }
 }
 

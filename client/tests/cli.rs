@@ -675,6 +675,11 @@ fn usage_errors_print_and_exit_as_docker_does() {
         "info x",
         "create",
         "create -d busybox",
+        "exec",
+        "exec c",
+        "exec --bogus c true",
+        "exec -e",
+        "exec -e =x c true",
         "container prune --bogus",
         "container prune --filter",
         "image prune x",
@@ -699,6 +704,67 @@ fn usage_errors_print_and_exit_as_docker_does() {
             "{line}"
         );
     }
+}
+
+/// `exec` in a running container: output on both streams, the command's exit code, the
+/// flags that shape the process, `-d`, and the failures (a command that does not exist, a
+/// stopped, paused or missing container) print and exit as docker's do.
+#[test]
+fn exec_prints_and_exits_as_docker_does() {
+    let Some(env) = reference("exec_prints_and_exits_as_docker_does") else {
+        return;
+    };
+    busybox(&env);
+    let (running, stopped) = (unique("exec-run"), unique("exec-stopped"));
+    let _guard = env.guard(&[&running, &stopped]);
+    let started = env.docker(&["run", "-d", "--name", &running, "busybox", "sleep", "300"]);
+    assert_eq!(started.code, 0, "{started:?}");
+    let created = env.docker(&["create", "--name", &stopped, "busybox", "true"]);
+    assert_eq!(created.code, 0, "{created:?}");
+    let c = running.as_str();
+    let steps: Vec<Vec<&str>> = vec![
+        vec!["exec", c, "echo", "hi"],
+        vec!["exec", c, "sh", "-c", "echo out; echo err >&2; exit 3"],
+        vec![
+            "exec",
+            "-e",
+            "X=1",
+            "-w",
+            "/tmp",
+            "-u",
+            "1:2",
+            c,
+            "sh",
+            "-c",
+            "echo $X; pwd; id",
+        ],
+        vec!["exec", c, "echo", "-e", "-d", "a"],
+        vec!["exec", "-t", c, "sh", "-c", "echo a; echo b >&2; exit 4"],
+        vec!["exec", c, "nosuch"],
+        vec!["exec", "-w", "/nosuch", c, "pwd"],
+        vec!["exec", "-u", "nosuchuser", c, "id"],
+        vec!["exec", "-d", c, "sleep", "1"],
+        vec!["exec", &stopped, "echo", "hi"],
+        vec!["exec", "-d", &stopped, "echo", "hi"],
+        vec!["exec", "nosuch-h3t", "echo", "hi"],
+    ];
+    for step in &steps {
+        env.same(step, exact);
+    }
+    // `-d` prints nothing, yet the command runs.
+    let detached = env.berth(&["exec", "-d", c, "sh", "-c", "echo ran >/tmp/detached"]);
+    assert_eq!(
+        (detached.out.as_str(), detached.err.as_str(), detached.code),
+        ("", "", 0)
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while env.docker(&["exec", c, "cat", "/tmp/detached"]).out != "ran\n" {
+        assert!(std::time::Instant::now() < deadline, "exec -d never ran");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(env.docker(&["pause", c]).code, 0);
+    env.same(&["exec", c, "echo", "hi"], exact);
+    env.cleanup(&["unpause", c]);
 }
 
 /// `container prune` and `image prune -a`, limited by a label only this test uses (the daemon

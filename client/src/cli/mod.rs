@@ -5,6 +5,7 @@
 mod containers;
 mod create_body;
 mod error;
+mod exec;
 mod images;
 mod info;
 mod inspect;
@@ -79,6 +80,8 @@ pub enum Verb {
     Run(Box<run::RunArgs>),
     /// Create a new container.
     Create(Box<run::CreateArgs>),
+    /// Execute a command in a running container.
+    Exec(Box<exec::ExecArgs>),
     /// List containers.
     Ps(ps::PsArgs),
     /// Fetch the logs of a container.
@@ -137,6 +140,7 @@ pub fn run(global: &GlobalArgs, verb: Verb, io: &mut Io<'_>) -> i32 {
         Verb::Pull(args) => pull::pull(&session, args, io),
         Verb::Images(args) => images::images(&session, args, io),
         Verb::Inspect(args) => inspect::inspect(&session, args, io),
+        Verb::Exec(args) => exec::exec(&session, args, io),
         Verb::Ps(args) => ps::ps(&session, args, io),
         Verb::Logs(args) => logs::logs(&session, args, io),
         Verb::Rm(args) => containers::rm(&session, args, io),

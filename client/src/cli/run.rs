@@ -333,11 +333,11 @@ fn attach_and_start(
         return Err(e);
     }
     if tty {
-        resize(session, id);
+        resize(session, &format!("/containers/{id}"));
     }
     let _raw = (stdin && tty).then(RawMode::enter).flatten();
     if stdin {
-        forward_stdin(&stream)?;
+        forward_stdin(stream.connection())?;
     }
     copy_output(stream, tty, io)?;
     let waited = wait.finish()?;
@@ -350,7 +350,11 @@ fn attach_and_start(
     Ok(waited["StatusCode"].as_i64().unwrap_or(125) as i32)
 }
 
-fn copy_output(mut stream: Connection, tty: bool, io: &mut Io<'_>) -> Result<(), CliError> {
+pub(crate) fn copy_output(
+    mut stream: crate::http::Upgraded,
+    tty: bool,
+    io: &mut Io<'_>,
+) -> Result<(), CliError> {
     if tty {
         let mut buffer = [0u8; 8192];
         loop {
@@ -372,7 +376,7 @@ fn copy_output(mut stream: Connection, tty: bool, io: &mut Io<'_>) -> Result<(),
 }
 
 /// Copies this process's stdin to the container on a thread; its end closes the write half.
-fn forward_stdin(stream: &Connection) -> Result<(), CliError> {
+pub(crate) fn forward_stdin(stream: &Connection) -> Result<(), CliError> {
     let mut writer = stream.try_clone_plain().ok_or_else(|| {
         CliError::Message("attaching stdin is not supported over TLS yet".to_string())
     })?;
@@ -383,21 +387,19 @@ fn forward_stdin(stream: &Connection) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Tells the daemon the terminal's size, as the CLI does after start.
-fn resize(session: &Session, id: &str) {
+/// Tells the daemon the terminal's size, as the CLI does after start. `resource` is what is
+/// resized: `/containers/{id}` or `/exec/{id}`.
+pub(crate) fn resize(session: &Session, resource: &str) {
     if let Ok(size) = rustix::termios::tcgetwinsize(std::io::stdout()) {
         if size.ws_row > 0 {
-            let path = format!(
-                "/containers/{id}/resize?h={}&w={}",
-                size.ws_row, size.ws_col
-            );
+            let path = format!("{resource}/resize?h={}&w={}", size.ws_row, size.ws_col);
             let _ = session.call("POST", &path, None);
         }
     }
 }
 
 /// The terminal in raw mode while a `-it` container runs; restored on drop.
-struct RawMode {
+pub(crate) struct RawMode {
     saved: rustix::termios::Termios,
 }
 
@@ -408,7 +410,7 @@ impl std::fmt::Debug for RawMode {
 }
 
 impl RawMode {
-    fn enter() -> Option<RawMode> {
+    pub(crate) fn enter() -> Option<RawMode> {
         let stdin = std::io::stdin();
         let saved = rustix::termios::tcgetattr(&stdin).ok()?;
         let mut raw = saved.clone();

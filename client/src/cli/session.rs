@@ -62,7 +62,7 @@ fn tls_files(global: &GlobalArgs) -> TlsFiles {
 }
 
 /// Docker's version comparison: dotted numbers, part by part.
-fn version_less(a: &str, b: &str) -> bool {
+pub(crate) fn version_less(a: &str, b: &str) -> bool {
     let parts = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
     parts(a) < parts(b)
 }

@@ -45,6 +45,11 @@ const VERBS: &[VerbUsage] = &[
         "[OPTIONS] IMAGE [COMMAND] [ARG...]",
         Arity::AtLeast(1),
     ),
+    verb(
+        "exec",
+        "[OPTIONS] CONTAINER COMMAND [ARG...]",
+        Arity::AtLeast(2),
+    ),
     verb("ps", "[OPTIONS]", Arity::None),
     verb("logs", "[OPTIONS] CONTAINER", Arity::Exact(1)),
     verb(

@@ -176,7 +176,7 @@ fn attach(
 }
 
 /// Reads the attach stream to its end, noting when the first byte came.
-fn read_output(mut stream: berth_client::transport::Connection) -> Result<Option<Instant>, String> {
+fn read_output(mut stream: berth_client::http::Upgraded) -> Result<Option<Instant>, String> {
     let mut first = None;
     let mut buffer = [0u8; 8192];
     loop {

@@ -26,7 +26,12 @@ pub fn empty() -> Body {
 /// A body streamed from the returned sender, at most `backlog` chunks ahead of the client.
 pub fn channel(backlog: usize) -> (mpsc::Sender<Bytes>, Body) {
     let (tx, rx) = mpsc::channel(backlog);
-    (tx, ChannelBody(rx).boxed())
+    (tx, from_receiver(rx))
+}
+
+/// A body streamed from a channel made elsewhere.
+pub fn from_receiver(rx: mpsc::Receiver<Bytes>) -> Body {
+    ChannelBody(rx).boxed()
 }
 
 struct ChannelBody(mpsc::Receiver<Bytes>);

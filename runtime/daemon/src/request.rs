@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use berth_lifecycle::WaitCondition;
+use berth_lifecycle::{ExecOptions, WaitCondition};
 use berth_runtime::engine::PruneFilters;
 use serde::Deserialize;
 
@@ -112,6 +112,22 @@ pub enum Request {
     },
     ContainerPrune(PruneFilters),
     ImagePrune(PruneFilters),
+    ExecCreate {
+        id: String,
+        options: ExecOptions,
+    },
+    ExecStart {
+        id: String,
+        detach: bool,
+    },
+    ExecResize {
+        id: String,
+        height: u16,
+        width: u16,
+    },
+    ExecInspect {
+        id: String,
+    },
     Commit(CommitQuery),
 }
 
@@ -359,9 +375,63 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
             id,
             force: q.bool("force"),
         },
+        Route::ExecCreate(id) => Request::ExecCreate {
+            id,
+            options: exec_options(body)?,
+        },
+        Route::ExecStart(id) => Request::ExecStart {
+            id,
+            detach: match body.iter().all(u8::is_ascii_whitespace) {
+                true => false,
+                false => json_body::<ExecStartBody>(body)?.detach,
+            },
+        },
+        Route::ExecResize(id) => Request::ExecResize {
+            id,
+            height: q.number("h")?.unwrap_or(0),
+            width: q.number("w")?.unwrap_or(0),
+        },
+        Route::ExecInspect(id) => Request::ExecInspect { id },
         Route::ContainerPrune => Request::ContainerPrune(prune_filters(q, false)?),
         Route::ImagePrune => Request::ImagePrune(prune_filters(q, true)?),
         Route::Commit => commit(q, body)?,
+    })
+}
+
+/// `POST /containers/{id}/exec`'s body: the fields berth runs an exec with.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct ExecCreateBody {
+    cmd: Option<Strings>,
+    env: Option<Vec<String>>,
+    user: String,
+    working_dir: String,
+    tty: bool,
+    attach_stdin: bool,
+    attach_stdout: bool,
+    attach_stderr: bool,
+    privileged: bool,
+}
+
+/// `POST /exec/{id}/start`'s body.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct ExecStartBody {
+    detach: bool,
+}
+
+fn exec_options(body: &[u8]) -> Result<ExecOptions, ApiError> {
+    let b: ExecCreateBody = json_body(body)?;
+    Ok(ExecOptions {
+        cmd: b.cmd.map(|c| c.into_vec()).unwrap_or_default(),
+        env: b.env.unwrap_or_default(),
+        user: b.user,
+        working_dir: b.working_dir,
+        tty: b.tty,
+        attach_stdin: b.attach_stdin,
+        attach_stdout: b.attach_stdout,
+        attach_stderr: b.attach_stderr,
+        privileged: b.privileged,
     })
 }
 

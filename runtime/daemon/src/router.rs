@@ -38,6 +38,10 @@ pub enum Route {
     ContainerDelete(String),
     ContainerPrune,
     ImagePrune,
+    ExecCreate(String),
+    ExecStart(String),
+    ExecResize(String),
+    ExecInspect(String),
     Commit,
 }
 
@@ -62,6 +66,9 @@ impl Route {
             ("POST", ["commit"]) => Route::Commit,
             ("POST", ["containers", "prune"]) => Route::ContainerPrune,
             ("POST", ["images", "prune"]) => Route::ImagePrune,
+            ("POST", ["exec", id, "start"]) => Route::ExecStart(id.to_string()),
+            ("POST", ["exec", id, "resize"]) => Route::ExecResize(id.to_string()),
+            ("GET", ["exec", id, "json"]) => Route::ExecInspect(id.to_string()),
             ("POST", ["containers", "create"]) => Route::ContainerCreate,
             ("GET", ["containers", "json"]) => Route::ContainerList,
             ("DELETE", ["images", name @ ..]) if !name.is_empty() => {
@@ -107,6 +114,7 @@ fn container_route(method: &str, id: &str, verb: &str) -> Result<Route, ApiError
         ("GET", "top") => Route::ContainerTop(id),
         ("POST", "pause") => Route::ContainerPause(id),
         ("POST", "unpause") => Route::ContainerUnpause(id),
+        ("POST", "exec") => Route::ExecCreate(id),
         _ => return Err(page_not_found()),
     })
 }

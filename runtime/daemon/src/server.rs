@@ -98,7 +98,7 @@ async fn pipeline(
     let route = Route::find(req.method(), path)?;
     let query = Query::parse(req.uri().query());
     let upgrade = match route {
-        Route::ContainerAttach(_) => Some(hyper::upgrade::on(&mut req)),
+        Route::ContainerAttach(_) | Route::ExecStart(_) => Some(hyper::upgrade::on(&mut req)),
         _ => None,
     };
     let wants_upgrade = req.headers().contains_key(hyper::header::UPGRADE);

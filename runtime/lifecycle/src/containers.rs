@@ -88,6 +88,8 @@ pub(crate) struct Registry {
     /// The last state of recently removed containers, so a `wait` that was sleeping when an
     /// auto-removal happened can still answer the exit code. Bounded by [`TOMBSTONES`].
     pub tombstones: VecDeque<(ContainerId, StateRecord)>,
+    /// The exec instances of the containers ([`crate::exec`]).
+    pub execs: crate::exec::Execs,
 }
 
 const TOMBSTONES: usize = 256;

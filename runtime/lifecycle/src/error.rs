@@ -92,6 +92,25 @@ pub enum LifecycleError {
     #[error("cannot start a paused container, try unpause instead")]
     StartPaused,
 
+    #[error("Container {id} is paused, unpause the container before exec")]
+    ExecPaused { id: String },
+
+    #[error("No exec command specified")]
+    NoExecCommand,
+
+    #[error("No such exec instance: {id}")]
+    NoSuchExec { id: String },
+
+    #[error("Error: Exec command {id} is already running")]
+    ExecRunning { id: String },
+
+    #[error("Error: Exec command {id} has already run")]
+    ExecRan { id: String },
+
+    /// The exec's command could not be started (dockerd's whole text; exit code 126).
+    #[error("{message}")]
+    ExecFailed { message: String },
+
     /// The transition is not allowed from the container's current state.
     #[error("container {id} is {state}: cannot {verb}")]
     BadState {
@@ -140,7 +159,9 @@ impl Kind for LifecycleError {
     fn kind(&self) -> ErrorKind {
         use LifecycleError as E;
         match self {
-            E::NoSuchContainer { .. } => ErrorKind::NotFound,
+            E::NoSuchContainer { .. } | E::NoSuchExec { .. } => ErrorKind::NotFound,
+            E::NoExecCommand => ErrorKind::InvalidParameter,
+            E::ExecFailed { .. } => ErrorKind::System,
             E::EmptyReference
             | E::InvalidName { .. }
             | E::RenameToSameName
@@ -155,6 +176,9 @@ impl Kind for LifecycleError {
             | E::AlreadyPaused { .. }
             | E::NotPaused { .. }
             | E::StartPaused
+            | E::ExecPaused { .. }
+            | E::ExecRunning { .. }
+            | E::ExecRan { .. }
             | E::BadState { .. } => ErrorKind::Conflict,
             E::NotModified { .. } => ErrorKind::NotModified,
             E::RenameAllocate { source } | E::Kill { source, .. } => source.kind(),

@@ -55,6 +55,7 @@ pub(crate) fn remove_locked(
         return Ok(());
     };
     reg.names.remove(&entry.config.name);
+    crate::exec::forget_container(reg, id);
     // Clients waiting for a next run that will never come.
     entry.hub.end_run();
     reg.bury(id.clone(), entry.state);

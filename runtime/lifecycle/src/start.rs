@@ -280,22 +280,30 @@ pub(crate) fn process_env(process: &crate::record::ProcessConfig) -> Vec<String>
 }
 
 /// `user`, `uid`, `user:group` or `uid:gid`; names are looked up in the image's `/etc/passwd`
-/// and `/etc/group` (topmost layer first). An unknown name fails the start, as in runc.
-fn resolve_user(user: &str, layers: &[std::path::PathBuf]) -> Result<User, LifecycleError> {
-    if user.is_empty() {
-        return Ok(User::default());
-    }
+/// and `/etc/group` (topmost layer first). An unknown name fails the start, as in runc. The
+/// supplementary groups are the primary group and the groups that list the user by name, as
+/// the reference dockerd's processes have them (`id` prints `groups=GID`).
+pub(crate) fn resolve_user(
+    user: &str,
+    layers: &[std::path::PathBuf],
+) -> Result<User, LifecycleError> {
+    // No user: root, whose group memberships count as any user's.
+    let user = match user {
+        "" => "0",
+        given => given,
+    };
     let (u, g) = user
         .split_once(':')
         .map_or((user, None), |(u, g)| (u, Some(g)));
-    let (uid, primary) = match u.parse::<u32>() {
-        Ok(uid) => (
-            uid,
-            lookup(layers, "etc/passwd", |f| f[2] == u).map_or(0, |f| field(&f, 3)),
-        ),
+    let (uid, primary, name) = match u.parse::<u32>() {
+        Ok(uid) => {
+            let entry = lookup(layers, "etc/passwd", |f| f[2] == u);
+            let gid = entry.as_ref().map_or(0, |f| field(f, 3));
+            (uid, gid, entry.map(|f| f[0].clone()))
+        }
         Err(_) => {
             let f = lookup(layers, "etc/passwd", |f| f[0] == u).ok_or_else(|| unknown(user))?;
-            (field(&f, 2), field(&f, 3))
+            (field(&f, 2), field(&f, 3), Some(u.to_string()))
         }
     };
     let gid = match g {
@@ -308,11 +316,35 @@ fn resolve_user(user: &str, layers: &[std::path::PathBuf]) -> Result<User, Lifec
             ),
         },
     };
+    let mut additional_gids = vec![gid];
+    if let Some(name) = name {
+        for g in memberships(layers, &name) {
+            if !additional_gids.contains(&g) {
+                additional_gids.push(g);
+            }
+        }
+    }
     Ok(User {
         uid,
         gid,
-        additional_gids: Vec::new(),
+        additional_gids,
     })
+}
+
+/// The groups of the image's `/etc/group` whose member list names `user`.
+fn memberships(layers: &[std::path::PathBuf], user: &str) -> Vec<u32> {
+    let Some(text) = layers
+        .iter()
+        .rev()
+        .find_map(|l| std::fs::read_to_string(l.join("etc/group")).ok())
+    else {
+        return Vec::new();
+    };
+    text.lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .filter(|f| f.len() >= 4 && f[3].split(',').any(|m| m == user))
+        .filter_map(|f| f[2].parse().ok())
+        .collect()
 }
 
 fn unknown(user: &str) -> LifecycleError {

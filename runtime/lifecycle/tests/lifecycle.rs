@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use berth_core::{ErrorKind, Kind};
 use berth_lifecycle::{
-    Containers, LifecycleError, State, StateRecord, Stream, WaitCondition, WaitOutcome,
+    Containers, ExecOptions, LifecycleError, State, StateRecord, Stream, WaitCondition, WaitOutcome,
 };
 use common::{root_or_skip, FakeImages, TestStore};
 
@@ -776,4 +776,82 @@ fn pause_freezes_and_a_signal_resumes_as_dockerd_does() {
     let s = t.c().inspect(&id).unwrap().state;
     assert_eq!((s.status, s.exit_code), (State::Exited, 137));
     t.c().remove(&id, false).unwrap();
+}
+
+#[test]
+fn exec_runs_in_the_container_and_records_its_exit() {
+    if !root_or_skip("exec_runs_in_the_container_and_records_its_exit") {
+        return;
+    }
+    let t = TestStore::new();
+    let id = t.create_with(&["sleep", "1000"], |o| {
+        o.env = vec!["FROM_CONTAINER=1".into()];
+        o.working_dir = Some("/tmp".into());
+    });
+    let options = |cmd: &[&str]| ExecOptions {
+        cmd: cmd.iter().map(|s| s.to_string()).collect(),
+        attach_stdout: true,
+        attach_stderr: true,
+        ..ExecOptions::default()
+    };
+    let text = |e: LifecycleError| e.to_string();
+    assert_eq!(
+        text(t.c().exec_create(&id, options(&["true"])).unwrap_err()),
+        format!("Container {id} is not running")
+    );
+    t.c().start(&id).unwrap();
+    assert_eq!(
+        text(t.c().exec_create(&id, options(&[])).unwrap_err()),
+        "No exec command specified"
+    );
+    let mut o = options(&[
+        "sh",
+        "-c",
+        "echo $FROM_CONTAINER $A $(pwd) $(hostname); echo e >&2; exit 5",
+    ]);
+    o.env = vec!["A=2".into()];
+    let exec = t.c().exec_create(&id, o).unwrap();
+    let inspect = t.c().exec_inspect(&exec).unwrap();
+    assert_eq!(
+        (inspect.running, inspect.exit_code, inspect.pid),
+        (false, None, 0)
+    );
+    let streams = t.c().exec_start(&exec, false).unwrap();
+    let read = |f: Option<std::fs::File>| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut f.unwrap(), &mut s).unwrap();
+        s
+    };
+    let (out, err) = (read(streams.stdout), read(streams.stderr));
+    assert_eq!(out, format!("1 2 /tmp {}\n", &id[..12]));
+    assert_eq!(err, "e\n");
+    assert_eq!(t.c().exec_wait(&exec, None).unwrap(), Some(5));
+    let inspect = t.c().exec_inspect(&exec).unwrap();
+    assert_eq!((inspect.running, inspect.exit_code), (false, Some(5)));
+    assert!(inspect.pid > 0);
+    assert_eq!(
+        text(t.c().exec_start(&exec, false).unwrap_err()),
+        format!("Error: Exec command {exec} has already run")
+    );
+    // Not in the container's log.
+    assert_eq!(output(&t, &id), (String::new(), String::new()));
+    // A missing command: dockerd's text, exit code 126.
+    let missing = t.c().exec_create(&id, options(&["nosuch"])).unwrap();
+    assert_eq!(
+        text(t.c().exec_start(&missing, false).unwrap_err()),
+        "OCI runtime exec failed: exec failed: unable to start container process: exec: \
+         \"nosuch\": executable file not found in $PATH: unknown"
+    );
+    assert_eq!(t.c().exec_inspect(&missing).unwrap().exit_code, Some(126));
+    // Paused: refused; removed with the container.
+    t.c().pause(&id).unwrap();
+    assert_eq!(
+        text(t.c().exec_create(&id, options(&["true"])).unwrap_err()),
+        format!("Container {id} is paused, unpause the container before exec")
+    );
+    t.c().remove(&id, true).unwrap();
+    assert_eq!(
+        text(t.c().exec_inspect(&exec).unwrap_err()),
+        format!("No such exec instance: {exec}")
+    );
 }

@@ -13,7 +13,7 @@ use rustix::process::{Gid, Uid};
 use rustix::thread::LinkNameSpaceType;
 
 use crate::clone::{cloexec_from_3, close_all_but, reset_signal_dispositions, unblock_all_signals};
-use crate::plan::{Plan, StdioPlan};
+use crate::plan::{Plan, ProcessPlan, StdioPlan};
 use crate::report::{Report, Step};
 use crate::timing::Mark;
 use crate::{caps, dev, lookup, mounts, netns};
@@ -34,7 +34,7 @@ pub(crate) extern "C" fn child_main(arg: *mut c_void) -> c_int {
     127
 }
 
-fn at(step: Step) -> impl Fn(Errno) -> Report {
+pub(crate) fn at(step: Step) -> impl Fn(Errno) -> Report {
     move |e| Report {
         step,
         errno: e.raw_os_error(),
@@ -64,11 +64,11 @@ fn run(plan: &Plan<'_>) -> Result<Infallible, Report> {
     plan.timings.mark(Mark::Pivoted);
     filesystems(plan)?;
     plan.timings.mark(Mark::FilesystemsReady);
-    credentials(plan)?;
+    credentials(&plan.process)?;
     plan.timings.mark(Mark::Credentials);
-    let chosen = lookup::resolve(&plan.exec.candidates, plan.exec.direct)?;
+    let chosen = lookup::resolve(&plan.process.exec.candidates, plan.process.exec.direct)?;
     plan.timings.mark(Mark::ExecCalled);
-    exec(plan, chosen)
+    exec(&plan.process, chosen)
 }
 
 /// Step 1: Become part of the container before doing anything else.
@@ -130,7 +130,7 @@ fn filesystems(plan: &Plan<'_>) -> Result<(), Report> {
 /// needs root and must be the controlling terminal of a new session; capabilities are bounded
 /// while we still hold CAP_SETPCAP; the uid is dropped last among them because it takes the
 /// remaining privileges with it; chdir runs as the user, so permissions apply as for runc.
-fn credentials(plan: &Plan<'_>) -> Result<(), Report> {
+pub(crate) fn credentials(plan: &ProcessPlan) -> Result<(), Report> {
     stdio(plan)?;
     caps::bound_to(plan.caps).map_err(at(Step::Capabilities))?;
     rustix::thread::set_thread_groups(&plan.groups).map_err(at(Step::Groups))?;
@@ -141,7 +141,7 @@ fn credentials(plan: &Plan<'_>) -> Result<(), Report> {
     rustix::process::chdir(plan.cwd.as_c_str()).map_err(at(Step::Chdir))
 }
 
-fn stdio(plan: &Plan<'_>) -> Result<(), Report> {
+fn stdio(plan: &ProcessPlan) -> Result<(), Report> {
     match &plan.stdio {
         StdioPlan::Fds([stdin, stdout, stderr]) => {
             rustix::process::setsid().map_err(at(Step::Stdio))?;
@@ -157,7 +157,7 @@ fn stdio(plan: &Plan<'_>) -> Result<(), Report> {
 }
 
 /// Step 5: The command. Signals are unblocked only now, with default dispositions in place.
-fn exec(plan: &Plan<'_>, chosen: usize) -> Result<Infallible, Report> {
+pub(crate) fn exec(plan: &ProcessPlan, chosen: usize) -> Result<Infallible, Report> {
     let Some(path) = plan.exec.candidates.get(chosen) else {
         return Err(at(Step::Execve)(Errno::NOENT));
     };

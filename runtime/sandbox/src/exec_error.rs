@@ -42,6 +42,16 @@ pub fn docker_start_error(runtime_message: &str) -> String {
     )
 }
 
+/// The full text dockerd 20.10 writes to an exec's stream when its command cannot start, e.g.
+/// `OCI runtime exec failed: exec failed: unable to start container process: exec: "nope":
+/// executable file not found in $PATH: unknown` (the exec's exit code is then 126).
+pub fn docker_exec_error(runtime_message: &str) -> String {
+    format!(
+        "OCI runtime exec failed: exec failed: unable to start container process: \
+         {runtime_message}: unknown"
+    )
+}
+
 /// The exit code dockerd records for a start that failed with `message`: 127 when the text
 /// says a file is missing, 126 for a permission problem, `None` otherwise (dockerd then
 /// records 128). The last match wins, as in dockerd.

@@ -23,6 +23,7 @@ mod clone;
 mod dev;
 mod error;
 pub mod exec_error;
+mod join;
 mod lookup;
 mod mounts;
 mod netns;
@@ -38,6 +39,7 @@ mod timing;
 
 pub use cgroup::{CgroupLayout, Hierarchy};
 pub use error::SandboxError;
+pub use join::ExecSpec;
 pub use mounts::{MASKED_PATHS, MASKED_PATH_NAMES, READONLY_PATHS, READONLY_PATH_NAMES};
 pub use netns::PreparedNetns;
 pub use netns_pool::NetnsPool;

@@ -32,12 +32,69 @@ pub(crate) enum StdioPlan {
 /// The command, ready for `execve`.
 #[derive(Debug)]
 pub(crate) struct ExecPlan {
+    /// The candidates as the parent words them in errors.
+    names: Vec<String>,
     pub candidates: Vec<CString>,
     pub direct: bool,
     _argv: Vec<CString>,
     pub argv: Vec<*const c_char>,
     _env: Vec<CString>,
     pub envp: Vec<*const c_char>,
+}
+
+/// The process half of a plan, the same for a container's first process and an exec:
+/// streams, privileges, working directory and command.
+#[derive(Debug)]
+pub(crate) struct ProcessPlan {
+    pub stdio: StdioPlan,
+    pub caps: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub groups: Vec<Gid>,
+    pub cwd: CString,
+    pub exec: ExecPlan,
+}
+
+impl ProcessPlan {
+    /// Builds the process half: `argv` and `env` as C arrays, the command's candidate paths,
+    /// the streams (a pty made in the container when `stdio` asks for one).
+    pub fn new(
+        argv: &[String],
+        env: &[String],
+        cwd: &str,
+        user: &crate::spec::User,
+        stdio: Stdio,
+        pty_sock: Option<OwnedFd>,
+    ) -> Result<ProcessPlan, SandboxError> {
+        if argv.is_empty() || argv[0].is_empty() {
+            return Err(SandboxError::spec("argv", "no command given"));
+        }
+        if !cwd.starts_with('/') {
+            return Err(SandboxError::spec("cwd", "must be an absolute path"));
+        }
+        let (candidates, direct) = lookup::candidates(&argv[0], env);
+        Ok(ProcessPlan {
+            stdio: stdio_plan(stdio, pty_sock)?,
+            caps: caps::docker_default_mask(),
+            uid: user.uid,
+            gid: user.gid,
+            groups: user
+                .additional_gids
+                .iter()
+                .map(|g| Gid::from_raw(*g))
+                .collect(),
+            cwd: c_string("cwd", cwd.as_bytes().to_vec())?,
+            exec: exec_plan(argv, env, candidates, direct)?,
+        })
+    }
+
+    /// The descriptors the process half uses.
+    pub fn descriptors(&self) -> Vec<RawFd> {
+        match &self.stdio {
+            StdioPlan::Fds(fds) => fds.iter().map(|f| f.as_raw_fd()).collect(),
+            StdioPlan::Pty { sock, .. } => vec![sock.as_raw_fd()],
+        }
+    }
 }
 
 /// Everything the child reads. Built and owned by the parent; borrowed by the child.
@@ -51,13 +108,7 @@ pub(crate) struct Plan<'a> {
     pub binds: Vec<BindPlan>,
     /// `/a`, `/a/b`, `/a/b/c` for a cwd of `/a/b/c`: `mkdir -p` without allocation.
     pub cwd_dirs: Vec<CString>,
-    pub cwd: CString,
-    pub stdio: StdioPlan,
-    pub caps: u64,
-    pub uid: u32,
-    pub gid: u32,
-    pub groups: Vec<Gid>,
-    pub exec: ExecPlan,
+    pub process: ProcessPlan,
     pub report: OwnedFd,
     pub timings: &'a StepTimings,
     /// Every descriptor above, ascending: the child closes all others first thing.
@@ -104,10 +155,18 @@ pub(crate) fn build<'a>(
     inputs: PlanInputs<'a>,
 ) -> Result<(Plan<'a>, PlanNames), SandboxError> {
     validate(spec)?;
-    let (candidates, direct) = lookup::candidates(&spec.argv[0], &spec.env);
+    let process = ProcessPlan::new(
+        &spec.argv,
+        &spec.env,
+        &spec.cwd,
+        &spec.user,
+        stdio,
+        inputs.pty_sock,
+    )?;
+    let candidates = process.exec.candidate_names();
     let names = PlanNames {
         argv0: spec.argv[0].clone(),
-        candidates: candidates.clone(),
+        candidates,
         mount_point: spec.rootfs.mount_point.display().to_string(),
         binds: spec.binds.iter().map(|b| b.destination.clone()).collect(),
         cwd: spec.cwd.clone(),
@@ -123,18 +182,7 @@ pub(crate) fn build<'a>(
         overlay: OverlayPlan::new(&spec.rootfs, inputs.proc_root, inputs.overlay_api)?,
         binds: spec.binds.iter().map(bind_plan).collect::<Result<_, _>>()?,
         cwd_dirs: cwd_prefixes(&spec.cwd)?,
-        cwd: c_string("cwd", spec.cwd.clone().into_bytes())?,
-        stdio: stdio_plan(stdio, inputs.pty_sock)?,
-        caps: caps::docker_default_mask(),
-        uid: spec.user.uid,
-        gid: spec.user.gid,
-        groups: spec
-            .user
-            .additional_gids
-            .iter()
-            .map(|g| Gid::from_raw(*g))
-            .collect(),
-        exec: exec_plan(&spec.argv, &spec.env, candidates, direct)?,
+        process,
         report: inputs.report,
         timings: inputs.timings,
         keep: Vec::new(),
@@ -146,10 +194,7 @@ pub(crate) fn build<'a>(
 impl Plan<'_> {
     /// The descriptors the child uses, sorted and without repeats.
     fn descriptors(&self) -> Vec<RawFd> {
-        let stdio = match &self.stdio {
-            StdioPlan::Fds(fds) => fds.iter().map(|f| f.as_raw_fd()).collect(),
-            StdioPlan::Pty { sock, .. } => vec![sock.as_raw_fd()],
-        };
+        let stdio = self.process.descriptors();
         let mut fds: Vec<RawFd> = self
             .netns
             .iter()
@@ -167,12 +212,6 @@ impl Plan<'_> {
 }
 
 fn validate(spec: &Spec) -> Result<(), SandboxError> {
-    if spec.argv.is_empty() || spec.argv[0].is_empty() {
-        return Err(SandboxError::spec("argv", "no command given"));
-    }
-    if !spec.cwd.starts_with('/') {
-        return Err(SandboxError::spec("cwd", "must be an absolute path"));
-    }
     if spec.hostname.len() > 64 {
         return Err(SandboxError::spec("hostname", "longer than 64 bytes"));
     }
@@ -232,6 +271,13 @@ fn high_dup(fd: BorrowedFd<'_>) -> Result<OwnedFd, SandboxError> {
     rustix::io::fcntl_dupfd_cloexec(fd, 3).map_err(|e| SandboxError::sys("dup stdio", e))
 }
 
+impl ExecPlan {
+    /// The candidate paths, for error texts.
+    pub fn candidate_names(&self) -> Vec<String> {
+        self.names.clone()
+    }
+}
+
 fn exec_plan(
     argv: &[String],
     env: &[String],
@@ -252,6 +298,7 @@ fn exec_plan(
     };
     Ok(ExecPlan {
         candidates: to_c("argv", &candidates)?,
+        names: candidates,
         direct,
         argv: pointers(&argv_c),
         envp: pointers(&env_c),

@@ -41,10 +41,12 @@ pub(crate) enum Step {
     /// No `PATH` entry holds the name.
     LookupNotFound,
     Execve,
+    /// An exec joining the running container's namespaces.
+    JoinNamespaces,
 }
 
 impl Step {
-    const ALL: [Step; 26] = [
+    const ALL: [Step; 27] = [
         Step::Signals,
         Step::JoinCgroup,
         Step::JoinNetns,
@@ -71,6 +73,7 @@ impl Step {
         Step::LookupDenied,
         Step::LookupNotFound,
         Step::Execve,
+        Step::JoinNamespaces,
     ];
 
     fn from_u32(v: u32) -> Option<Step> {
@@ -171,6 +174,7 @@ impl Report {
             Step::Setgid => "set gid".into(),
             Step::Setuid => "set uid".into(),
             Step::Chdir => format!("chdir to cwd ({:?}) set in config.json failed", ctx.cwd),
+            Step::JoinNamespaces => "join the container's namespaces".into(),
             Step::LookupStat | Step::LookupDenied | Step::LookupNotFound | Step::Execve => {
                 "exec".into()
             }

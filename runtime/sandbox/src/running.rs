@@ -145,6 +145,11 @@ impl Running {
     }
 
     /// Kills the process if it still runs, reaps it, and removes its cgroups.
+    /// The container's cgroup v2 directory, which an exec is born into.
+    pub fn cgroup_v2_dir(&self) -> Option<&std::path::Path> {
+        self.cgroup.v2_dir()
+    }
+
     /// Freezes (`pause`) or thaws (`unpause`) every process of the container.
     pub fn freeze(&self, frozen: bool) -> Result<(), SandboxError> {
         self.cgroup.freeze(frozen)

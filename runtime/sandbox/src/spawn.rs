@@ -196,7 +196,7 @@ fn clone_flags(network: &Network) -> i32 {
 }
 
 /// EOF: the command was exec'd. A full record: the step that failed.
-fn read_report(fd: &OwnedFd) -> Result<Option<Report>, SandboxError> {
+pub(crate) fn read_report(fd: &OwnedFd) -> Result<Option<Report>, SandboxError> {
     let mut buf = [0u8; REPORT_LEN];
     let mut filled = 0;
     while filled < REPORT_LEN {
@@ -217,13 +217,13 @@ fn read_report(fd: &OwnedFd) -> Result<Option<Report>, SandboxError> {
     }
 }
 
-fn reap(pidfd: &OwnedFd) {
+pub(crate) fn reap(pidfd: &OwnedFd) {
     while let Err(Errno::INTR) =
         rustix::process::waitid(WaitId::PidFd(pidfd.as_fd()), WaitIdOptions::EXITED)
     {}
 }
 
-fn kill_and_reap(pidfd: &OwnedFd) {
+pub(crate) fn kill_and_reap(pidfd: &OwnedFd) {
     let _ = rustix::process::pidfd_send_signal(pidfd, rustix::process::Signal::KILL);
     reap(pidfd);
 }

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use berth_core::{ErrorKind, Kind};
 use berth_sandbox::{
-    exec_error, Bind, Limits, NetnsPool, Network, OverlayApi, PreparedNetns, SandboxError, Stdio,
-    User,
+    exec_error, Bind, ExecSpec, Limits, NetnsPool, Network, OverlayApi, PreparedNetns,
+    SandboxError, Stdio, User,
 };
 use common::{busybox_layer, host_mounts_under, root_or_skip, Harness};
 
@@ -608,4 +608,68 @@ fn a_host_block_device_cannot_be_opened() {
     );
     let (_, out, _) = sh(&script).run().unwrap();
     assert_eq!(out, "denied\n", "block device {device}");
+}
+
+#[test]
+fn exec_joins_the_running_containers_namespaces_and_cgroup() {
+    if !root_or_skip("exec_joins_the_running_containers_namespaces_and_cgroup") {
+        return;
+    }
+    let h = Harness::new(&["sleep", "30"]);
+    let mut init = h.spawn_quiet().unwrap();
+    let exec = |argv: &[&str], cwd: &str, uid: u32| {
+        let (out_r, out_w) = common::pipe();
+        let (err_r, err_w) = common::pipe();
+        let (in_r, _in_w) = common::pipe();
+        let spec = ExecSpec {
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            env: vec!["PATH=/bin".into(), "A=1".into()],
+            cwd: cwd.into(),
+            user: User {
+                uid,
+                gid: uid,
+                additional_gids: Vec::new(),
+            },
+        };
+        let stdio = Stdio::Fds {
+            stdin: in_r,
+            stdout: out_w,
+            stderr: err_w,
+        };
+        let mut running = h.sandbox.exec(&init, &spec, stdio)?;
+        let (out, err) = (common::reader(out_r), common::reader(err_r));
+        let exit = running.wait()?;
+        running.cleanup()?;
+        Ok::<_, SandboxError>((exit.code, out.join().unwrap(), err.join().unwrap()))
+    };
+    let script = "hostname; echo $$ $A; pwd; id -u; ls /proc | grep -c '^[0-9]'; \
+                  cat /proc/self/cgroup | grep -c ctr; echo oops >&2; exit 3";
+    let (code, out, err) = exec(&["sh", "-c", script], "/data", 1000).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(code, 3);
+    assert_eq!(err, "oops\n");
+    assert_eq!(lines[0], "c0ffee123456", "the container's UTS namespace");
+    let (pid, a) = lines[1].split_once(' ').unwrap();
+    assert!(
+        pid.parse::<i32>().unwrap() > 1,
+        "a process of the container's PID namespace"
+    );
+    assert_eq!(a, "1");
+    assert_eq!(
+        lines[2], "/data",
+        "the container's root and the working directory"
+    );
+    assert_eq!(lines[3], "1000");
+    // Only the container's processes: sleep (PID 1), sh, ls, grep.
+    assert!(lines[4].parse::<u32>().unwrap() <= 6, "{out}");
+    assert_eq!(lines[5], "1", "born in the container's cgroup: {out}");
+    // A missing command is runc's text, and nothing runs.
+    let e = exec(&["nosuch"], "/", 0).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        r#"exec: "nosuch": executable file not found in $PATH"#
+    );
+    init.signal(libc::SIGKILL).unwrap();
+    init.wait().unwrap();
+    init.cleanup().unwrap();
 }

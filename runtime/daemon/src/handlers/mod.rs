@@ -5,6 +5,7 @@
 
 mod attach;
 mod containers;
+mod exec;
 mod images;
 mod logs;
 mod system;
@@ -79,6 +80,10 @@ pub async fn execute(
         R::ImagePrune(filters) => images::prune(&ctx, filters).await,
         R::Attach { id, options } => attach::attach(&ctx, v, id, options, extras.upgrade).await,
         R::Logs { id, options } => logs::logs(&ctx, v, id, options).await,
+        R::ExecCreate { id, options } => exec::create(&ctx, id, options).await,
+        R::ExecStart { id, detach } => exec::start(ctx, v, id, detach, extras.upgrade).await,
+        R::ExecInspect { id } => exec::inspect(&ctx, id).await,
+        R::ExecResize { id, height, width } => exec::resize(&ctx, id, height, width).await,
     }
 }
 

@@ -247,6 +247,22 @@ impl ContainerCgroup {
         }
     }
 
+    /// No directories: the cgroup of a process that runs in another's (an exec).
+    pub fn none() -> ContainerCgroup {
+        ContainerCgroup {
+            dirs: Vec::new(),
+            memory: None,
+            procs: Vec::new(),
+            born_into: None,
+            v2_dir: None,
+        }
+    }
+
+    /// The container's cgroup v2 directory, if it has one.
+    pub fn v2_dir(&self) -> Option<&Path> {
+        self.v2_dir.as_deref()
+    }
+
     /// Freezes or thaws the container's processes (`pause`/`unpause`); it needs the container's
     /// cgroup v2 directory.
     pub fn freeze(&self, frozen: bool) -> Result<(), SandboxError> {
@@ -339,7 +355,7 @@ fn kernel_at_least(release: &str, want: (u32, u32)) -> bool {
 }
 
 /// A directory descriptor of a cgroup, as `CLONE_INTO_CGROUP` and `BPF_PROG_ATTACH` take it.
-fn open_dir(dir: &Path) -> Result<OwnedFd, SandboxError> {
+pub(crate) fn open_dir(dir: &Path) -> Result<OwnedFd, SandboxError> {
     rustix::fs::open(
         dir,
         rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,

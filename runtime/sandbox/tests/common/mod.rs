@@ -202,7 +202,7 @@ pub fn pipe() -> (OwnedFd, OwnedFd) {
     rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap()
 }
 
-fn reader(fd: OwnedFd) -> std::thread::JoinHandle<String> {
+pub fn reader(fd: OwnedFd) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut s = String::new();
         fs::File::from(fd).read_to_string(&mut s).unwrap();

@@ -1,0 +1,235 @@
+//! The exec endpoints: create (`POST /containers/{id}/exec`), start (`POST /exec/{id}/start`,
+//! hijacked with `Upgrade: tcp` like attach, or the output as the response body), inspect and
+//! resize. A started exec's output goes to the client until the process has ended and its exit
+//! code is recorded, so a client that inspects right after the stream closes reads it. A
+//! command that cannot start is reported in the stream, as dockerd does, with exit code 126.
+
+use std::io::{Read, Write};
+
+use berth_lifecycle::{ExecOptions, ExecStreams, LifecycleError, Stream};
+use bytes::Bytes;
+use hyper::header::{HeaderValue, CONNECTION, CONTENT_TYPE, UPGRADE};
+use hyper::upgrade::OnUpgrade;
+use hyper::{Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+use super::{blocking, empty, json, streamed};
+use crate::body::{self, Body};
+use crate::error::ApiError;
+use crate::stream::{content_type, frame};
+use crate::versions::ApiVersion;
+use crate::Context;
+
+/// Output chunks queued between the readers and the client.
+const BACKLOG: usize = 64;
+
+pub async fn create(
+    ctx: &Context,
+    id: String,
+    options: ExecOptions,
+) -> Result<Response<Body>, ApiError> {
+    let exec_id = blocking(ctx, move |e| {
+        Ok(e.containers().exec_create(&id, options)?)
+    })
+    .await?;
+    Ok(json(StatusCode::CREATED, &json!({ "Id": exec_id })))
+}
+
+/// What a start produced: the process's streams, or the text of why it could not start.
+enum Started {
+    Running(ExecStreams),
+    Failed { tty: bool, message: String },
+}
+
+pub async fn start(
+    ctx: Arc<Context>,
+    v: ApiVersion,
+    id: String,
+    detach: bool,
+    upgrade: Option<OnUpgrade>,
+) -> Result<Response<Body>, ApiError> {
+    let exec_id = id.clone();
+    let started = blocking(&ctx, move |e| {
+        let tty = e.containers().exec_inspect(&exec_id)?.options.tty;
+        match e.containers().exec_start(&exec_id, detach) {
+            Ok(streams) => Ok(Started::Running(streams)),
+            Err(LifecycleError::ExecFailed { message }) => Ok(Started::Failed { tty, message }),
+            Err(other) => Err(other.into()),
+        }
+    })
+    .await?;
+    if detach {
+        return Ok(empty(StatusCode::OK));
+    }
+    let tty = match &started {
+        Started::Running(streams) => streams.tty,
+        Started::Failed { tty, .. } => *tty,
+    };
+    let kind = content_type(v, tty);
+    let (tx, rx) = mpsc::channel::<Bytes>(BACKLOG);
+    let stdin = pump(ctx, id, started, tx);
+    let Some(upgrade) = upgrade else {
+        // The output as the response body; no stdin without a hijacked connection.
+        drop(stdin);
+        return Ok(streamed(StatusCode::OK, kind, body::from_receiver(rx)));
+    };
+    tokio::spawn(async move {
+        match upgrade.await {
+            Ok(upgraded) => hijacked(TokioIo::new(upgraded), rx, stdin).await,
+            Err(e) => tracing::debug!("exec upgrade failed: {e}"),
+        }
+    });
+    let mut r = Response::new(body::empty());
+    *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(kind));
+    h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    h.insert(UPGRADE, HeaderValue::from_static("tcp"));
+    Ok(r)
+}
+
+/// Starts the readers of the exec's output (framed into `tx`), and, once both ended, waits for
+/// the exit to be recorded before `tx` closes. Answers the exec's stdin, if attached.
+fn pump(
+    ctx: Arc<Context>,
+    id: String,
+    started: Started,
+    tx: mpsc::Sender<Bytes>,
+) -> Option<std::fs::File> {
+    let streams = match started {
+        Started::Running(streams) => streams,
+        Started::Failed { tty, message } => {
+            let text = format!("{message}\r\n");
+            let _ = tx.try_send(frame(tty, Stream::Stdout, text.as_bytes()));
+            return None;
+        }
+    };
+    let tty = streams.tty;
+    let readers: Vec<_> = [
+        (Stream::Stdout, streams.stdout),
+        (Stream::Stderr, streams.stderr),
+    ]
+    .into_iter()
+    .filter_map(|(stream, file)| file.map(|f| (stream, f)))
+    .map(|(stream, file)| {
+        let tx = tx.clone();
+        tokio::task::spawn_blocking(move || read_into(file, stream, tty, &tx))
+    })
+    .collect();
+    tokio::spawn(async move {
+        for reader in readers {
+            let _ = reader.await;
+        }
+        let engine = Arc::clone(&ctx.engine);
+        let _ = tokio::task::spawn_blocking(move || engine.containers().exec_wait(&id, None)).await;
+        drop(tx);
+    });
+    streams.stdin
+}
+
+/// Copies one output stream into frames until EOF (the process and its children closed it;
+/// a pty master reads EIO then) or until the client is gone.
+fn read_into(mut file: std::fs::File, stream: Stream, tty: bool, tx: &mpsc::Sender<Bytes>) {
+    let mut buf = vec![0u8; 32 * 1024];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                if tx.blocking_send(frame(tty, stream, &buf[..n])).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The hijacked connection: output to the client until the exec ended, the client's bytes to
+/// the exec's stdin until the client closes its side.
+async fn hijacked<S>(io: S, mut rx: mpsc::Receiver<Bytes>, stdin: Option<std::fs::File>)
+where
+    S: AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+{
+    let (reader, mut writer) = tokio::io::split(io);
+    let stdin = stdin.map(|s| tokio::spawn(copy_stdin(reader, s)));
+    while let Some(chunk) = rx.recv().await {
+        if writer.write_all(&chunk).await.is_err() || writer.flush().await.is_err() {
+            break;
+        }
+    }
+    let _ = writer.shutdown().await;
+    if let Some(task) = stdin {
+        task.abort();
+    }
+}
+
+/// Client bytes to the exec's stdin, written on a blocking thread (writes block while the
+/// process does not read); closing it when the client closes its side gives the process EOF.
+async fn copy_stdin<R: AsyncRead + Unpin>(mut reader: R, stdin: std::fs::File) {
+    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(16);
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut stdin = stdin;
+        while let Some(chunk) = rx.blocking_recv() {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if tx.send(buf[..n].to_vec()).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    drop(tx);
+    let _ = writer.await;
+}
+
+pub async fn inspect(ctx: &Context, id: String) -> Result<Response<Body>, ApiError> {
+    let i = blocking(ctx, move |e| Ok(e.containers().exec_inspect(&id)?)).await?;
+    let (entrypoint, arguments) = i
+        .options
+        .cmd
+        .split_first()
+        .map_or((String::new(), Vec::new()), |(first, rest)| {
+            (first.clone(), rest.to_vec())
+        });
+    let mut process = json!({
+        "tty": i.options.tty,
+        "entrypoint": entrypoint,
+        "arguments": arguments,
+        "privileged": i.options.privileged,
+    });
+    if !i.options.user.is_empty() {
+        process["user"] = Value::String(i.options.user.clone());
+    }
+    Ok(json(
+        StatusCode::OK,
+        &json!({
+            "ID": i.id,
+            "Running": i.running,
+            "ExitCode": i.exit_code,
+            "ProcessConfig": process,
+            "OpenStdin": i.options.attach_stdin,
+            "OpenStderr": i.options.attach_stderr,
+            "OpenStdout": i.options.attach_stdout,
+            "CanRemove": false,
+            "ContainerID": i.container.as_str(),
+            "DetachKeys": "",
+            "Pid": i.pid,
+        }),
+    ))
+}
+
+pub async fn resize(ctx: &Context, id: String, h: u16, w: u16) -> Result<Response<Body>, ApiError> {
+    blocking(ctx, move |e| Ok(e.containers().exec_resize(&id, h, w)?)).await?;
+    Ok(empty(StatusCode::OK))
+}
