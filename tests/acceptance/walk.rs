@@ -157,6 +157,12 @@ pub const WALK: &[Step] = &[
     step(&[
         "exec", "-w", "/data", "-e", "A=1", "sleeper", "/toolbox", "env", "A",
     ]),
+    step(&[
+        "exec", "-t", "sleeper", "/toolbox", "env", "TERM", "env", "HOME",
+    ]),
+    step(&[
+        "run", "--rm", "-t", "toolbox", "/toolbox", "env", "TERM", "env", "PATH",
+    ]),
     step(&["exec", "sleeper", "/nosuch"]),
     step(&[
         "exec",

@@ -261,11 +261,18 @@ impl<I: Images> Containers<I> {
             ("", container_wd) => container_wd,
             (own, _) => own,
         };
+        let identity = crate::start::resolve_user(user, &config.layer_dirs)?;
         let spec = ExecSpec {
             argv: options.cmd.clone(),
-            env: crate::create::replace_or_append(&crate::start::process_env(p), &options.env),
+            env: crate::start::with_home(
+                crate::create::replace_or_append(
+                    &crate::start::process_env(p, options.tty),
+                    &options.env,
+                ),
+                &identity.home,
+            ),
             cwd: cwd.to_string(),
-            user: crate::start::resolve_user(user, &config.layer_dirs)?,
+            user: identity.user,
         };
         let (stdio, parent) = exec_stdio(options, detach)?;
         let init = process.running.lock().unwrap_or_else(|e| e.into_inner());

@@ -236,6 +236,7 @@ fn build_spec(
     let lower_dirs = std::iter::once(shared.init_layer.clone())
         .chain(config.layer_dirs.iter().rev().cloned())
         .collect();
+    let identity = resolve_user(&process.user, &config.layer_dirs)?;
     Ok(Spec {
         rootfs: RootfsSpec {
             lower_dirs,
@@ -249,13 +250,13 @@ fn build_spec(
         argv: std::iter::once(config.path.clone())
             .chain(config.args.iter().cloned())
             .collect(),
-        env: process_env(process),
+        env: with_home(process_env(process, process.tty), &identity.home),
         cwd: match process.working_dir.as_str() {
             "" => "/".to_string(),
             wd => wd.to_string(),
         },
         hostname: process.hostname.clone(),
-        user: resolve_user(&process.user, &config.layer_dirs)?,
+        user: identity.user,
         network: shared.netns.network(),
         limits: Limits {
             memory: hc.memory,
@@ -268,15 +269,33 @@ fn build_spec(
     })
 }
 
-/// dockerd's `CreateDaemonEnvironment`: the default PATH unless the config sets one, HOSTNAME,
-/// then the config's entries (replacing by key).
-pub(crate) fn process_env(process: &crate::record::ProcessConfig) -> Vec<String> {
-    let mut base = Vec::new();
-    if !process.env.iter().any(|e| e.starts_with("PATH=")) {
-        base.push(DEFAULT_PATH.to_string());
+/// dockerd's `CreateDaemonEnvironment`: the default PATH, HOSTNAME, `TERM=xterm` with a
+/// terminal, then the config's entries, each replacing the entry with its key in place (so a
+/// PATH of the image stays first, as `env` shows it on dockerd).
+pub(crate) fn process_env(process: &crate::record::ProcessConfig, tty: bool) -> Vec<String> {
+    let mut base = vec![
+        DEFAULT_PATH.to_string(),
+        format!("HOSTNAME={}", process.hostname),
+    ];
+    if tty {
+        base.push("TERM=xterm".to_string());
     }
-    base.push(format!("HOSTNAME={}", process.hostname));
     replace_or_append(&base, &process.env)
+}
+
+/// runc's last touch: `HOME` from the user's passwd entry (else `/`) when the environment has
+/// none.
+pub(crate) fn with_home(mut env: Vec<String>, home: &str) -> Vec<String> {
+    if !env.iter().any(|e| e.starts_with("HOME=")) {
+        env.push(format!("HOME={home}"));
+    }
+    env
+}
+
+/// A process's identity: the sandbox's user and the home directory its passwd entry names.
+pub(crate) struct Identity {
+    pub user: User,
+    pub home: String,
 }
 
 /// `user`, `uid`, `user:group` or `uid:gid`; names are looked up in the image's `/etc/passwd`
@@ -286,7 +305,7 @@ pub(crate) fn process_env(process: &crate::record::ProcessConfig) -> Vec<String>
 pub(crate) fn resolve_user(
     user: &str,
     layers: &[std::path::PathBuf],
-) -> Result<User, LifecycleError> {
+) -> Result<Identity, LifecycleError> {
     // No user: root, whose group memberships count as any user's.
     let user = match user {
         "" => "0",
@@ -295,17 +314,21 @@ pub(crate) fn resolve_user(
     let (u, g) = user
         .split_once(':')
         .map_or((user, None), |(u, g)| (u, Some(g)));
-    let (uid, primary, name) = match u.parse::<u32>() {
-        Ok(uid) => {
-            let entry = lookup(layers, "etc/passwd", |f| f[2] == u);
-            let gid = entry.as_ref().map_or(0, |f| field(f, 3));
-            (uid, gid, entry.map(|f| f[0].clone()))
-        }
-        Err(_) => {
-            let f = lookup(layers, "etc/passwd", |f| f[0] == u).ok_or_else(|| unknown(user))?;
-            (field(&f, 2), field(&f, 3), Some(u.to_string()))
-        }
+    let entry = match u.parse::<u32>() {
+        Ok(_) => lookup(layers, "etc/passwd", |f| f[2] == u),
+        Err(_) => Some(lookup(layers, "etc/passwd", |f| f[0] == u).ok_or_else(|| unknown(user))?),
     };
+    let uid = u
+        .parse::<u32>()
+        .unwrap_or_else(|_| entry.as_ref().map_or(0, |f| field(f, 2)));
+    let primary = entry.as_ref().map_or(0, |f| field(f, 3));
+    let name = entry.as_ref().map(|f| f[0].clone());
+    let home = entry
+        .as_ref()
+        .and_then(|f| f.get(5))
+        .filter(|h| !h.is_empty())
+        .cloned()
+        .unwrap_or_else(|| "/".to_string());
     let gid = match g {
         None => primary,
         Some(g) => match g.parse::<u32>() {
@@ -324,10 +347,13 @@ pub(crate) fn resolve_user(
             }
         }
     }
-    Ok(User {
-        uid,
-        gid,
-        additional_gids,
+    Ok(Identity {
+        user: User {
+            uid,
+            gid,
+            additional_gids,
+        },
+        home,
     })
 }
 
@@ -386,13 +412,27 @@ mod tests {
             env: vec!["A=1".into()],
             ..Default::default()
         };
-        assert_eq!(process_env(&p), [DEFAULT_PATH, "HOSTNAME=abc", "A=1"]);
+        assert_eq!(
+            process_env(&p, false),
+            [DEFAULT_PATH, "HOSTNAME=abc", "A=1"]
+        );
+        assert_eq!(
+            with_home(process_env(&p, true), "/root"),
+            [
+                DEFAULT_PATH,
+                "HOSTNAME=abc",
+                "TERM=xterm",
+                "A=1",
+                "HOME=/root"
+            ]
+        );
         let p = ProcessConfig {
             hostname: "abc".into(),
             env: vec!["PATH=/x".into(), "HOSTNAME=mine".into()],
             ..Default::default()
         };
-        assert_eq!(process_env(&p), ["HOSTNAME=mine", "PATH=/x"]);
+        // Replaced in place: `docker run busybox env` prints the image's PATH first on dockerd.
+        assert_eq!(process_env(&p, false), ["PATH=/x", "HOSTNAME=mine"]);
     }
 
     #[test]
@@ -406,7 +446,7 @@ mod tests {
         .unwrap();
         std::fs::write(layer.path().join("etc/group"), "staff:x:50:\n").unwrap();
         let layers = vec![layer.path().to_path_buf()];
-        let u = |s: &str| resolve_user(s, &layers).map(|u| (u.uid, u.gid));
+        let u = |s: &str| resolve_user(s, &layers).map(|i| (i.user.uid, i.user.gid));
         assert_eq!(u("").unwrap(), (0, 0));
         assert_eq!(u("bob").unwrap(), (1000, 100));
         assert_eq!(u("1000").unwrap(), (1000, 100));
