@@ -735,8 +735,21 @@ fn pause_freezes_and_a_signal_resumes_as_dockerd_does() {
     t.c().pause(&id).unwrap();
     let s = t.c().inspect(&id).unwrap().state;
     assert_eq!(s.status, State::Paused);
-    // Frozen: nothing more reaches the log.
-    let frozen = output(&t, &id).0.len();
+    // Frozen: nothing more reaches the log, once what was in the pipe at the freeze is read.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut frozen = output(&t, &id).0.len();
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = output(&t, &id).0.len();
+        if now == frozen {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the log kept growing while paused"
+        );
+        frozen = now;
+    }
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(output(&t, &id).0.len(), frozen);
     assert_eq!(
