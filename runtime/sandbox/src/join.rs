@@ -13,8 +13,6 @@ use std::convert::Infallible;
 use std::ffi::{c_int, c_void};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
-use rustix::net::{AddressFamily, SocketFlags, SocketType};
-use rustix::pipe::PipeFlags;
 use rustix::thread::ThreadNameSpaceType;
 
 use crate::cgroup::{self, ContainerCgroup};
@@ -27,7 +25,7 @@ use crate::lookup;
 use crate::plan::ProcessPlan;
 use crate::report::{Report, ReportContext, Step};
 use crate::running::Running;
-use crate::spawn::{kill_and_reap, read_report, reap, Sandbox};
+use crate::spawn::{kill_and_reap, pty_channel, read_report, reap, report_pipe, Sandbox};
 use crate::spec::{Stdio, User};
 use crate::timing::StepTimings;
 
@@ -70,21 +68,8 @@ impl Sandbox {
         stdio: Stdio,
     ) -> Result<Running, SandboxError> {
         let timings = Box::new(StepTimings::default());
-        let (report_read, report_write) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC)
-            .map_err(|e| SandboxError::sys("pipe", e))?;
-        let (pty_parent, pty_child) = match stdio {
-            Stdio::Pty { .. } => {
-                let (a, b) = rustix::net::socketpair(
-                    AddressFamily::UNIX,
-                    SocketType::STREAM,
-                    SocketFlags::CLOEXEC,
-                    None,
-                )
-                .map_err(|e| SandboxError::sys("socketpair", e))?;
-                (Some(a), Some(b))
-            }
-            Stdio::Fds { .. } => (None, None),
-        };
+        let (report_read, report_write) = report_pipe()?;
+        let (pty_parent, pty_child) = pty_channel(&stdio)?;
         let process = ProcessPlan::new(
             &spec.argv, &spec.env, &spec.cwd, &spec.user, stdio, pty_child,
         )?;

@@ -112,21 +112,8 @@ impl Sandbox {
         cgroup: &ContainerCgroup,
         timings: &StepTimings,
     ) -> Result<(i32, OwnedFd, Option<OwnedFd>), SandboxError> {
-        let (report_read, report_write) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC)
-            .map_err(|e| SandboxError::sys("pipe", e))?;
-        let (pty_parent, pty_child) = match stdio {
-            Stdio::Pty { .. } => {
-                let (a, b) = rustix::net::socketpair(
-                    AddressFamily::UNIX,
-                    SocketType::STREAM,
-                    SocketFlags::CLOEXEC,
-                    None,
-                )
-                .map_err(|e| SandboxError::sys("socketpair", e))?;
-                (Some(a), Some(b))
-            }
-            Stdio::Fds { .. } => (None, None),
-        };
+        let (report_read, report_write) = report_pipe()?;
+        let (pty_parent, pty_child) = pty_channel(&stdio)?;
         let inputs = PlanInputs {
             proc_root: &self.host.proc_root,
             overlay_api: self.host.overlay_api,
@@ -193,6 +180,31 @@ fn clone_flags(network: &Network) -> i32 {
         flags |= libc::CLONE_NEWNET;
     }
     flags
+}
+
+/// The child's report pipe (close-on-exec: EOF once the command is exec'd).
+pub(crate) fn report_pipe() -> Result<(OwnedFd, OwnedFd), SandboxError> {
+    rustix::pipe::pipe_with(PipeFlags::CLOEXEC).map_err(|e| SandboxError::sys("pipe", e))
+}
+
+/// For a pty: a socket pair over which the child sends back the master it made in the
+/// container's devpts (parent's end, child's end); nothing otherwise.
+pub(crate) fn pty_channel(
+    stdio: &Stdio,
+) -> Result<(Option<OwnedFd>, Option<OwnedFd>), SandboxError> {
+    match stdio {
+        Stdio::Pty { .. } => {
+            let (parent, child) = rustix::net::socketpair(
+                AddressFamily::UNIX,
+                SocketType::STREAM,
+                SocketFlags::CLOEXEC,
+                None,
+            )
+            .map_err(|e| SandboxError::sys("socketpair", e))?;
+            Ok((Some(parent), Some(child)))
+        }
+        Stdio::Fds { .. } => Ok((None, None)),
+    }
 }
 
 /// EOF: the command was exec'd. A full record: the step that failed.

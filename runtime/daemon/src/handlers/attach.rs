@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use berth_lifecycle::{AttachOptions, Attachment, ContainerStdin};
+use berth_lifecycle::{AttachOptions, Attachment};
 use hyper::header::{HeaderValue, CONNECTION, CONTENT_TYPE, UPGRADE};
 use hyper::upgrade::OnUpgrade;
 use hyper::{Response, StatusCode};
@@ -93,9 +93,16 @@ where
     }
 }
 
-/// Client bytes to the container's stdin. Writes block while the container does not read, so
-/// they run on a blocking thread fed through a channel.
-async fn copy_stdin<R: AsyncRead + Unpin>(mut reader: R, stdin: ContainerStdin) {
+/// Client bytes to a process's stdin (a container's, or an exec's pipe) until the client
+/// closes its side. Writes block while the process does not read, so they run on a blocking
+/// thread fed through a channel. Dropping `stdin` at the end detaches it: a container's closes
+/// with StdinOnce (a run that has not started yet still reads what was written, as with `echo
+/// x | docker run -i`), an exec's pipe closes and the process reads EOF.
+pub(super) async fn copy_stdin<R, W>(mut reader: R, stdin: W)
+where
+    R: AsyncRead + Unpin,
+    W: Write + Send + 'static,
+{
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
     let writer = tokio::task::spawn_blocking(move || {
         let mut stdin = stdin;
@@ -104,8 +111,6 @@ async fn copy_stdin<R: AsyncRead + Unpin>(mut reader: R, stdin: ContainerStdin) 
                 break;
             }
         }
-        // Dropping `stdin` detaches it, closing the container's stdin with StdinOnce; a run
-        // that has not started yet still reads what was written (`echo x | docker run -i`).
         drop(stdin);
     });
     let mut buf = vec![0u8; 16 * 1024];

@@ -4,7 +4,7 @@
 //! code is recorded, so a client that inspects right after the stream closes reads it. A
 //! command that cannot start is reported in the stream, as dockerd does, with exit code 126.
 
-use std::io::{Read, Write};
+use std::io::Read;
 
 use berth_lifecycle::{ExecOptions, ExecStreams, LifecycleError, Stream};
 use bytes::Bytes;
@@ -14,7 +14,7 @@ use hyper::{Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use super::{blocking, empty, json, streamed};
@@ -154,7 +154,7 @@ where
     S: AsyncRead + tokio::io::AsyncWrite + Send + 'static,
 {
     let (reader, mut writer) = tokio::io::split(io);
-    let stdin = stdin.map(|s| tokio::spawn(copy_stdin(reader, s)));
+    let stdin = stdin.map(|s| tokio::spawn(super::attach::copy_stdin(reader, s)));
     while let Some(chunk) = rx.recv().await {
         if writer.write_all(&chunk).await.is_err() || writer.flush().await.is_err() {
             break;
@@ -164,33 +164,6 @@ where
     if let Some(task) = stdin {
         task.abort();
     }
-}
-
-/// Client bytes to the exec's stdin, written on a blocking thread (writes block while the
-/// process does not read); closing it when the client closes its side gives the process EOF.
-async fn copy_stdin<R: AsyncRead + Unpin>(mut reader: R, stdin: std::fs::File) {
-    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(16);
-    let writer = tokio::task::spawn_blocking(move || {
-        let mut stdin = stdin;
-        while let Some(chunk) = rx.blocking_recv() {
-            if stdin.write_all(&chunk).is_err() {
-                break;
-            }
-        }
-    });
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        match reader.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                if tx.send(buf[..n].to_vec()).await.is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    drop(tx);
-    let _ = writer.await;
 }
 
 pub async fn inspect(ctx: &Context, id: String) -> Result<Response<Body>, ApiError> {
