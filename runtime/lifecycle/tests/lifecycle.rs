@@ -413,7 +413,9 @@ fn restart_and_next_exit() {
     let (id, _) = run(&t, &["sh", "-c", "echo run"]);
     let first = t.c().inspect(&id).unwrap().state;
     t.c().restart(&id, Duration::from_secs(1)).unwrap();
-    let w = wait(&t, &id, WaitCondition::NextExit);
+    // Not next-exit: the second run may have ended before a wait registered here, and then the
+    // next exit would never come (the daemon test registers next-exit before the start).
+    let w = wait(&t, &id, WaitCondition::NotRunning);
     assert_eq!(w.status_code, 0);
     let again = t.c().inspect(&id).unwrap().state;
     assert!(again.started_at > first.started_at);
