@@ -49,13 +49,18 @@ pub async fn attach(
             Err(e) => tracing::debug!("attach upgrade failed: {e}"),
         }
     });
+    Ok(switching_protocols(kind))
+}
+
+/// The `101` that hands the connection over to a hijacked stream of `kind` (attach and exec).
+pub(super) fn switching_protocols(kind: &'static str) -> Response<Body> {
     let mut r = Response::new(body::empty());
     *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let h = r.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(kind));
     h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
     h.insert(UPGRADE, HeaderValue::from_static("tcp"));
-    Ok(r)
+    r
 }
 
 /// Without an upgrade: output only, as the response body.

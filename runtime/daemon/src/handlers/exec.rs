@@ -8,7 +8,6 @@ use std::io::Read;
 
 use berth_lifecycle::{ExecOptions, ExecStreams, LifecycleError, Stream};
 use bytes::Bytes;
-use hyper::header::{HeaderValue, CONNECTION, CONTENT_TYPE, UPGRADE};
 use hyper::upgrade::OnUpgrade;
 use hyper::{Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -83,13 +82,7 @@ pub async fn start(
             Err(e) => tracing::debug!("exec upgrade failed: {e}"),
         }
     });
-    let mut r = Response::new(body::empty());
-    *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let h = r.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(kind));
-    h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
-    h.insert(UPGRADE, HeaderValue::from_static("tcp"));
-    Ok(r)
+    Ok(super::attach::switching_protocols(kind))
 }
 
 /// Starts the readers of the exec's output (framed into `tx`), and, once both ended, waits for
