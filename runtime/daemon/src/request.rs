@@ -592,14 +592,8 @@ fn unix_time(q: &Query, key: &str) -> Result<Option<i128>, ApiError> {
     let Some(text) = q.get(key).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let bad = || ApiError::bad_request(format!("invalid value for {key}: {text:?}"));
-    let (secs, frac) = text.split_once('.').unwrap_or((text, "0"));
-    let secs: i128 = secs.parse().map_err(|_| bad())?;
-    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let nanos: i128 = format!("{frac:0<9}").parse().map_err(|_| bad())?;
-    let t = secs * 1_000_000_000 + nanos;
+    let t = crate::until::unix_nanos(text)
+        .ok_or_else(|| ApiError::bad_request(format!("invalid value for {key}: {text:?}")))?;
     Ok((t != 0).then_some(t))
 }
 

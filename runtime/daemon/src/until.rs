@@ -74,7 +74,8 @@ fn has_offset(text: &str) -> bool {
     time.contains(['+', '-'])
 }
 
-fn unix_nanos(text: &str) -> Option<i128> {
+/// Unix seconds with an optional fraction of up to nine digits (`12`, `12.5`), in nanoseconds.
+pub(crate) fn unix_nanos(text: &str) -> Option<i128> {
     let (secs, frac) = text.split_once('.').unwrap_or((text, ""));
     if secs.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;

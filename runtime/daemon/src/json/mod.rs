@@ -8,9 +8,5 @@ pub mod image;
 
 /// A lifecycle timestamp in Unix nanoseconds; `None` for Go's zero time.
 pub fn unix_nanos(t: berth_lifecycle::Timestamp) -> Option<i128> {
-    if t.is_zero() {
-        return None;
-    }
-    let parsed = berth_store::time::Timestamp::parse(&t.to_string())?;
-    Some(i128::from(parsed.unix) * 1_000_000_000 + i128::from(parsed.nanos))
+    t.unix_nanos()
 }
