@@ -522,7 +522,10 @@ fn crash_helper_child() {
         })
         .unwrap();
     c.start(id.as_str()).unwrap();
-    fs::write(PathBuf::from(&root).join("ready"), id.as_str()).unwrap();
+    // Written then renamed, so the test never reads a `ready` that exists but is still empty.
+    let ready = PathBuf::from(&root).join("ready");
+    fs::write(ready.with_extension("tmp"), id.as_str()).unwrap();
+    fs::rename(ready.with_extension("tmp"), &ready).unwrap();
     loop {
         std::thread::sleep(Duration::from_secs(1));
     }
