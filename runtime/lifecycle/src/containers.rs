@@ -140,13 +140,32 @@ impl Process {
     }
 }
 
+/// How long a store waits for its lock before concluding another owner has it.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Takes the exclusive `flock`, waiting a little if it is held. A lock belongs to the open file
+/// description, and a process forked by any thread of this one (a container's sandbox child
+/// before it closes its descriptors, a helper before its `exec`) holds a copy for a few
+/// milliseconds: a store reopened in that window would otherwise be refused. A real second
+/// owner still holds it after the wait.
+fn lock_exclusive(lock: &std::fs::File) -> rustix::io::Result<()> {
+    let deadline = std::time::Instant::now() + LOCK_PATIENCE;
+    loop {
+        match rustix::fs::flock(lock, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+            Err(rustix::io::Errno::WOULDBLOCK) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Shared {
     pub fn new(options: StoreOptions) -> Result<Shared, LifecycleError> {
         let path = options.root.join(".lock");
         let lock =
             std::fs::File::create(&path).map_err(|e| LifecycleError::io("open", &path, e))?;
-        rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive)
-            .map_err(|e| LifecycleError::io("lock", &path, e.into()))?;
+        lock_exclusive(&lock).map_err(|e| LifecycleError::io("lock", &path, e.into()))?;
         let init_layer = crate::init_layer::ensure(&options.root)?;
         let reaper = crate::reaper::Reaper::start(&options.root)?;
         Ok(Shared {

@@ -698,6 +698,17 @@ fn reopen_removes_half_created_containers_and_temp_files() {
 }
 
 #[test]
+fn a_second_owner_of_one_store_is_refused() {
+    if !root_or_skip("a_second_owner_of_one_store_is_refused") {
+        return;
+    }
+    let t = TestStore::new();
+    let e = Containers::open(t.options.clone(), FakeImages::default()).unwrap_err();
+    assert!(e.to_string().contains(".lock"), "{e}");
+    assert!(t.c().list().is_empty());
+}
+
+#[test]
 fn each_container_gets_a_private_network_with_only_loopback_up() {
     if !root_or_skip("each_container_gets_a_private_network_with_only_loopback_up") {
         return;
