@@ -449,7 +449,7 @@ fn lifecycle_verbs_print_and_exit_alike() {
             "sh",
             "-c",
             // The fourth start (`start -a`) ends at once instead of sleeping.
-            "n=$(cat /n 2>/dev/null || echo 0); echo $((n+1)) >/n; echo one; sleep 0.2; echo two >&2; \
+            "n=$(cat /n 2>/dev/null || echo 0); echo $((n+1)) >/n; echo one; sleep 1; echo two >&2; \
              [ $n -ge 3 ] || sleep 30",
         ]);
         // Both lines must be in the log before the first `logs`, however loaded the machine.

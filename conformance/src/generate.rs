@@ -95,7 +95,9 @@ const SHORT_PROGRAMS: &[&str] = &[
 ];
 const SLEEPERS: &[&str] = &[
     "/toolbox sleep",
-    "/toolbox on-term 7 sleep",
+    // `up` is printed once the handler is in place, and the harness waits for it before the
+    // next step: PID 1 ignores a SIGTERM that arrives before.
+    "/toolbox on-term 7 out up sleep",
     "/toolbox ignore-term out ready sleep",
 ];
 const FAILING: &[&str] = &["/nope", "nope", "/data/seed.txt", "/toolbox bogus-op"];

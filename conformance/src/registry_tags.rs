@@ -85,7 +85,12 @@ impl Drop for RegistryTags {
     /// Leaves the registry as it was found, however the run ended: the registry is shared
     /// (tests, the reference dockerd and other runs pull the same fixture tags).
     fn drop(&mut self) {
-        let _ = self.restore();
+        if let Err(e) = self.restore() {
+            eprintln!(
+                "berth conform: the registry {} keeps a moved tag: {e}",
+                self.registry
+            );
+        }
     }
 }
 

@@ -18,8 +18,9 @@ fn hunt(mutation: Option<Mutation>) -> berth_conformance::session::Summary {
         length: 25,
         seed: 2026,
         shrink: Budget {
+            // Bounded by runs alone, so a slow machine shrinks exactly as far as a fast one.
             runs: 2_000,
-            time: Duration::from_secs(60),
+            time: Duration::MAX,
         },
         stop_at_first: true,
     };

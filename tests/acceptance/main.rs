@@ -45,6 +45,7 @@ fn on_reference(setup: &Setup, client: &Client, label: &str) -> Run {
     let scratch = tempfile::tempdir().expect("temp dir");
     let cleaner = docker(setup, None);
     walk::clean(&cleaner, &setup.reference, scratch.path());
+    walk::clean_other_suites(&cleaner, &setup.reference, scratch.path());
     let other = walk::leftovers(&cleaner, &setup.reference, scratch.path());
     assert!(
         other.is_empty(),

@@ -332,6 +332,18 @@ pub fn clean(client: &Client, socket: &Path, scratch: &Path) {
     }
 }
 
+/// Images the workspace's other suites pull into the reference engine (the client's CLI tests
+/// use busybox). Removed before a walk when no container uses them, so the walk does not depend
+/// on running before those suites.
+pub const OTHER_SUITES_IMAGES: &[&str] = &["busybox"];
+
+/// Removes [`OTHER_SUITES_IMAGES`] (without force: an image in use stays, and is reported).
+pub fn clean_other_suites(client: &Client, socket: &Path, scratch: &Path) {
+    for image in OTHER_SUITES_IMAGES {
+        cli::run(client, socket, &["rmi".into(), image.to_string()], scratch);
+    }
+}
+
 /// What else the engine holds (`ps -aq`, `images -aq`): must be empty before a walk.
 pub fn leftovers(client: &Client, socket: &Path, scratch: &Path) -> String {
     let ps = cli::run(client, socket, &["ps".into(), "-aq".into()], scratch);

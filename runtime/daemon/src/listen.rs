@@ -84,14 +84,23 @@ pub fn unix_paths(hosts: &[String]) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Binds every host; nothing is served until all are bound.
+/// Binds every host; nothing is served until all are bound. Every host is parsed before any is
+/// bound, and TCP hosts are bound before unix sockets: a client (or a script) that waits for the
+/// unix socket to accept a connection then finds every listener up.
 pub async fn bind_all(
     hosts: &[String],
     tls: Option<&TlsFiles>,
 ) -> Result<Vec<Listener>, DaemonError> {
-    let mut listeners = Vec::new();
-    for host in hosts {
-        listeners.push(match Host::parse(host)? {
+    let parsed = hosts
+        .iter()
+        .map(|h| Ok((h, Host::parse(h)?)))
+        .collect::<Result<Vec<_>, DaemonError>>()?;
+    let (tcp, unix): (Vec<_>, Vec<_>) = parsed
+        .into_iter()
+        .partition(|(_, h)| matches!(h, Host::Tcp(_)));
+    let mut listeners = Vec::with_capacity(hosts.len());
+    for (host, parsed) in tcp.into_iter().chain(unix) {
+        listeners.push(match parsed {
             Host::Unix(path) => Listener::Unix(bind_unix(&path)?),
             Host::Tcp(addr) => bind_tcp(host, addr, tls).await?,
         });

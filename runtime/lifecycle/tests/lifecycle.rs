@@ -348,7 +348,9 @@ fn stop_sends_term_then_kill_after_the_timeout() {
         "trap 'exit 3' TERM; echo up; while true; do sleep 0.05; done",
     ]);
     t.c().start(&id).unwrap();
+    let deadline = Instant::now() + SOON;
     while output(&t, &id).0.is_empty() {
+        assert!(Instant::now() < deadline, "the trap was never set");
         std::thread::sleep(Duration::from_millis(10));
     }
     let began = Instant::now();
@@ -714,10 +716,10 @@ fn each_container_gets_a_private_network_with_only_loopback_up() {
         return;
     }
     let t = TestStore::new();
-    // Started close together and alive together, so no namespace (nor its inode number) can
-    // be freed and reused between them: the pool must hand each its own.
+    // Alive together until the end, so no namespace (nor its inode number) can be freed and
+    // reused between them: the pool must hand each its own.
     let script = "readlink /proc/self/ns/net; ls /sys/class/net; cat /sys/class/net/lo/flags; \
-                  sleep 1";
+                  exec sleep 1000";
     let ids: Vec<String> = (0..3).map(|_| t.create(&["sh", "-c", script])).collect();
     for id in &ids {
         t.c().start(id).unwrap();
@@ -725,13 +727,20 @@ fn each_container_gets_a_private_network_with_only_loopback_up() {
     let host = fs::read_link("/proc/self/ns/net").unwrap();
     let mut seen: Vec<String> = Vec::new();
     for id in &ids {
-        assert_eq!(wait(&t, id, WaitCondition::NotRunning).status_code, 0);
+        let deadline = Instant::now() + SOON;
+        while output(&t, id).0.lines().count() < 3 {
+            assert!(Instant::now() < deadline, "{id} never printed its network");
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let (out, _) = output(&t, id);
         let (ns, rest) = out.split_once('\n').unwrap();
         assert_eq!(rest, "lo\n0x9\n");
         assert_ne!(PathBuf::from(ns), host);
         assert!(!seen.iter().any(|s| s == ns), "{ns} handed out twice");
         seen.push(ns.to_string());
+    }
+    for id in &ids {
+        t.c().remove(id, true).unwrap();
     }
 }
 
@@ -751,11 +760,12 @@ fn pause_freezes_and_a_signal_resumes_as_dockerd_does() {
     t.c().pause(&id).unwrap();
     let s = t.c().inspect(&id).unwrap().state;
     assert_eq!(s.status, State::Paused);
-    // Frozen: nothing more reaches the log, once what was in the pipe at the freeze is read.
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Frozen: nothing more reaches the log, once what was in the pipe at the freeze is read
+    // (a reader thread can be descheduled for a while on a loaded machine, hence the window).
+    let deadline = Instant::now() + Duration::from_secs(20);
     let mut frozen = output(&t, &id).0.len();
     loop {
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(500));
         let now = output(&t, &id).0.len();
         if now == frozen {
             break;
@@ -766,7 +776,7 @@ fn pause_freezes_and_a_signal_resumes_as_dockerd_does() {
         );
         frozen = now;
     }
-    std::thread::sleep(Duration::from_millis(200));
+    std::thread::sleep(Duration::from_millis(500));
     assert_eq!(output(&t, &id).0.len(), frozen);
     assert_eq!(
         text(t.c().pause(&id)),

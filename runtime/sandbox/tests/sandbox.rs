@@ -425,7 +425,7 @@ fn the_pids_limit_stops_forks() {
     if !root_or_skip("the_pids_limit_stops_forks") {
         return;
     }
-    let mut h = sh("for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; echo started");
+    let mut h = sh("for i in 1 2 3 4 5 6 7 8 9 10; do sleep 30 & done; echo started");
     h.spec.limits = Limits {
         pids: Some(4),
         ..Limits::default()

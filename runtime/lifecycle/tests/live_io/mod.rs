@@ -306,15 +306,26 @@ fn a_slow_client_is_dropped_without_stalling_the_run() {
         return;
     }
     let t = TestStore::new();
-    // 16 MB in lines of 501 bytes: far more chunks than a client may lag behind.
-    let script = "yes $(printf %0500d 0) | head -c 16000000";
-    let id = t.create(&["sh", "-c", script]);
+    // 16 MB in lines of 501 bytes, far more than a client may lag behind, in 1 MB pieces. Each
+    // piece waits for a line on stdin, which the reading client sends once it has the piece
+    // before: only a client that stops reading can fall behind, however the threads are
+    // scheduled.
+    let script = "for i in $(seq 16); do yes $(printf %0500d 0) | head -c 1000000; read x; done";
+    let id = t.create_with(&["sh", "-c", script], |o| o.open_stdin = true);
     let mut slow = t.c().attach(&id, ALL).unwrap();
-    let mut fast = t.c().attach(&id, ALL).unwrap();
+    let fast = t
+        .c()
+        .attach(&id, AttachOptions { stdin: true, ..ALL })
+        .unwrap();
+    let (mut output, mut stdin) = (fast.output, fast.stdin.unwrap());
     let counter = std::thread::spawn(move || {
-        let mut n = 0usize;
-        while let Some(o) = fast.output.blocking_recv() {
+        let (mut n, mut released) = (0usize, 0usize);
+        while let Some(o) = output.blocking_recv() {
             n += o.bytes.len();
+            while n >= (released + 1) * 1_000_000 {
+                released += 1;
+                stdin.write_all(b"\n").unwrap();
+            }
         }
         n
     });

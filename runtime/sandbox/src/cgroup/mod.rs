@@ -381,20 +381,23 @@ pub(crate) fn write(dir: &Path, file: &str, value: &str) -> Result<(), SandboxEr
     fs::write(&path, value).map_err(|e| SandboxError::Cgroup { path, source: e })
 }
 
-/// `rmdir`, retried for a bounded while on EBUSY: the kernel may still be detaching the last
-/// exited task.
+/// `rmdir`, retried for a bounded while (10 s) on EBUSY: the kernel may still be detaching the
+/// last exited task, which on a loaded machine can take a while.
 fn remove_dir_when_empty(dir: &Path) -> io::Result<()> {
-    for attempt in 0..200 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
         match fs::remove_dir(dir) {
             Ok(()) => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) if e.raw_os_error() == Some(libc::EBUSY) && attempt < 199 => {
+            Err(e)
+                if e.raw_os_error() == Some(libc::EBUSY)
+                    && std::time::Instant::now() < deadline =>
+            {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             Err(e) => return Err(e),
         }
     }
-    Ok(())
 }
 
 /// Removes a container's cgroup directories left behind by a crashed owner: kills what is

@@ -78,7 +78,9 @@ pub(super) fn freeze(dir: &Path, frozen: bool) -> Result<(), SandboxError> {
     write(dir, "cgroup.freeze", if frozen { "1" } else { "0" })?;
     let want = if frozen { "frozen 1" } else { "frozen 0" };
     let events = dir.join("cgroup.events");
-    for _ in 0..1000 {
+    // Usually at once; a loaded machine can take a while to stop every task.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
         let text = fs::read_to_string(&events).map_err(|e| SandboxError::Cgroup {
             path: events.clone(),
             source: e,
