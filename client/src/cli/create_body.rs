@@ -32,12 +32,16 @@ pub struct CreateFlags {
     pub labels: std::collections::BTreeMap<String, String>,
     /// The terminal's `[height, width]` with `-t` on a terminal, else `[0, 0]`.
     pub console_size: [u16; 2],
+    /// `-h` (`""` without).
+    pub hostname: String,
+    /// `--network`; `None` is `default`, which alone gets an endpoint config.
+    pub network: Option<String>,
 }
 
 /// The request body for `flags`.
 pub fn create_body(flags: &CreateFlags) -> Value {
     json!({
-        "Hostname": "",
+        "Hostname": flags.hostname,
         "Domainname": "",
         "User": flags.user,
         "AttachStdin": flags.attach_stdin,
@@ -55,17 +59,24 @@ pub fn create_body(flags: &CreateFlags) -> Value {
         "OnBuild": null,
         "Labels": flags.labels,
         "HostConfig": host_config(flags),
-        "NetworkingConfig": {
-            "EndpointsConfig": {
-                "default": {
-                    "IPAMConfig": null, "Links": null, "Aliases": null, "MacAddress": "",
-                    "DriverOpts": null, "GwPriority": 0, "NetworkID": "", "EndpointID": "",
-                    "Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
-                    "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "DNSNames": null
-                }
-            }
-        }
+        "NetworkingConfig": {"EndpointsConfig": endpoints(flags)},
     })
+}
+
+/// The CLI sends an endpoint only for the `default` network it picks itself; with `--network`
+/// the map is empty.
+fn endpoints(flags: &CreateFlags) -> Value {
+    match flags.network {
+        Some(_) => json!({}),
+        None => json!({
+            "default": {
+                "IPAMConfig": null, "Links": null, "Aliases": null, "MacAddress": "",
+                "DriverOpts": null, "GwPriority": 0, "NetworkID": "", "EndpointID": "",
+                "Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
+                "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "DNSNames": null
+            }
+        }),
+    }
 }
 
 fn host_config(flags: &CreateFlags) -> Value {
@@ -73,7 +84,7 @@ fn host_config(flags: &CreateFlags) -> Value {
     let mut config = json!({
         "Binds": null, "ContainerIDFile": "",
         "LogConfig": {"Type": "", "Config": {}},
-        "NetworkMode": "default", "PortBindings": {},
+        "NetworkMode": flags.network.as_deref().unwrap_or("default"), "PortBindings": {},
         "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
         "AutoRemove": flags.auto_remove,
         "VolumeDriver": "", "VolumesFrom": null,

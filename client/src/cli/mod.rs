@@ -77,8 +77,10 @@ pub enum Verb {
     /// Return low-level information on containers or images.
     Inspect(inspect::InspectArgs),
     /// Create and run a new container from an image.
+    #[command(disable_help_flag = true)]
     Run(Box<run::RunArgs>),
     /// Create a new container.
+    #[command(disable_help_flag = true)]
     Create(Box<run::CreateArgs>),
     /// Execute a command in a running container.
     Exec(Box<exec::ExecArgs>),

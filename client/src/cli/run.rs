@@ -74,6 +74,15 @@ pub struct CreateArgs {
     /// Set meta data on a container (`KEY=VALUE`, or `KEY` for an empty value).
     #[arg(short, long = "label")]
     pub label: Vec<String>,
+    /// Container host name.
+    #[arg(short = 'h', long)]
+    pub hostname: Option<String>,
+    /// Connect a container to a network (`default`, `none`, `host`, `container:<name|id>`).
+    #[arg(long, visible_alias = "net")]
+    pub network: Option<String>,
+    /// Print usage (`-h` is the hostname, as in docker).
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
     /// The image, then the command and its arguments (flags after the image belong to the
     /// command).
     #[arg(
@@ -200,6 +209,8 @@ fn create_body(args: &CreateArgs, detach: bool) -> Result<Value, CliError> {
             })
             .collect(),
         console_size: [0, 0],
+        hostname: args.hostname.clone().unwrap_or_default(),
+        network: args.network.clone(),
     }))
 }
 
@@ -494,6 +505,7 @@ mod tests {
     fn the_create_body_carries_the_flags() {
         use clap::Parser;
         #[derive(Debug, Parser)]
+        #[command(disable_help_flag = true)]
         struct Top {
             #[command(flatten)]
             run: RunArgs,
@@ -513,6 +525,10 @@ mod tests {
             "512",
             "--entrypoint",
             "sh",
+            "-h",
+            "box",
+            "--net",
+            "host",
             "bb",
             "-c",
             "exit 3",
@@ -528,5 +544,9 @@ mod tests {
         assert_eq!(body["HostConfig"]["PidsLimit"], 10);
         assert_eq!(body["HostConfig"]["CpuShares"], 512);
         assert_eq!(body["HostConfig"]["AutoRemove"], true);
+        assert_eq!(body["Hostname"], "box");
+        assert_eq!(body["HostConfig"]["NetworkMode"], "host");
+        // The docker CLI names an endpoint only for the network it picks itself.
+        assert_eq!(body["NetworkingConfig"]["EndpointsConfig"], json!({}));
     }
 }

@@ -136,6 +136,7 @@ pub enum Request {
 #[serde(rename_all = "PascalCase", default)]
 pub struct CreateBody {
     pub image: String,
+    pub hostname: Option<String>,
     pub cmd: Option<Strings>,
     pub entrypoint: Option<Strings>,
     pub env: Option<Vec<String>>,

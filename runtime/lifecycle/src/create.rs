@@ -12,6 +12,7 @@ use crate::error::LifecycleError;
 use crate::id::{fill_random, ContainerId};
 use crate::images::{ImageInfo, Images};
 use crate::names::{self, ContainerName};
+use crate::network::NetworkMode;
 use crate::record::{self, ContainerConfig, ContainerDir, HostOptions, ProcessConfig};
 use crate::state::StateRecord;
 use crate::time::Timestamp;
@@ -43,6 +44,10 @@ pub struct CreateOptions {
     pub attach_stderr: bool,
     /// `--label`: added to the image's labels, replacing any with the same key.
     pub labels: BTreeMap<String, String>,
+    /// `--hostname`; empty or `None` means the short ID (the host's name with `--network host`).
+    pub hostname: Option<String>,
+    /// `--network`: `HostConfig.NetworkMode` ([`NetworkMode`]); empty means `default`.
+    pub network_mode: String,
 }
 
 /// What happens to a container after its exit, beyond Docker's `AutoRemove`.
@@ -72,6 +77,12 @@ impl<I: Images> Containers<I> {
         options: CreateOptions,
         disposal: Disposal,
     ) -> Result<ContainerId, LifecycleError> {
+        // dockerd checks the host config before it looks the image up.
+        let network = NetworkMode::parse(&options.network_mode)?;
+        let hostname = options.hostname.clone().filter(|h| !h.is_empty());
+        if matches!(network, NetworkMode::Container(_)) && hostname.is_some() {
+            return Err(LifecycleError::HostnameWithNetworkMode);
+        }
         let image = self
             .images
             .resolve(&options.image)
@@ -112,6 +123,19 @@ impl<I: Images> Containers<I> {
             }
             None => names::generate(&id, &|n| reg.names.contains_key(n), &mut fill_random),
         };
+        let network_mode = match &network {
+            // Stored by full ID when the container exists; an unknown one fails at start.
+            NetworkMode::Container(reference) => match crate::lookup::find(&reg, reference) {
+                Ok(target) => format!("container:{target}"),
+                Err(_) => options.network_mode.clone(),
+            },
+            NetworkMode::Default if options.network_mode.is_empty() => "default".to_string(),
+            _ => options.network_mode.clone(),
+        };
+        let hostname = hostname.unwrap_or_else(|| match network {
+            NetworkMode::Host => crate::network::host_hostname(),
+            _ => id.short().to_string(),
+        });
         let config = ContainerConfig {
             id: id.clone(),
             name: name.clone(),
@@ -121,7 +145,7 @@ impl<I: Images> Containers<I> {
             path: path.clone(),
             args: args.to_vec(),
             config: ProcessConfig {
-                hostname: id.short().to_string(),
+                hostname,
                 ..process
             },
             host_config: HostOptions {
@@ -130,6 +154,7 @@ impl<I: Images> Containers<I> {
                 memory: options.memory,
                 pids_limit: options.pids_limit,
                 cpu_shares: options.cpu_shares,
+                network_mode,
                 ..HostOptions::default()
             },
             layer_dirs: image.layer_dirs,

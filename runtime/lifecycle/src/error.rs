@@ -54,6 +54,23 @@ pub enum LifecycleError {
     #[error("Container {id} is not running")]
     NotRunning { id: String },
 
+    #[error("Invalid network mode: invalid container format container:<name|id>")]
+    InvalidNetworkMode,
+
+    /// A hostname with `container:` networking, which takes the other container's.
+    #[error("conflicting options: hostname and the network mode")]
+    HostnameWithNetworkMode,
+
+    /// A user-defined network: berth has none.
+    #[error("network {name} not found")]
+    NetworkNotFound { name: String },
+
+    #[error("cannot join network of a non running container: {id}")]
+    JoinNotRunning { id: String },
+
+    #[error("cannot join own network")]
+    JoinOwnNetwork,
+
     /// `stop` of a container that is not running, `start` of one that is: a 304.
     #[error("container {id} is already {what}")]
     NotModified { id: String, what: &'static str },
@@ -159,7 +176,9 @@ impl Kind for LifecycleError {
     fn kind(&self) -> ErrorKind {
         use LifecycleError as E;
         match self {
-            E::NoSuchContainer { .. } | E::NoSuchExec { .. } => ErrorKind::NotFound,
+            E::NoSuchContainer { .. } | E::NoSuchExec { .. } | E::NetworkNotFound { .. } => {
+                ErrorKind::NotFound
+            }
             E::NoExecCommand => ErrorKind::InvalidParameter,
             E::ExecFailed { .. } => ErrorKind::System,
             E::EmptyReference
@@ -167,6 +186,8 @@ impl Kind for LifecycleError {
             | E::RenameToSameName
             | E::RenameEmpty
             | E::NoCommand
+            | E::InvalidNetworkMode
+            | E::HostnameWithNetworkMode
             | E::StartFailed { .. }
             | E::InvalidSignal { .. } => ErrorKind::InvalidParameter,
             E::NameConflict { .. }
@@ -179,12 +200,14 @@ impl Kind for LifecycleError {
             | E::ExecPaused { .. }
             | E::ExecRunning { .. }
             | E::ExecRan { .. }
+            | E::JoinNotRunning { .. }
             | E::BadState { .. } => ErrorKind::Conflict,
             E::NotModified { .. } => ErrorKind::NotModified,
             E::RenameAllocate { source } | E::Kill { source, .. } => source.kind(),
             E::Image { kind, .. } => *kind,
             E::Sandbox(e) => e.kind(),
             E::AmbiguousPrefix { .. }
+            | E::JoinOwnNetwork
             | E::UnsupportedSignal { .. }
             | E::Io { .. }
             | E::CorruptRecord { .. } => ErrorKind::System,

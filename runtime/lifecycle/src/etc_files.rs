@@ -12,8 +12,23 @@ use berth_sandbox::Bind;
 
 use crate::error::LifecycleError;
 
-/// The host's resolver configuration, which dockerd copies into every container.
-pub(crate) const HOST_RESOLV_CONF: &str = "/etc/resolv.conf";
+/// The host's files a container's are made from.
+#[derive(Debug, Clone)]
+pub(crate) struct HostEtc {
+    /// The resolver configuration, which dockerd copies into every container.
+    pub resolv_conf: PathBuf,
+    /// The hosts file, which a `host`-network container gets as it is.
+    pub hosts: PathBuf,
+}
+
+impl HostEtc {
+    pub fn standard() -> HostEtc {
+        HostEtc {
+            resolv_conf: "/etc/resolv.conf".into(),
+            hosts: "/etc/hosts".into(),
+        }
+    }
+}
 
 /// libnetwork's `/etc/hosts` for a container without addresses (berth's containers have an
 /// isolated network, dockerd's network `none`): only the loopback names, no line for the
@@ -54,12 +69,24 @@ impl EtcFiles {
     }
 
     /// Writes the files for a start: the hostname, the loopback hosts, and the host's
-    /// resolv.conf (read from `host_resolv_conf`) without its loopback nameservers.
-    pub fn write(&self, hostname: &str, host_resolv_conf: &Path) -> Result<(), LifecycleError> {
+    /// resolv.conf without its loopback nameservers; with `host_network`, the host's hosts and
+    /// resolv.conf as they are (its loopback is the container's).
+    pub(crate) fn write(
+        &self,
+        hostname: &str,
+        host: &HostEtc,
+        host_network: bool,
+    ) -> Result<(), LifecycleError> {
         // A missing host file counts as empty, as in libnetwork.
-        let host = fs::read_to_string(host_resolv_conf).unwrap_or_default();
-        write(&self.resolv_conf, &container_resolv_conf(&host))?;
-        write(&self.hosts, HOSTS)?;
+        let resolv_conf = fs::read_to_string(&host.resolv_conf).unwrap_or_default();
+        if host_network {
+            write(&self.resolv_conf, &resolv_conf)?;
+            let hosts = fs::read_to_string(&host.hosts).unwrap_or_else(|_| HOSTS.to_string());
+            write(&self.hosts, &hosts)?;
+        } else {
+            write(&self.resolv_conf, &container_resolv_conf(&resolv_conf))?;
+            write(&self.hosts, HOSTS)?;
+        }
         // Written last: its presence is what `written` takes as "started once".
         write(&self.hostname, &format!("{hostname}\n"))
     }
@@ -145,11 +172,19 @@ mod tests {
     #[test]
     fn files_are_written_in_the_container_dir_and_bound_over_etc() {
         let dir = tempfile::tempdir().unwrap();
-        let host = dir.path().join("host-resolv.conf");
-        fs::write(&host, "nameserver 10.1.2.3\n").unwrap();
+        let host = HostEtc {
+            resolv_conf: dir.path().join("host-resolv.conf"),
+            hosts: dir.path().join("host-hosts"),
+        };
+        fs::write(
+            &host.resolv_conf,
+            "nameserver 127.0.0.53\nnameserver 10.1.2.3\n",
+        )
+        .unwrap();
+        fs::write(&host.hosts, "127.0.0.1 localhost\n10.0.0.5 vm\n").unwrap();
         assert_eq!(EtcFiles::written(dir.path()), None);
         let files = EtcFiles::in_dir(dir.path());
-        files.write("ce8b1d424c11", &host).unwrap();
+        files.write("ce8b1d424c11", &host, false).unwrap();
         assert_eq!(EtcFiles::written(dir.path()), Some(files.clone()));
         let read = |p: &Path| fs::read_to_string(p).unwrap();
         assert_eq!(read(&files.hostname), "ce8b1d424c11\n");
@@ -161,5 +196,11 @@ mod tests {
         assert!(binds
             .iter()
             .all(|b| !b.readonly && b.source.starts_with(dir.path())));
+
+        // On the host's network, the host's files as they are.
+        files.write("vm", &host, true).unwrap();
+        assert_eq!(read(&files.hostname), "vm\n");
+        assert_eq!(read(&files.hosts), read(&host.hosts));
+        assert_eq!(read(&files.resolv_conf), read(&host.resolv_conf));
     }
 }

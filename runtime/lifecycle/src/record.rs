@@ -94,6 +94,14 @@ pub struct HostOptions {
     pub memory: Option<u64>,
     pub pids_limit: Option<u64>,
     pub cpu_shares: Option<u64>,
+    /// `HostConfig.NetworkMode` as inspect shows it: `default`, `none`, `host`, a network name,
+    /// or `container:<full ID>` ([`crate::NetworkMode`]). Records older than it mean `default`.
+    #[serde(default = "default_network_mode")]
+    pub network_mode: String,
+}
+
+fn default_network_mode() -> String {
+    "default".into()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -40,8 +40,7 @@ pub(crate) fn start_locked(
     reg: &mut Registry,
     id: &ContainerId,
 ) -> Result<(), LifecycleError> {
-    let entry = reg.entry_mut(id);
-    let status = entry.state.status;
+    let status = reg.entries[id].state.status;
     if status == crate::state::State::Paused {
         return Err(LifecycleError::StartPaused);
     }
@@ -58,7 +57,18 @@ pub(crate) fn start_locked(
             verb: "start",
         });
     }
-    let spec = match build_spec(shared, &entry.config, &entry.dir) {
+    let joined = match crate::network::join(shared, reg, id) {
+        Ok(joined) => joined,
+        Err(e) => return Err(record_failed_start(shared, reg, id, 128, e)),
+    };
+    let entry = reg.entry_mut(id);
+    if let Some(hostname) = &joined.hostname {
+        if *hostname != entry.config.config.hostname {
+            entry.config.config.hostname = hostname.clone();
+            crate::record::write_atomic(&entry.dir.config(), &entry.config)?;
+        }
+    }
+    let spec = match build_spec(shared, &entry.config, &entry.dir, joined) {
         Ok(spec) => spec,
         // An unknown user is a failed start in dockerd's terms (recorded, auto-removed).
         Err(LifecycleError::StartFailed { message, exit_code }) => {
@@ -199,6 +209,18 @@ fn start_failed(
         // dockerd records 128 for a start that failed for any other reason.
         _ => (128, LifecycleError::Sandbox(err)),
     };
+    record_failed_start(shared, reg, id, code, error)
+}
+
+/// Records a start that failed with `error` (exit code `code`, dockerd's `State.Error`), removes
+/// an auto-remove container, and answers the error to return.
+fn record_failed_start(
+    shared: &Shared,
+    reg: &mut Registry,
+    id: &ContainerId,
+    code: i32,
+    error: LifecycleError,
+) -> LifecycleError {
     let entry = reg.entry_mut(id);
     // Clients attached for this run have nothing more to get.
     entry.hub.end_run();
@@ -225,14 +247,18 @@ fn build_spec(
     shared: &Shared,
     config: &ContainerConfig,
     dir: &crate::record::ContainerDir,
+    joined: crate::network::Joined,
 ) -> Result<Spec, LifecycleError> {
     let process = &config.config;
     let hc = &config.host_config;
     // overlayfs wants the topmost layer first; image layers come bottom to top, and the init
     // layer sits above them so the upper dir holds only what the process changed.
     let etc_files = crate::EtcFiles::in_dir(&dir.path);
-    let host_resolv_conf = std::path::Path::new(crate::etc_files::HOST_RESOLV_CONF);
-    etc_files.write(&process.hostname, host_resolv_conf)?;
+    etc_files.write(
+        &process.hostname,
+        &crate::etc_files::HostEtc::standard(),
+        joined.host_files,
+    )?;
     let lower_dirs = std::iter::once(shared.init_layer.clone())
         .chain(config.layer_dirs.iter().rev().cloned())
         .collect();
@@ -257,7 +283,7 @@ fn build_spec(
         },
         hostname: process.hostname.clone(),
         user: identity.user,
-        network: shared.netns.network(),
+        network: joined.network,
         limits: Limits {
             memory: hc.memory,
             memory_swap: None,

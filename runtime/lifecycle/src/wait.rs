@@ -56,6 +56,15 @@ impl WaitOutcome {
             error: (!state.error.is_empty()).then(|| state.error.clone()),
         }
     }
+
+    /// The answer for a removed container: its exit code, and never an error (dockerd answers
+    /// a `removed` wait on an auto-remove container whose start failed with `"Error":null`).
+    fn of_removed(state: &StateRecord) -> WaitOutcome {
+        WaitOutcome {
+            status_code: state.exit_code,
+            error: None,
+        }
+    }
 }
 
 impl<I: Images> Containers<I> {
@@ -76,7 +85,7 @@ impl<I: Images> Containers<I> {
                 let buried = reference
                     .parse::<ContainerId>()
                     .ok()
-                    .and_then(|id| reg.tombstone(&id).map(WaitOutcome::of));
+                    .and_then(|id| reg.tombstone(&id).map(WaitOutcome::of_removed));
                 return buried.map(Some).ok_or(e);
             }
         };
@@ -93,7 +102,7 @@ impl<I: Images> Containers<I> {
 fn check(reg: &Registry, id: &ContainerId, cond: WaitCondition, exits: u64) -> Option<WaitOutcome> {
     let Some(entry) = reg.entries.get(id) else {
         // Removed while we waited: every condition is met by then.
-        return reg.tombstone(id).map(WaitOutcome::of);
+        return reg.tombstone(id).map(WaitOutcome::of_removed);
     };
     let met = match cond {
         WaitCondition::NotRunning => !entry.state.status.is_running(),

@@ -894,3 +894,171 @@ fn exec_runs_in_the_container_and_records_its_exit() {
         format!("No such exec instance: {exec}")
     );
 }
+
+#[test]
+fn network_modes_follow_dockerd() {
+    if !root_or_skip("network_modes_follow_dockerd") {
+        return;
+    }
+    let t = TestStore::new();
+    let err = |e: LifecycleError| (e.kind(), e.to_string());
+    let ns_of = |pid: &str| {
+        fs::read_link(format!("/proc/{pid}/ns/net"))
+            .unwrap()
+            .display()
+            .to_string()
+    };
+    let run = |id: &str| {
+        t.c().start(id).unwrap();
+        assert_eq!(wait(&t, id, WaitCondition::NotRunning).status_code, 0);
+        output(&t, id).0
+    };
+    let script = "readlink /proc/self/ns/net; readlink /proc/self/ns/uts; hostname; cat /etc/hosts";
+    let with = |mode: &str| {
+        let mode = mode.to_string();
+        t.create_with(&["sh", "-c", script], move |o| o.network_mode = mode)
+    };
+
+    // host: the host's namespace, hostname and hosts file, in a UTS namespace of its own.
+    let host = with("host");
+    let nodename = fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let c = t.c().inspect(&host).unwrap().config;
+    assert_eq!(
+        (
+            c.config.hostname.as_str(),
+            c.host_config.network_mode.as_str()
+        ),
+        (nodename.trim(), "host")
+    );
+    let out = run(&host);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], ns_of("self"));
+    assert_ne!(
+        lines[1],
+        fs::read_link("/proc/self/ns/uts")
+            .unwrap()
+            .display()
+            .to_string()
+    );
+    assert_eq!(lines[2], nodename.trim());
+    assert!(out.ends_with(&fs::read_to_string("/etc/hosts").unwrap()));
+
+    // none and bridge: a namespace of its own, as by default.
+    for mode in ["none", "bridge"] {
+        let id = with(mode);
+        assert_eq!(
+            t.c().inspect(&id).unwrap().config.host_config.network_mode,
+            mode
+        );
+        let out = run(&id);
+        assert_ne!(out.lines().next().unwrap(), ns_of("self"));
+    }
+    assert_eq!(
+        t.c()
+            .inspect(&t.create(&["true"]))
+            .unwrap()
+            .config
+            .host_config
+            .network_mode,
+        "default"
+    );
+
+    // container:<name>: recorded by full ID, joins its namespace and takes its hostname.
+    let target = t.create(&["sleep", "1000"]);
+    t.c().start(&target).unwrap();
+    let target_info = t.c().inspect(&target).unwrap();
+    let name = target_info.config.name.bare().to_string();
+    let joiner = with(&format!("container:{name}"));
+    assert_eq!(
+        t.c()
+            .inspect(&joiner)
+            .unwrap()
+            .config
+            .host_config
+            .network_mode,
+        format!("container:{target}")
+    );
+    let out = run(&joiner);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], ns_of(&target_info.state.pid.to_string()));
+    assert_eq!(lines[2], &target[..12]);
+    assert_eq!(
+        t.c().inspect(&joiner).unwrap().config.config.hostname,
+        &target[..12]
+    );
+
+    // dockerd's refusals: at create, then as failed starts (exit code 128, still created).
+    let create = |mode: &str, hostname: Option<&str>| {
+        t.c().create(berth_lifecycle::CreateOptions {
+            image: "busybox".into(),
+            cmd: vec!["true".into()],
+            network_mode: mode.into(),
+            hostname: hostname.map(String::from),
+            ..Default::default()
+        })
+    };
+    assert_eq!(
+        err(create("container:x", Some("h")).unwrap_err()),
+        (
+            ErrorKind::InvalidParameter,
+            "conflicting options: hostname and the network mode".into()
+        )
+    );
+    assert_eq!(
+        err(create("container:", None).unwrap_err()),
+        (
+            ErrorKind::InvalidParameter,
+            "Invalid network mode: invalid container format container:<name|id>".into()
+        )
+    );
+    let named = create("host", Some("chosen")).unwrap();
+    assert_eq!(
+        t.c()
+            .inspect(named.as_str())
+            .unwrap()
+            .config
+            .config
+            .hostname,
+        "chosen"
+    );
+    t.c().stop(&target, Duration::from_secs(0)).unwrap();
+    let failed_start = |mode: &str| {
+        let id = create(mode, None).unwrap();
+        let e = err(t.c().start(id.as_str()).unwrap_err());
+        let s = t.c().inspect(id.as_str()).unwrap().state;
+        assert_eq!(
+            (s.status, s.exit_code, s.error.as_str()),
+            (State::Created, 128, e.1.as_str())
+        );
+        e
+    };
+    assert_eq!(
+        failed_start("mynet"),
+        (ErrorKind::NotFound, "network mynet not found".into())
+    );
+    assert_eq!(
+        failed_start("container:nosuch"),
+        (ErrorKind::NotFound, "No such container: nosuch".into())
+    );
+    assert_eq!(
+        failed_start(&format!("container:{name}")),
+        (
+            ErrorKind::Conflict,
+            format!("cannot join network of a non running container: {target}")
+        )
+    );
+    let own = t
+        .c()
+        .create(berth_lifecycle::CreateOptions {
+            image: "busybox".into(),
+            name: Some("own".into()),
+            cmd: vec!["true".into()],
+            network_mode: "container:own".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        err(t.c().start(own.as_str()).unwrap_err()),
+        (ErrorKind::System, "cannot join own network".into())
+    );
+}

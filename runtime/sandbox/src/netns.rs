@@ -59,6 +59,15 @@ impl PreparedNetns {
         .map(|fd| PreparedNetns { fd })
     }
 
+    /// The network namespace a running process is in (`--network container:<id>`), to be
+    /// joined as a prepared one is. `proc_root` is the host's `/proc`.
+    pub fn of_process(proc_root: &Path, pid: i32) -> Result<PreparedNetns, SandboxError> {
+        let path = proc_root.join(format!("{pid}/ns/net"));
+        std::fs::File::open(&path)
+            .map(|f| PreparedNetns { fd: f.into() })
+            .map_err(|e| SandboxError::path("open", &path, e))
+    }
+
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }

@@ -37,8 +37,7 @@ pub async fn create(
     ))
 }
 
-/// The request as the lifecycle takes it. `NetworkMode` is accepted and not kept: berth has
-/// no networks.
+/// The request as the lifecycle takes it.
 fn create_options(name: Option<String>, b: CreateBody) -> CreateOptions {
     let host = b.host_config.unwrap_or_default();
     let positive = |n: i64| (n > 0).then_some(n as u64);
@@ -68,6 +67,8 @@ fn create_options(name: Option<String>, b: CreateBody) -> CreateOptions {
         attach_stdout: b.attach_stdout,
         attach_stderr: b.attach_stderr,
         labels: b.labels.unwrap_or_default(),
+        hostname: b.hostname,
+        network_mode: host.network_mode,
     }
 }
 

@@ -101,7 +101,7 @@ fn inspect_all(c: &Inspect) -> Value {
             "OnBuild": null,
             "Labels": p.labels,
         },
-        "NetworkSettings": network_settings(),
+        "NetworkSettings": network_settings(&cfg.host_config.network_mode),
     })
 }
 
@@ -122,7 +122,7 @@ fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
         "Binds": null,
         "ContainerIDFile": "",
         "LogConfig": {"Type": h.log_config.kind, "Config": {}},
-        "NetworkMode": "default",
+        "NetworkMode": h.network_mode,
         "PortBindings": {},
         "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
         "AutoRemove": h.auto_remove,
@@ -211,26 +211,36 @@ fn graph_driver(c: &Inspect) -> Value {
 
 /// The `bridge` entry dockerd lists for a container on the default network, empty: berth
 /// gives containers no network of their own.
-fn bridge() -> Value {
-    json!({"bridge": {
-        "IPAMConfig": null,
-        "Links": null,
-        "Aliases": null,
-        "NetworkID": "",
-        "EndpointID": "",
-        "Gateway": "",
-        "IPAddress": "",
-        "IPPrefixLen": 0,
-        "IPv6Gateway": "",
-        "GlobalIPv6Address": "",
-        "GlobalIPv6PrefixLen": 0,
-        "MacAddress": "",
-        "DriverOpts": null,
-    }})
+/// `NetworkSettings.Networks` for a container with network mode `mode`: its one network, with
+/// dockerd's empty endpoint (berth gives containers no addresses), or none at all for
+/// `container:` networking.
+fn networks(mode: &str) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Some(name) = berth_lifecycle::NetworkMode::network_name(mode) {
+        out.insert(
+            name.to_string(),
+            json!({
+                "IPAMConfig": null,
+                "Links": null,
+                "Aliases": null,
+                "NetworkID": "",
+                "EndpointID": "",
+                "Gateway": "",
+                "IPAddress": "",
+                "IPPrefixLen": 0,
+                "IPv6Gateway": "",
+                "GlobalIPv6Address": "",
+                "GlobalIPv6PrefixLen": 0,
+                "MacAddress": "",
+                "DriverOpts": null,
+            }),
+        );
+    }
+    Value::Object(out)
 }
 
-/// berth runs containers without a network of their own: dockerd's shape with empty values.
-fn network_settings() -> Value {
+/// berth gives containers no addresses: dockerd's shape with empty values.
+fn network_settings(mode: &str) -> Value {
     json!({
         "Bridge": "",
         "SandboxID": "",
@@ -249,7 +259,7 @@ fn network_settings() -> Value {
         "IPPrefixLen": 0,
         "IPv6Gateway": "",
         "MacAddress": "",
-        "Networks": bridge(),
+        "Networks": networks(mode),
     })
 }
 
@@ -268,8 +278,8 @@ pub fn summary(c: &Inspect, image: &str, now: i128) -> Value {
         "Labels": cfg.config.labels,
         "State": c.state.status.to_string(),
         "Status": status(c, now),
-        "HostConfig": {"NetworkMode": "default"},
-        "NetworkSettings": {"Networks": bridge()},
+        "HostConfig": {"NetworkMode": cfg.host_config.network_mode},
+        "NetworkSettings": {"Networks": networks(&cfg.host_config.network_mode)},
         "Mounts": [],
     })
 }
