@@ -218,6 +218,48 @@ pub const WALK: &[Step] = &[
     ]),
     step(&["run", "--rm", "--network", "container:nosuch", "toolbox"]),
     step(&["run", "--rm", "toolbox", "/nope"]),
+    step(&[
+        "run",
+        "--rm",
+        "-v",
+        "/etc/hostname:/probe:ro",
+        "toolbox",
+        "/toolbox",
+        "cat",
+        "/probe",
+    ]),
+    step(&[
+        "run",
+        "--rm",
+        "--mount",
+        "type=bind,src=/etc,dst=/host,readonly",
+        "toolbox",
+        "/toolbox",
+        "write",
+        "/host/berth-walk",
+        "x",
+    ]),
+    step(&["create", "--name", "mnt", "-v", "/etc:/host:ro", "toolbox"]),
+    step(&[
+        "inspect",
+        "-f",
+        // Not `{{json .Mounts}}`: the berth CLI prints JSON keys sorted, Go in struct order.
+        "Binds={{json .HostConfig.Binds}} {{.HostConfig.NetworkMode}}",
+        "mnt",
+    ]),
+    step(&["rm", "mnt"]),
+    step(&["run", "--rm", "-v", "/etc:/x", "-v", "/tmp:/x/", "toolbox"]),
+    step(&["run", "--rm", "-v", "/etc:/x:bogus", "toolbox"]),
+    step(&["run", "--rm", "-v", "/etc:/x:ro:z", "toolbox"]),
+    step(&["create", "-v", "/etc::ro", "toolbox"]),
+    step(&[
+        "run",
+        "--rm",
+        "--mount",
+        "type=bind,src=/berth-no-such-dir,dst=/x",
+        "toolbox",
+    ]),
+    step(&["run", "--rm", "--mount", "type=bind,src=/etc", "toolbox"]),
     step(&["pause", "sleeper"]),
     step(&["exec", "sleeper", "/toolbox", "out", "x"]),
     step(&["pause", "sleeper"]),
@@ -354,7 +396,7 @@ fn expand(arg: &str, vars: &BTreeMap<&str, String>) -> String {
 
 /// The walk's own objects on an engine, so that a shared engine can be cleaned before and after
 /// without touching anything else on it.
-pub const WALK_CONTAINERS: &[&str] = &["hi", "bg", "writer", "sleeper"];
+pub const WALK_CONTAINERS: &[&str] = &["hi", "bg", "writer", "sleeper", "mnt"];
 pub const WALK_IMAGES: &[&str] = &["mine:v1", "toolbox:written", "toolbox", "hello-world"];
 
 /// Removes the walk's containers (by name, and every container of its images) and images.

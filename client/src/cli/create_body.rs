@@ -36,6 +36,10 @@ pub struct CreateFlags {
     pub hostname: String,
     /// `--network`; `None` is `default`, which alone gets an endpoint config.
     pub network: Option<String>,
+    /// `-v` specs (`null` without any).
+    pub binds: Option<Vec<String>>,
+    /// `--mount`s (the key is left out without any).
+    pub mounts: Vec<Value>,
 }
 
 /// The request body for `flags`.
@@ -82,7 +86,7 @@ fn endpoints(flags: &CreateFlags) -> Value {
 fn host_config(flags: &CreateFlags) -> Value {
     // Two halves: one `json!` of every field would exceed the macro's recursion limit.
     let mut config = json!({
-        "Binds": null, "ContainerIDFile": "",
+        "Binds": flags.binds, "ContainerIDFile": "",
         "LogConfig": {"Type": "", "Config": {}},
         "NetworkMode": flags.network.as_deref().unwrap_or("default"), "PortBindings": {},
         "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
@@ -110,6 +114,9 @@ fn host_config(flags: &CreateFlags) -> Value {
     });
     if let (Some(config), Value::Object(resources)) = (config.as_object_mut(), resources) {
         config.extend(resources);
+        if !flags.mounts.is_empty() {
+            config.insert("Mounts".into(), json!(flags.mounts));
+        }
     }
     config
 }

@@ -10,6 +10,7 @@ mod images;
 mod info;
 mod inspect;
 mod logs;
+mod mounts;
 mod progress;
 mod prune;
 mod ps;

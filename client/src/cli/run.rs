@@ -80,6 +80,12 @@ pub struct CreateArgs {
     /// Connect a container to a network (`default`, `none`, `host`, `container:<name|id>`).
     #[arg(long, visible_alias = "net")]
     pub network: Option<String>,
+    /// Bind mount a host path (`SRC:DST[:ro]`; berth has no volumes).
+    #[arg(short = 'v', long = "volume")]
+    pub volume: Vec<String>,
+    /// Attach a filesystem mount to the container (`type=bind,source=...,target=...`).
+    #[arg(long, value_parser = crate::cli::mounts::parse_mount)]
+    pub mount: Vec<crate::cli::mounts::MountFlag>,
     /// Print usage (`-h` is the hostname, as in docker).
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -116,6 +122,9 @@ pub fn run(session: &Session, args: &RunArgs, io: &mut Io<'_>) -> i32 {
 /// `create`: the container is created (its image pulled first when missing) and its full ID
 /// printed. Daemon errors print as they come, exit 1.
 pub fn create_verb(session: &Session, args: &CreateArgs, io: &mut Io<'_>) -> i32 {
+    if let Some(code) = volume_spec_error(args, io, "create") {
+        return code;
+    }
     let body = match create_body(args, false) {
         Ok(body) => body,
         Err(e) => return flag_value_error(io, &e, "create"),
@@ -140,8 +149,24 @@ fn flag_value_error(io: &mut Io<'_>, e: &CliError, verb: &str) -> i32 {
     125
 }
 
+/// The docker CLI's check of `-v` specs, before anything else (`docker: invalid spec: ...`).
+fn volume_spec_error(args: &CreateArgs, io: &mut Io<'_>, verb: &str) -> Option<i32> {
+    let problem = args
+        .volume
+        .iter()
+        .find_map(|v| crate::cli::mounts::check_volume(v).err())?;
+    let _ = writeln!(
+        io.err,
+        "{PROGRAM}: {problem}\n\nRun '{PROGRAM} {verb} --help' for more information"
+    );
+    Some(125)
+}
+
 fn run_inner(session: &Session, run: &RunArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
     let args = &run.options;
+    if let Some(code) = volume_spec_error(args, io, "run") {
+        return Ok(code);
+    }
     let body = match create_body(args, run.detach) {
         Ok(body) => body,
         Err(e) => return Ok(flag_value_error(io, &e, "run")),
@@ -211,6 +236,8 @@ fn create_body(args: &CreateArgs, detach: bool) -> Result<Value, CliError> {
         console_size: [0, 0],
         hostname: args.hostname.clone().unwrap_or_default(),
         network: args.network.clone(),
+        binds: (!args.volume.is_empty()).then(|| args.volume.clone()),
+        mounts: args.mount.iter().map(|m| m.to_json()).collect(),
     }))
 }
 

@@ -52,7 +52,8 @@ pub enum Request {
     },
     ContainerCreate {
         name: Option<String>,
-        config: CreateBody,
+        /// Boxed: the largest request by far.
+        config: Box<CreateBody>,
     },
     ContainerList(ListQuery),
     ContainerInspect {
@@ -161,6 +162,8 @@ pub struct HostConfigBody {
     pub pids_limit: Option<i64>,
     pub cpu_shares: i64,
     pub network_mode: String,
+    pub binds: Option<Vec<String>>,
+    pub mounts: Option<Vec<berth_lifecycle::MountRequest>>,
 }
 
 /// Docker's `StrSlice`: a JSON string or an array of strings.
@@ -306,7 +309,7 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
         },
         Route::ContainerCreate => Request::ContainerCreate {
             name: q.get("name").filter(|n| !n.is_empty()).map(str::to_string),
-            config: create_body(body)?,
+            config: Box::new(create_body(body)?),
         },
         Route::ContainerList => Request::ContainerList(ListQuery {
             all: q.bool("all"),

@@ -48,6 +48,10 @@ pub struct CreateOptions {
     pub hostname: Option<String>,
     /// `--network`: `HostConfig.NetworkMode` ([`NetworkMode`]); empty means `default`.
     pub network_mode: String,
+    /// `-v SRC:DST[:MODE]`: `HostConfig.Binds`, binds of absolute host paths.
+    pub binds: Vec<String>,
+    /// `--mount`: `HostConfig.Mounts`, of type `bind`.
+    pub mounts: Vec<crate::MountRequest>,
 }
 
 /// What happens to a container after its exit, beyond Docker's `AutoRemove`.
@@ -123,6 +127,8 @@ impl<I: Images> Containers<I> {
             }
             None => names::generate(&id, &|n| reg.names.contains_key(n), &mut fill_random),
         };
+        // After the image and the name, as dockerd registers mount points.
+        let mount_points = crate::binds::mount_points(&options.binds, &options.mounts)?;
         let network_mode = match &network {
             // Stored by full ID when the container exists; an unknown one fails at start.
             NetworkMode::Container(reference) => match crate::lookup::find(&reg, reference) {
@@ -155,6 +161,9 @@ impl<I: Images> Containers<I> {
                 pids_limit: options.pids_limit,
                 cpu_shares: options.cpu_shares,
                 network_mode,
+                binds: options.binds.clone(),
+                mounts: options.mounts.clone(),
+                mount_points,
                 ..HostOptions::default()
             },
             layer_dirs: image.layer_dirs,

@@ -54,6 +54,14 @@ pub enum LifecycleError {
     #[error("Container {id} is not running")]
     NotRunning { id: String },
 
+    /// A bind or mount dockerd refuses, or one berth cannot make (berth has no volumes).
+    #[error("{0}")]
+    InvalidMount(String),
+
+    /// A `-v` spec of the wrong shape (dockerd answers it with a 500).
+    #[error("invalid volume specification: '{spec}'")]
+    VolumeSpec { spec: String },
+
     #[error("Invalid network mode: invalid container format container:<name|id>")]
     InvalidNetworkMode,
 
@@ -187,6 +195,7 @@ impl Kind for LifecycleError {
             | E::RenameEmpty
             | E::NoCommand
             | E::InvalidNetworkMode
+            | E::InvalidMount(_)
             | E::HostnameWithNetworkMode
             | E::StartFailed { .. }
             | E::InvalidSignal { .. } => ErrorKind::InvalidParameter,
@@ -208,6 +217,7 @@ impl Kind for LifecycleError {
             E::Sandbox(e) => e.kind(),
             E::AmbiguousPrefix { .. }
             | E::JoinOwnNetwork
+            | E::VolumeSpec { .. }
             | E::UnsupportedSignal { .. }
             | E::Io { .. }
             | E::CorruptRecord { .. } => ErrorKind::System,

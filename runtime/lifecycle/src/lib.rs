@@ -14,6 +14,7 @@
 //! it depend on the reference model.
 
 mod attach;
+mod binds;
 mod changes;
 mod commit;
 mod containers;
@@ -47,6 +48,7 @@ mod wait;
 mod wordlist;
 
 pub use attach::{AttachOptions, Attachment, ContainerStdin, Output};
+pub use binds::{MountPoint, MountRequest};
 pub use changes::{Change, ChangeKind};
 pub use commit::{write_layer, CommittedLayer};
 pub use containers::{Containers, Inspect, StoreOptions};

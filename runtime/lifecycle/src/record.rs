@@ -98,6 +98,15 @@ pub struct HostOptions {
     /// or `container:<full ID>` ([`crate::NetworkMode`]). Records older than it mean `default`.
     #[serde(default = "default_network_mode")]
     pub network_mode: String,
+    /// `HostConfig.Binds` as the request gave them.
+    #[serde(default)]
+    pub binds: Vec<String>,
+    /// `HostConfig.Mounts` as the request gave them.
+    #[serde(default)]
+    pub mounts: Vec<crate::MountRequest>,
+    /// What the two above bind, checked at create (inspect's `Mounts`).
+    #[serde(default)]
+    pub mount_points: Vec<crate::MountPoint>,
 }
 
 fn default_network_mode() -> String {

@@ -290,7 +290,7 @@ fn build_spec(
             pids: hc.pids_limit,
             cpu_shares: hc.cpu_shares,
         },
-        binds: etc_files.binds(),
+        binds: crate::binds::sandbox_binds(etc_files.binds(), &hc.mount_points)?,
         cgroup: shared.cgroup(&config.id),
     })
 }

@@ -1062,3 +1062,105 @@ fn network_modes_follow_dockerd() {
         (ErrorKind::System, "cannot join own network".into())
     );
 }
+
+#[test]
+fn binds_show_host_paths_and_stay_out_of_the_container_layer() {
+    if !root_or_skip("binds_show_host_paths_and_stay_out_of_the_container_layer") {
+        return;
+    }
+    let t = TestStore::new();
+    let host = tempfile::tempdir().unwrap();
+    fs::write(host.path().join("seed"), "from the host\n").unwrap();
+    fs::write(host.path().join("file"), "one file\n").unwrap();
+    let dir = host.path().display().to_string();
+    let missing = host.path().join("made/at/start");
+    let id = t.create_with(
+        &[
+            "sh",
+            "-c",
+            "cat /data/seed /etc/one; echo back > /data/written; ls /new; \
+             touch /ro/x 2>/dev/null || echo read-only",
+        ],
+        |o| {
+            o.binds = vec![
+                format!("{dir}:/data"),
+                format!("{}:/new/:rw", missing.display()),
+                format!("{dir}:/ro:ro,Z"),
+            ];
+            o.mounts = vec![berth_lifecycle::MountRequest {
+                kind: "bind".into(),
+                source: format!("{dir}/file"),
+                target: "/etc/one".into(),
+                read_only: true,
+            }];
+        },
+    );
+    let points = t.c().inspect(&id).unwrap().config.host_config.mount_points;
+    let shown: Vec<(&str, &str, bool)> = points
+        .iter()
+        .map(|p| (p.destination.as_str(), p.mode.as_str(), p.rw))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("/data", "", true),
+            ("/new", "rw", true),
+            ("/ro", "ro,Z", false),
+            ("/etc/one", "", false)
+        ]
+    );
+    assert!(
+        !missing.exists(),
+        "a -v source is made at start, not at create"
+    );
+    t.c().start(&id).unwrap();
+    assert_eq!(wait(&t, &id, WaitCondition::NotRunning).status_code, 0);
+    assert_eq!(output(&t, &id).0, "from the host\none file\nread-only\n");
+    assert!(missing.is_dir());
+    assert_eq!(
+        fs::read_to_string(host.path().join("written")).unwrap(),
+        "back\n"
+    );
+    // The mount points the image lacked are the container's only changes (the fixture has
+    // /data); what went through a bind is not one.
+    let mut changes: Vec<String> = t
+        .c()
+        .changes(&id)
+        .unwrap()
+        .iter()
+        .map(|c| c.path.clone())
+        .collect();
+    changes.sort();
+    assert_eq!(changes, ["/etc", "/etc/one", "/new", "/ro"]);
+
+    // dockerd's refusals, at create.
+    let refused = |binds: &[&str]| {
+        t.c()
+            .create(berth_lifecycle::CreateOptions {
+                image: "busybox".into(),
+                cmd: vec!["true".into()],
+                binds: binds.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
+            })
+            .unwrap_err()
+    };
+    let e = refused(&["/a:/x", "/b:/x"]);
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (
+            ErrorKind::InvalidParameter,
+            "Duplicate mount point: /x".into()
+        )
+    );
+    let e = refused(&["/a:/x:ro:z"]);
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (
+            ErrorKind::System,
+            "invalid volume specification: '/a:/x:ro:z'".into()
+        )
+    );
+    assert!(refused(&["name:/x"])
+        .to_string()
+        .contains("berth has no volumes"));
+}

@@ -58,7 +58,7 @@ pub async fn execute(
         R::ImageTag { name, target } => images::tag(&ctx, name, target).await,
         R::ImageDelete { name, force } => images::delete(&ctx, name, force).await,
         R::Commit(q) => images::commit(&ctx, q).await,
-        R::ContainerCreate { name, config } => containers::create(&ctx, name, config).await,
+        R::ContainerCreate { name, config } => containers::create(&ctx, name, *config).await,
         R::ContainerList(q) => containers::list(&ctx, q).await,
         R::ContainerInspect { id } => containers::inspect(&ctx, v, id).await,
         R::Start { id } => containers::start(&ctx, id).await,

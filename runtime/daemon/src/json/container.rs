@@ -81,7 +81,7 @@ fn inspect_all(c: &Inspect) -> Value {
         "ExecIDs": null,
         "HostConfig": host_config(h),
         "GraphDriver": graph_driver(c),
-        "Mounts": [],
+        "Mounts": mounts(h),
         "Config": {
             "Hostname": p.hostname,
             "Domainname": "",
@@ -118,8 +118,11 @@ fn nullable(v: &[String]) -> Value {
 }
 
 fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
-    json!({
-        "Binds": null,
+    let mut out = json!({
+        "Binds": match h.binds.is_empty() {
+            true => Value::Null,
+            false => json!(h.binds),
+        },
         "ContainerIDFile": "",
         "LogConfig": {"Type": h.log_config.kind, "Config": {}},
         "NetworkMode": h.network_mode,
@@ -185,7 +188,29 @@ fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
         // The sandbox applies these to every container; its lists are the only copy.
         "MaskedPaths": berth_sandbox::MASKED_PATH_NAMES,
         "ReadonlyPaths": berth_sandbox::READONLY_PATH_NAMES,
-    })
+    });
+    // dockerd leaves the key out when there are none.
+    if !h.mounts.is_empty() {
+        out["Mounts"] = json!(h.mounts);
+    }
+    out
+}
+
+/// inspect's and ps's `Mounts`: every bind, as dockerd lists one.
+fn mounts(h: &berth_lifecycle::HostOptions) -> Value {
+    h.mount_points
+        .iter()
+        .map(|p| {
+            json!({
+                "Type": "bind",
+                "Source": p.source,
+                "Destination": p.destination,
+                "Mode": p.mode,
+                "RW": p.rw,
+                "Propagation": "rprivate",
+            })
+        })
+        .collect()
 }
 
 /// The overlay directories of the container, as dockerd's overlay2 driver reports them.
@@ -280,7 +305,7 @@ pub fn summary(c: &Inspect, image: &str, now: i128) -> Value {
         "Status": status(c, now),
         "HostConfig": {"NetworkMode": cfg.host_config.network_mode},
         "NetworkSettings": {"Networks": networks(&cfg.host_config.network_mode)},
-        "Mounts": [],
+        "Mounts": mounts(&cfg.host_config),
     })
 }
 
