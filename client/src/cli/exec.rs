@@ -31,6 +31,9 @@ pub struct ExecArgs {
     /// Set environment variables (`KEY=VALUE`, or `KEY` for this process's value).
     #[arg(short, long = "env", value_parser = env_var)]
     pub env: Vec<String>,
+    /// Read in a file of environment variables.
+    #[arg(long = "env-file")]
+    pub env_file: Vec<String>,
     /// Keep STDIN open even if not attached.
     #[arg(short, long)]
     pub interactive: bool,
@@ -71,6 +74,7 @@ fn env_var(value: &str) -> Result<String, String> {
 
 /// Runs the exec and answers the command's exit code (0 with `-d`, which prints nothing).
 pub fn exec(session: &Session, args: &ExecArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
+    let file_env = crate::cli::env_file::read(&args.env_file).map_err(CliError::Message)?;
     let (container, command) = args
         .container_and_command
         .split_first()
@@ -86,7 +90,7 @@ pub fn exec(session: &Session, args: &ExecArgs, io: &mut Io<'_>) -> Result<i32, 
     let created = session.expect(
         "POST",
         &format!("/containers/{}/exec", encode(container)),
-        Some(&create_body(args, command, console_size)),
+        Some(&create_body(args, file_env, command, console_size)),
     )?;
     let id = created
         .json()
@@ -115,8 +119,18 @@ fn console_size(session: &Session, tty: bool) -> Result<Option<[u16; 2]>, CliErr
 }
 
 /// `POST /containers/{id}/exec`'s body, as the CLI's `parseExec` fills it: without `-d` the
-/// exec attaches to stdout and stderr (and stdin with `-i`); `Env` is null without `-e`.
-fn create_body(args: &ExecArgs, command: &[String], console_size: Option<[u16; 2]>) -> Value {
+/// exec attaches to stdout and stderr (and stdin with `-i`); `Env` is null without `-e` or
+/// `--env-file` (whose entries come first).
+fn create_body(
+    args: &ExecArgs,
+    file_env: Vec<String>,
+    command: &[String],
+    console_size: Option<[u16; 2]>,
+) -> Value {
+    let env: Vec<String> = file_env
+        .into_iter()
+        .chain(args.env.iter().cloned())
+        .collect();
     let mut body = json!({
         "User": args.user.clone().unwrap_or_default(),
         "Privileged": args.privileged,
@@ -126,7 +140,7 @@ fn create_body(args: &ExecArgs, command: &[String], console_size: Option<[u16; 2
         "AttachStdout": !args.detach,
         "Detach": args.detach,
         "DetachKeys": args.detach_keys.clone().unwrap_or_default(),
-        "Env": (!args.env.is_empty()).then(|| args.env.clone()),
+        "Env": (!env.is_empty()).then_some(env),
         "WorkingDir": args.workdir.clone().unwrap_or_default(),
         "Cmd": command,
     });
@@ -211,14 +225,14 @@ mod tests {
             "echo",
             "hi",
         ]);
-        let body = create_body(&args, &args.container_and_command[1..], None);
+        let body = create_body(&args, Vec::new(), &args.container_and_command[1..], None);
         let docker: Value = serde_json::from_str(
             r#"{"User":"1","Privileged":true,"Tty":false,"AttachStdin":false,"AttachStderr":true,"AttachStdout":true,"Detach":false,"DetachKeys":"","Env":["A=1"],"WorkingDir":"/tmp","Cmd":["echo","hi"]}"#,
         )
         .unwrap();
         assert_eq!(body, docker);
         let detached = parse(&["-d", "-i", "c", "true"]);
-        let body = create_body(&detached, &["true".to_string()], Some([0, 0]));
+        let body = create_body(&detached, Vec::new(), &["true".to_string()], Some([0, 0]));
         assert_eq!(body["AttachStdin"], false);
         assert_eq!(body["AttachStdout"], false);
         assert_eq!(body["Env"], Value::Null);

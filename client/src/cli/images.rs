@@ -270,7 +270,7 @@ pub fn load(session: &Session, args: &LoadArgs, io: &mut Io<'_>) -> Result<i32, 
 }
 
 /// Go's wording of a failed open (`no such file or directory`).
-fn io_text(e: &std::io::Error) -> String {
+pub(crate) fn io_text(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

@@ -4,6 +4,7 @@
 
 mod containers;
 mod create_body;
+mod env_file;
 mod error;
 mod exec;
 mod images;

@@ -44,6 +44,9 @@ pub struct CreateArgs {
     /// Set environment variables.
     #[arg(short, long = "env")]
     pub env: Vec<String>,
+    /// Read in a file of environment variables.
+    #[arg(long = "env-file")]
+    pub env_file: Vec<String>,
     /// Working directory inside the container.
     #[arg(short, long)]
     pub workdir: Option<String>,
@@ -122,10 +125,11 @@ pub fn run(session: &Session, args: &RunArgs, io: &mut Io<'_>) -> i32 {
 /// `create`: the container is created (its image pulled first when missing) and its full ID
 /// printed. Daemon errors print as they come, exit 1.
 pub fn create_verb(session: &Session, args: &CreateArgs, io: &mut Io<'_>) -> i32 {
-    if let Some(code) = volume_spec_error(args, io, "create") {
-        return code;
-    }
-    let body = match create_body(args, false) {
+    let file_env = match client_checks(args, io, "create") {
+        Ok(env) => env,
+        Err(code) => return code,
+    };
+    let body = match create_body(args, false, file_env) {
         Ok(body) => body,
         Err(e) => return flag_value_error(io, &e, "create"),
     };
@@ -149,25 +153,30 @@ fn flag_value_error(io: &mut Io<'_>, e: &CliError, verb: &str) -> i32 {
     125
 }
 
-/// The docker CLI's check of `-v` specs, before anything else (`docker: invalid spec: ...`).
-fn volume_spec_error(args: &CreateArgs, io: &mut Io<'_>, verb: &str) -> Option<i32> {
-    let problem = args
+/// What the docker CLI checks and reads before anything else, failing as `docker: ...` with
+/// exit 125: the `-v` specs, then the `--env-file`s, whose entries it answers.
+fn client_checks(args: &CreateArgs, io: &mut Io<'_>, verb: &str) -> Result<Vec<String>, i32> {
+    let checked = args
         .volume
         .iter()
-        .find_map(|v| crate::cli::mounts::check_volume(v).err())?;
-    let _ = writeln!(
-        io.err,
-        "{PROGRAM}: {problem}\n\nRun '{PROGRAM} {verb} --help' for more information"
-    );
-    Some(125)
+        .try_for_each(|v| crate::cli::mounts::check_volume(v))
+        .and_then(|()| crate::cli::env_file::read(&args.env_file));
+    checked.map_err(|problem| {
+        let _ = writeln!(
+            io.err,
+            "{PROGRAM}: {problem}\n\nRun '{PROGRAM} {verb} --help' for more information"
+        );
+        125
+    })
 }
 
 fn run_inner(session: &Session, run: &RunArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
     let args = &run.options;
-    if let Some(code) = volume_spec_error(args, io, "run") {
-        return Ok(code);
-    }
-    let body = match create_body(args, run.detach) {
+    let file_env = match client_checks(args, io, "run") {
+        Ok(env) => env,
+        Err(code) => return Ok(code),
+    };
+    let body = match create_body(args, run.detach, file_env) {
         Ok(body) => body,
         Err(e) => return Ok(flag_value_error(io, &e, "run")),
     };
@@ -183,14 +192,16 @@ fn run_inner(session: &Session, run: &RunArgs, io: &mut Io<'_>) -> Result<i32, C
 }
 
 /// The create body for the flags (`create`'s is `run`'s without `-d`).
-fn create_body(args: &CreateArgs, detach: bool) -> Result<Value, CliError> {
+/// `file_env` holds the `--env-file` entries, which come before the `-e` ones.
+fn create_body(args: &CreateArgs, detach: bool, file_env: Vec<String>) -> Result<Value, CliError> {
     let (image, command) = args
         .image_and_command
         .split_first()
         .ok_or_else(|| CliError::Message("\"run\" requires at least 1 argument.".to_string()))?;
-    let env: Vec<String> = args
-        .env
+    let given = !file_env.is_empty() || !args.env.is_empty();
+    let env: Vec<String> = file_env
         .iter()
+        .chain(&args.env)
         .filter_map(|e| match e.split_once('=') {
             Some(_) => Some(e.clone()),
             None => std::env::var(e).ok().map(|v| format!("{e}={v}")),
@@ -212,7 +223,7 @@ fn create_body(args: &CreateArgs, detach: bool) -> Result<Value, CliError> {
         image: image.clone(),
         cmd,
         entrypoint,
-        env: (!args.env.is_empty()).then_some(env),
+        env: given.then_some(env),
         working_dir: args.workdir.clone().unwrap_or_default(),
         user: args.user.clone().unwrap_or_default(),
         attach_stdin: args.interactive && !detach,
@@ -561,8 +572,9 @@ mod tests {
             "exit 3",
         ])
         .unwrap();
-        let body = create_body(&top.run.options, top.run.detach).unwrap();
+        let body = create_body(&top.run.options, top.run.detach, vec!["F=1".into()]).unwrap();
         assert_eq!(body["Image"], "bb");
+        assert_eq!(body["Env"], json!(["F=1"]));
         assert_eq!(body["Cmd"], json!(["-c", "exit 3"]));
         assert_eq!(body["Entrypoint"], json!(["sh"]));
         assert_eq!(body["WorkingDir"], "/tmp");
