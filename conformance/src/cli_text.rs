@@ -15,6 +15,10 @@
 //!   watcher only the latest progress of a layer (moby `distribution/xfer/transfer.go`), so a
 //!   fast download's `Verifying Checksum` is often overtaken by `Download complete`; whether the
 //!   CLI prints it is a race, not behaviour.
+//! - a pull's per-layer lines are put in phase order (announced, downloaded, extracted): layers
+//!   download concurrently and extract in order, so whether one layer's `Pull complete` comes
+//!   before another's `Download complete` is a race; with the layer IDs already `<hex>`, the
+//!   phases are all the lines still say.
 //!
 //! - the rows of an `images` table are sorted: dockerd orders images by creation time with an
 //!   unstable sort, and the fixture images share one fixed creation time, so their order is
@@ -67,7 +71,29 @@ pub fn tidy(symbols: &mut Symbols, text: &str) -> String {
     {
         lines[1..].sort();
     }
+    for run in lines.chunk_by_mut(|a, b| phase(a).is_some() == phase(b).is_some()) {
+        if phase(&run[0]).is_some() {
+            run.sort_by_key(|line| phase(line));
+        }
+    }
     lines.join("\n")
+}
+
+/// The phases of a layer's pull progress, in the order one layer goes through them.
+const PULL_PHASES: &[&str] = &[
+    "Already exists",
+    "Pulling fs layer",
+    "Waiting",
+    "Downloading",
+    "Download complete",
+    "Extracting",
+    "Pull complete",
+];
+
+/// Where a pull progress line (`<hex>: STATUS`) stands among [`PULL_PHASES`].
+fn phase(line: &str) -> Option<usize> {
+    let status = line.strip_prefix("<hex>: ")?;
+    PULL_PHASES.iter().position(|p| status.starts_with(p))
 }
 
 /// `docker inspect` prints a JSON array of whole documents: only the fields every engine
@@ -94,6 +120,32 @@ mod tests {
         let model = "CONTAINER ID   IMAGE         STATUS                                NAMES\n\
                      <c1:12>   hello-world   Exited (0) Less than a second ago   quirky_turing\n";
         assert_eq!(tidy(&mut a, real), tidy(&mut b, model));
+    }
+
+    #[test]
+    fn layers_finishing_in_either_order_compare_alike() {
+        let mut a = Symbols::default();
+        let mut b = Symbols::default();
+        let raced = "latest: Pulling from library/hello-world\n\
+                     0123456789ab: Pulling fs layer\n\
+                     ba9876543210: Pulling fs layer\n\
+                     0123456789ab: Download complete\n\
+                     0123456789ab: Pull complete\n\
+                     ba9876543210: Download complete\n\
+                     ba9876543210: Pull complete\n\
+                     Digest: sha256:00";
+        let model = "latest: Pulling from library/hello-world\n\
+                     0123456789ab: Pulling fs layer\n\
+                     ba9876543210: Pulling fs layer\n\
+                     0123456789ab: Download complete\n\
+                     ba9876543210: Download complete\n\
+                     0123456789ab: Pull complete\n\
+                     ba9876543210: Pull complete\n\
+                     Digest: sha256:00";
+        assert_eq!(tidy(&mut a, raced), tidy(&mut b, model));
+        // A missing phase still differs.
+        let short = model.replace("ba9876543210: Pull complete\n", "");
+        assert_ne!(tidy(&mut a, raced), tidy(&mut b, &short));
     }
 
     #[test]
