@@ -42,12 +42,16 @@ fn parse(path: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
         }
         entries.push(match line.contains('=') {
             true => line.to_string(),
-            false => {
-                std::env::var(name).map_or_else(|_| name.to_string(), |v| format!("{name}={v}"))
-            }
+            false => pass_through(name),
         });
     }
     Ok(entries)
+}
+
+/// A bare `KEY` as the docker CLI sends it: `KEY=VALUE` with this process's value when it has
+/// one, else the bare name.
+pub fn pass_through(name: &str) -> String {
+    std::env::var(name).map_or_else(|_| name.to_string(), |v| format!("{name}={v}"))
 }
 
 #[cfg(test)]

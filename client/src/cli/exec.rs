@@ -69,7 +69,7 @@ fn env_var(value: &str) -> Result<String, String> {
     if value.contains('=') {
         return Ok(value.to_string());
     }
-    Ok(std::env::var(value).map_or_else(|_| value.to_string(), |v| format!("{value}={v}")))
+    Ok(crate::cli::env_file::pass_through(value))
 }
 
 /// Runs the exec and answers the command's exit code (0 with `-d`, which prints nothing).

@@ -34,8 +34,7 @@ impl NetworkMode {
     /// refused at create (dockerd's text).
     pub fn parse(mode: &str) -> Result<NetworkMode, LifecycleError> {
         Ok(match mode {
-            "" | "default" => NetworkMode::Default,
-            "bridge" => NetworkMode::Default,
+            "" | "default" | "bridge" => NetworkMode::Default,
             "none" => NetworkMode::None,
             "host" => NetworkMode::Host,
             _ => match mode.strip_prefix("container:") {
