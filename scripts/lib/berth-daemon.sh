@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts that need a fresh `berth daemon` of their own (bollard, perf, run-ratio):
 #
 #   berth_daemon_start BIN DIR REGISTRY   starts BIN daemon on DIR/berth.sock with its root in
