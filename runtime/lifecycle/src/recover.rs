@@ -118,6 +118,7 @@ fn recover_one(shared: &Shared, reg: &mut Registry, id: ContainerId) -> Result<(
             process: None,
             exits: 0,
             hub: Default::default(),
+            starting: false,
         },
     );
     if was_running && auto_remove {
