@@ -14,7 +14,7 @@
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -144,6 +144,20 @@ pub(crate) fn read_capped(file: File, cap: u64) -> Result<Vec<u8>, Refused> {
     Ok(bytes)
 }
 
+/// The names in directory `dir`, without `.` and `..`, sorted bytewise.
+pub(crate) fn list(dir: &OwnedFd) -> io::Result<Vec<OsString>> {
+    let mut names = Vec::new();
+    for entry in rfs::Dir::read_from(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            names.push(OsStr::from_bytes(name).to_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
 /// `trusted.overlay.opaque=y`: overlayfs's mark of a directory that hides everything below it
 /// (`x` on newer kernels means "has whiteouts", not opaque).
 pub(crate) fn is_opaque(dir: &OwnedFd) -> bool {
@@ -154,10 +168,22 @@ pub(crate) fn is_opaque(dir: &OwnedFd) -> bool {
     )
 }
 
+/// What `rel` is in the tree under `root`, following symlinks as the tree's own root would
+/// (`RESOLVE_IN_ROOT`: an absolute target or `..` never leaves it), without opening it: Go's
+/// `os.Stat` of a path inside an image layer, minus the escape. `None` when nothing is there.
+pub(crate) fn stat_in_root(root: BorrowedFd<'_>, rel: &Path) -> io::Result<Option<Stat>> {
+    let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
+    let flags = OFlags::PATH | OFlags::CLOEXEC;
+    match rfs::openat2(root, rel, flags, Mode::empty(), resolve) {
+        Ok(fd) => Ok(Some(rfs::fstat(fd.as_fd())?)),
+        Err(Errno::NOENT | Errno::NOTDIR | Errno::LOOP) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::fd::AsFd;
     use std::os::unix::fs::symlink;
 
     fn root(dir: &Path) -> OwnedFd {
@@ -209,5 +235,26 @@ mod tests {
             read_capped(pinned.open_file().unwrap(), 4),
             Err(Refused::TooLarge)
         ));
+    }
+
+    #[test]
+    fn stat_in_root_keeps_absolute_links_inside() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("etc")).unwrap();
+        symlink("/etc", dir.path().join("link")).unwrap();
+        symlink("../../../../../etc/shadow", dir.path().join("up")).unwrap();
+        let root = root(dir.path());
+        let inside = stat_in_root(root.as_fd(), Path::new("link"))
+            .unwrap()
+            .unwrap();
+        let etc = std::fs::metadata(dir.path().join("etc")).unwrap();
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(inside.st_ino, etc.ino());
+        assert!(stat_in_root(root.as_fd(), Path::new("up"))
+            .unwrap()
+            .is_none());
+        assert!(stat_in_root(root.as_fd(), Path::new("link/passwd"))
+            .unwrap()
+            .is_none());
     }
 }

@@ -46,6 +46,7 @@ mod state;
 mod stop;
 mod time;
 mod top;
+mod tree;
 mod user;
 mod wait;
 mod wordlist;

@@ -4,6 +4,7 @@
 //! Live I/O (attach, stdin, pty, follow) is in `live_io`. Root only: each test skips with one
 //! line without root, and fails under `BERTH_REQUIRE_ALL=1`.
 
+mod commit_race;
 mod common;
 mod etc_files;
 mod hostile;
@@ -641,7 +642,7 @@ fn commit_layer_has_oci_whiteouts_and_round_trips() {
     let (id, w) = run(&t, &["sh", "-c", script]);
     assert_eq!(w.status_code, 0, "{:?}", output(&t, &id));
     let mut tar_bytes = Vec::new();
-    let layer = t.c().commit_layer(&id, &mut tar_bytes).unwrap();
+    let layer = t.c().commit_layer(&id, true, &mut tar_bytes).unwrap();
     assert!(layer.changed && layer.size == tar_bytes.len() as u64);
     assert!(layer.diff_id.starts_with("sha256:") && layer.diff_id.len() == 71);
     let names: Vec<String> = tar::Archive::new(&tar_bytes[..])
@@ -665,7 +666,7 @@ fn commit_layer_has_oci_whiteouts_and_round_trips() {
     }
     // The same changes give the same bytes.
     let mut again = Vec::new();
-    assert_eq!(t.c().commit_layer(&id, &mut again).unwrap(), layer);
+    assert_eq!(t.c().commit_layer(&id, true, &mut again).unwrap(), layer);
 
     let top = tempfile::tempdir().unwrap();
     unpack_for_overlay(&tar_bytes, top.path());
