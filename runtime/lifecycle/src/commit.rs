@@ -233,3 +233,76 @@ impl Write for HashingWriter<'_> {
         self.inner.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// Swaps `w/d` (a directory) and `w/l` (a link to the host's `/etc`) atomically until
+    /// told to stop, leaving `d` a link most of the time and a directory for a moment: a walk
+    /// by path that saw the directory then reads through the link for long enough to take
+    /// what is behind it. A container can do this to its own upper dir.
+    fn swapper(upper: &Path, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+        let w = upper.join("w");
+        std::thread::spawn(move || {
+            let mut swaps = 0;
+            while !stop.load(Ordering::Relaxed) {
+                for hold in [Duration::from_millis(5), Duration::from_micros(3)] {
+                    rustix::fs::renameat_with(
+                        rustix::fs::CWD,
+                        w.join("d"),
+                        rustix::fs::CWD,
+                        w.join("l"),
+                        rustix::fs::RenameFlags::EXCHANGE,
+                    )
+                    .unwrap();
+                    let since = Instant::now();
+                    while since.elapsed() < hold {
+                        std::hint::spin_loop();
+                    }
+                }
+                swaps += 1;
+            }
+            swaps
+        })
+    }
+
+    /// Regression: the walk by path could list the host's `/etc` through `w/d` once it had
+    /// become the link, putting host files into the layer and into `diff` (it did within
+    /// seconds). The host's `/etc` rather than `/`: a walk by path through `/` fails on
+    /// `/proc`'s churn before it returns, `/etc` it walks whole.
+    #[test]
+    fn a_directory_swapped_for_a_link_to_the_host_mid_walk_never_takes_host_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let upper = dir.path();
+        fs::create_dir_all(upper.join("w/d")).unwrap();
+        fs::write(upper.join("w/d/f"), "mine").unwrap();
+        std::os::unix::fs::symlink("/etc", upper.join("w/l")).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let swaps = swapper(upper, stop.clone());
+        let allowed = ["w/", "w/d", "w/d/", "w/d/f", "w/l", "w/l/", "w/l/f"];
+        for _ in 0..3000 {
+            let mut tar_bytes = Vec::new();
+            write_layer(upper, &mut tar_bytes).unwrap();
+            for entry in tar::Archive::new(&tar_bytes[..]).entries().unwrap() {
+                let entry = entry.unwrap();
+                let path = entry.path().unwrap().to_string_lossy().into_owned();
+                assert!(allowed.contains(&path.as_str()), "{path} in the layer");
+                if entry.header().entry_type() == tar::EntryType::Symlink {
+                    assert_eq!(entry.link_name().unwrap().unwrap(), Path::new("/etc"));
+                }
+            }
+            let changes = crate::changes::changes(upper, &[]).unwrap();
+            for c in changes {
+                let known = ["/w", "/w/d", "/w/d/f", "/w/l", "/w/l/f"];
+                assert!(known.contains(&c.path.as_str()), "{c:?}");
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        assert!(swaps.join().unwrap() > 0);
+    }
+}

@@ -28,8 +28,13 @@ fn bounded<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static
     std::thread::spawn(move || {
         let _ = tx.send(f());
     });
-    rx.recv_timeout(BLOCKED)
-        .unwrap_or_else(|_| panic!("{what} did not answer within {BLOCKED:?}: blocked"))
+    match rx.recv_timeout(BLOCKED) {
+        Ok(answer) => answer,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what} did not answer within {BLOCKED:?}: blocked")
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{what} panicked (see above)"),
+    }
 }
 
 /// A store whose image `committed` is busybox with a top layer that `build` fills.
