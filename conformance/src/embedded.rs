@@ -720,6 +720,7 @@ impl Engine for EmbeddedEngine {
                     changes: changes.clone(),
                     comment: message.clone().unwrap_or_default(),
                     author: String::new(),
+                    ..CommitOptions::default()
                 };
                 Ok(match e.commit(target, &options) {
                     Ok(id) => Observation::Committed { id: id.to_string() },

@@ -13,6 +13,8 @@ use berth_lifecycle::{CreateOptions, State, WaitCondition};
 use berth_runtime::engine::{CommitOptions, Engine, EngineError, EngineOptions, PruneFilters};
 use berth_store::DeleteRecord;
 
+mod hostile;
+
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 fn fixtures() -> PathBuf {

@@ -224,6 +224,9 @@ pub struct CommitQuery {
     pub comment: String,
     pub author: String,
     pub changes: Vec<String>,
+    /// Freeze a running container while committing: true unless `pause` says otherwise
+    /// (dockerd's default since API 1.13, the oldest berth serves).
+    pub pause: bool,
 }
 
 /// A parsed query string; the first value of a key wins, as Go's `Form.Get`.
@@ -627,6 +630,7 @@ fn commit(q: &Query, body: &[u8]) -> Result<Request, ApiError> {
         reference,
         comment: q.string("comment"),
         author: q.string("author"),
+        pause: q.get("pause").unwrap_or_default().is_empty() || q.bool("pause"),
         changes: q
             .all("changes")
             .into_iter()
@@ -690,6 +694,27 @@ mod tests {
         let l = logs_query(&q("stdout=1&since=12.5&tail=3")).unwrap();
         assert_eq!((l.since, l.tail), (Some(12_500_000_000), Some(3)));
         assert!(q("x=no").get("x").is_some() && !q("x=no").bool("x") && q("x=1").bool("x"));
+    }
+
+    #[test]
+    fn commit_pauses_unless_pause_says_false_as_dockerd_reads_it() {
+        let pause = |query: &str| match parse(Route::Commit, &q(query), b"").unwrap() {
+            Request::Commit(c) => c.pause,
+            other => panic!("{other:?}"),
+        };
+        // moby's postCommit: absent or empty is true (API >= 1.13), else `BoolValue`.
+        for query in ["container=c", "container=c&pause=", "pause=1", "pause=yes"] {
+            assert!(pause(query), "{query}");
+        }
+        for query in [
+            "pause=0",
+            "pause=false",
+            "pause=no",
+            "pause=none",
+            "pause=%20False",
+        ] {
+            assert!(!pause(query), "{query}");
+        }
     }
 
     #[test]

@@ -445,6 +445,103 @@ fn create_start_wait_logs_rm_round_trip() {
     );
 }
 
+/// A `docker save` archive of `hostile:fifo`: one layer whose `/etc/passwd` is a FIFO.
+fn fifo_passwd_archive() -> Vec<u8> {
+    use sha2::Digest;
+    let mut layer = tar::Builder::new(Vec::new());
+    for (name, kind) in [
+        ("etc", tar::EntryType::Directory),
+        ("etc/passwd", tar::EntryType::Fifo),
+    ] {
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(kind);
+        h.set_mode(0o755);
+        h.set_size(0);
+        layer.append_data(&mut h, name, std::io::empty()).unwrap();
+    }
+    let layer = layer.into_inner().unwrap();
+    let hex = |b: &[u8]| format!("{:x}", sha2::Sha256::digest(b));
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux", "config": {"Cmd": ["true"]},
+        "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{}", hex(&layer))]},
+    });
+    let config = serde_json::to_vec(&config).unwrap();
+    let manifest = serde_json::json!([{
+        "Config": format!("{}.json", hex(&config)),
+        "RepoTags": ["hostile:fifo"],
+        "Layers": [format!("{}/layer.tar", hex(&layer))],
+    }]);
+    let mut archive = tar::Builder::new(Vec::new());
+    for (name, data) in [
+        (format!("{}.json", hex(&config)), config.clone()),
+        (format!("{}/layer.tar", hex(&layer)), layer.clone()),
+        (
+            "manifest.json".to_string(),
+            serde_json::to_vec(&manifest).unwrap(),
+        ),
+    ] {
+        let mut h = tar::Header::new_ustar();
+        h.set_mode(0o644);
+        h.set_size(data.len() as u64);
+        archive.append_data(&mut h, name, &data[..]).unwrap();
+    }
+    archive.into_inner().unwrap()
+}
+
+/// Regression: a start reading an image's FIFO /etc/passwd blocked forever holding the
+/// container registry, so `ps` hung and SIGTERM could not stop the daemon. Now the start
+/// fails at once with a clear 500, `ps` answers throughout, and the daemon stops.
+#[test]
+fn a_fifo_passwd_fails_its_start_and_never_blocks_ps_or_shutdown() {
+    if !ready("a_fifo_passwd_fails_its_start_and_never_blocks_ps_or_shutdown") {
+        return;
+    }
+    let d = Daemon::start();
+    let r = d.call("POST", "/images/load?quiet=1", Some(&fifo_passwd_archive()));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let sleeper = d.create(&["/toolbox", "sleep", "1000"], "");
+    assert_eq!(
+        d.call("POST", &format!("/containers/{sleeper}/start"), None)
+            .status,
+        204
+    );
+    let body = r#"{"Image":"hostile:fifo","User":"nobody"}"#;
+    let (status, v) = d.json("POST", "/containers/create", Some(body));
+    assert_eq!(status, 201, "{v}");
+    let hostile = v["Id"].as_str().unwrap().to_string();
+    let d = std::sync::Arc::new(d);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let starter = d.clone();
+    std::thread::spawn(move || {
+        let answer = starter.json("POST", &format!("/containers/{hostile}/start"), None);
+        drop(starter);
+        let _ = tx.send(answer);
+    });
+    // `ps` while the start runs (the daemon's client reads time out after 30 s).
+    let (status, list) = d.json("GET", "/containers/json?all=1", None);
+    assert_eq!((status, list.as_array().map(Vec::len)), (200, Some(2)));
+    let (status, v) = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the hostile start never answered");
+    assert_eq!(
+        (status, v["message"].as_str()),
+        (
+            500,
+            Some("unable to find user nobody: open /etc/passwd: not a regular file")
+        )
+    );
+    let (_, list) = d.json("GET", "/containers/json?all=1", None);
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    // The SIGTERM path: stop the daemon (it stops the sleeper) within a bound.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(std::sync::Arc::into_inner(d).expect("the only owner left"));
+        let _ = tx.send(());
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the daemon did not stop");
+}
+
 /// Sends an attach upgrade and reads the 101.
 fn attach(d: &Daemon, id: &str) -> BufReader<UnixStream> {
     let mut s = d.connect();

@@ -8,14 +8,16 @@
 //! - the parent of an `A` or `D` is reported `C` once, before it, if nothing reported it yet.
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use crate::commit::{is_opaque, walk};
+use rustix::fs::{FileType, Stat};
+
+use crate::beneath;
 use crate::containers::Containers;
 use crate::error::LifecycleError;
 use crate::images::Images;
+use crate::tree::{self, Kind};
 
 /// How a path changed (the API's `Kind` numbers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,31 +58,53 @@ impl<I: Images> Containers<I> {
         };
         changes(&upper, &layers).map_err(|e| LifecycleError::io("diff", upper, e))
     }
+
+    /// The bytes of the regular files and symlinks in the container's upper dir, hard links
+    /// counted once (dockerd's `SizeRw`); read by descriptors, as `diff` reads it.
+    pub fn size_rw(&self, reference: &str) -> Result<u64, LifecycleError> {
+        let upper = {
+            let reg = self.shared.lock();
+            let id = crate::lookup::find(&reg, reference)?;
+            reg.entries[&id].dir.upper()
+        };
+        let mut seen = BTreeSet::new();
+        let mut total = 0u64;
+        tree::walk(&upper, &mut |_, entry| {
+            let stat = entry.stat();
+            if entry.kind() != Kind::Dir && seen.insert((stat.st_dev, stat.st_ino)) {
+                total += u64::try_from(stat.st_size).unwrap_or(0);
+            }
+            Ok(())
+        })
+        .map_err(|e| LifecycleError::io("size", &upper, e))?;
+        Ok(total)
+    }
 }
 
 /// The changes of `upper` over `layers` (top layer first).
 pub fn changes(upper: &Path, layers: &[PathBuf]) -> std::io::Result<Vec<Change>> {
-    let mut paths = Vec::new();
-    walk(upper, Path::new(""), &mut paths)?;
+    let roots = layers
+        .iter()
+        .map(|l| beneath::open_root(l))
+        .collect::<std::io::Result<Vec<OwnedFd>>>()?;
     let mut out = Vec::new();
     let mut changed_dirs = BTreeSet::new();
-    for rel in paths {
-        let full = upper.join(&rel);
-        let meta = fs::symlink_metadata(&full)?;
+    tree::walk(upper, &mut |rel, entry| {
+        let stat = entry.stat();
+        let is_dir = entry.kind() == Kind::Dir;
         let path = format!("/{}", rel.display());
-        let deleted = (meta.file_type().is_char_device() && meta.rdev() == 0)
-            || (meta.is_dir() && is_opaque(&full));
+        let deleted = entry.kind() == Kind::Whiteout || (is_dir && entry.is_opaque());
         let kind = match deleted {
             true => ChangeKind::Deleted,
-            false => match below(layers, &rel) {
+            false => match below(&roots, rel)? {
                 None => ChangeKind::Added,
-                Some(lower) if meta.is_dir() && lower.is_dir() && same_dir(&meta, &lower) => {
-                    continue;
+                Some(lower) if is_dir && is_dir_stat(&lower) && same_dir(stat, &lower) => {
+                    return Ok(());
                 }
                 Some(_) => ChangeKind::Modified,
             },
         };
-        if meta.is_dir() {
+        if is_dir {
             changed_dirs.insert(path.clone());
         }
         if kind != ChangeKind::Modified {
@@ -95,29 +119,39 @@ pub fn changes(upper: &Path, layers: &[PathBuf]) -> std::io::Result<Vec<Change>>
             }
         }
         out.push(Change { path, kind });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// The path's metadata in the topmost layer that has it (following symlinks, as Go's
-/// `os.Stat` does).
-fn below(layers: &[PathBuf], rel: &Path) -> Option<fs::Metadata> {
-    layers
-        .iter()
-        .find_map(|layer| fs::metadata(layer.join(rel)).ok())
+/// The path's metadata in the topmost layer that has it, following symlinks as Go's `os.Stat`
+/// does, but only inside the layer ([`beneath::stat_in_root`]).
+fn below(roots: &[OwnedFd], rel: &Path) -> std::io::Result<Option<Stat>> {
+    for root in roots {
+        if let Some(stat) = beneath::stat_in_root(root.as_fd(), rel)? {
+            return Ok(Some(stat));
+        }
+    }
+    Ok(None)
+}
+
+fn is_dir_stat(stat: &Stat) -> bool {
+    FileType::from_raw_mode(stat.st_mode) == FileType::Directory
 }
 
 /// moby's test for a directory that is only the parent of changes.
-fn same_dir(upper: &fs::Metadata, lower: &fs::Metadata) -> bool {
-    upper.size() == lower.size()
-        && upper.mode() == lower.mode()
-        && upper.mtime() == lower.mtime()
-        && upper.mtime_nsec() == lower.mtime_nsec()
+fn same_dir(upper: &Stat, lower: &Stat) -> bool {
+    upper.st_size == lower.st_size
+        && upper.st_mode == lower.st_mode
+        && upper.st_mtime == lower.st_mtime
+        && upper.st_mtime_nsec == lower.st_mtime_nsec
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+    use std::os::unix::fs::MetadataExt;
 
     fn listed(changes: &[Change]) -> Vec<String> {
         changes

@@ -2,19 +2,22 @@
 //! form. overlayfs records a deletion as a 0/0 character device and a replaced directory as
 //! one with `trusted.overlay.opaque=y`; the OCI layer format says `.wh.<name>` and
 //! `<dir>/.wh..wh..opq` instead. Entries are sorted so the same changes give the same bytes
-//! (and the same diff ID). Building the image config from the layer is the image store's job.
+//! (and the same diff ID). The upper dir is read by descriptors ([`crate::tree`]), and a
+//! running container is paused meanwhile unless the caller says not to, as dockerd does.
+//! Building the image config from the layer is the image store's job.
 
 use std::collections::HashMap;
-use std::fs;
-use std::io::{self, Write};
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use rustix::fs::Stat;
 use sha2::{Digest, Sha256};
 
 use crate::containers::Containers;
 use crate::error::LifecycleError;
 use crate::images::Images;
+use crate::state::State;
+use crate::tree::{self, Entry, Kind};
 
 const OPAQUE: &str = ".wh..wh..opq";
 const WHITEOUT: &str = ".wh.";
@@ -30,36 +33,48 @@ pub struct CommittedLayer {
 }
 
 impl<I: Images> Containers<I> {
-    /// Writes the container's filesystem changes to `out` as an OCI layer tar.
+    /// Writes the container's filesystem changes to `out` as an OCI layer tar. With `pause`, a
+    /// running container is frozen for the while (and thawed after), as dockerd's commit does
+    /// by default; one that is paused already, or not running, is left as it is.
     pub fn commit_layer(
         &self,
         reference: &str,
+        pause: bool,
         out: &mut dyn Write,
     ) -> Result<CommittedLayer, LifecycleError> {
-        let upper = {
+        let (id, upper, running) = {
             let reg = self.shared.lock();
             let id = crate::lookup::find(&reg, reference)?;
-            reg.entries[&id].dir.upper()
+            let entry = &reg.entries[&id];
+            (id, entry.dir.upper(), entry.state.status == State::Running)
         };
-        write_layer(&upper, out).map_err(|e| LifecycleError::io("commit", upper, e))
+        // dockerd ignores a pause or unpause that fails here (the container stopped, or a
+        // client paused or unpaused it meanwhile): the commit goes on regardless.
+        let paused = pause && running && self.pause(id.as_str()).is_ok();
+        let written = write_layer(&upper, out).map_err(|e| LifecycleError::io("commit", upper, e));
+        if paused {
+            let _ = self.unpause(id.as_str());
+        }
+        written
     }
 }
 
-/// Tars `upper` into `out`, translating overlay whiteouts to OCI ones.
+/// Tars `upper` into `out`, translating overlay whiteouts to OCI ones. The tree is read by
+/// descriptors ([`tree`]), so a container that changes it meanwhile cannot make this read
+/// anything outside it: a directory swapped for a symlink is recorded as the symlink.
 pub fn write_layer(upper: &Path, out: &mut dyn Write) -> io::Result<CommittedLayer> {
     let mut hashing = HashingWriter {
         inner: out,
         hash: Sha256::new(),
         size: 0,
     };
-    let mut paths = Vec::new();
-    walk(upper, Path::new(""), &mut paths)?;
-    let changed = !paths.is_empty();
+    let mut changed = false;
     let mut builder = tar::Builder::new(&mut hashing);
     let mut links: HashMap<(u64, u64), PathBuf> = HashMap::new();
-    for rel in &paths {
-        append(&mut builder, upper, rel, &mut links)?;
-    }
+    tree::walk(upper, &mut |rel, entry| {
+        changed = true;
+        append(&mut builder, rel, entry, &mut links)
+    })?;
     builder.into_inner()?;
     Ok(CommittedLayer {
         diff_id: format!("sha256:{:x}", hashing.hash.finalize()),
@@ -68,76 +83,93 @@ pub fn write_layer(upper: &Path, out: &mut dyn Write) -> io::Result<CommittedLay
     })
 }
 
-/// Every path under `dir`, a directory right before its contents, names sorted.
-pub(crate) fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    let mut names: Vec<_> = fs::read_dir(root.join(rel))?
-        .map(|e| e.map(|e| e.file_name()))
-        .collect::<Result<_, _>>()?;
-    names.sort();
-    for name in names {
-        let child = rel.join(&name);
-        out.push(child.clone());
-        if fs::symlink_metadata(root.join(&child))?.is_dir() {
-            walk(root, &child, out)?;
-        }
-    }
-    Ok(())
-}
-
 fn append(
     builder: &mut tar::Builder<&mut HashingWriter<'_>>,
-    root: &Path,
     rel: &Path,
+    entry: &Entry,
     links: &mut HashMap<(u64, u64), PathBuf>,
 ) -> io::Result<()> {
-    let full = root.join(rel);
-    let meta = fs::symlink_metadata(&full)?;
-    let ft = meta.file_type();
-    if ft.is_char_device() && meta.rdev() == 0 {
-        let name = rel.file_name().unwrap_or_default().to_string_lossy();
-        let wh = rel.with_file_name(format!("{WHITEOUT}{name}"));
-        return builder.append_data(&mut marker(&meta), wh, io::empty());
-    }
-    let mut header = tar::Header::new_ustar();
-    header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
-    if ft.is_dir() {
-        header.set_size(0);
-        builder.append_data(&mut header, dir_name(rel), io::empty())?;
-        if is_opaque(&full) {
-            builder.append_data(&mut marker(&meta), rel.join(OPAQUE), io::empty())?;
+    let stat = entry.stat();
+    match entry.kind() {
+        Kind::Whiteout => {
+            let name = rel.file_name().unwrap_or_default().to_string_lossy();
+            let wh = rel.with_file_name(format!("{WHITEOUT}{name}"));
+            builder.append_data(&mut marker(stat), wh, io::empty())
         }
-        return Ok(());
-    }
-    if ft.is_symlink() {
-        let target = fs::read_link(&full)?;
-        header.set_size(0);
-        return builder.append_link(&mut header, rel, target);
-    }
-    if ft.is_file() && meta.nlink() > 1 {
-        if let Some(first) = links.get(&(meta.dev(), meta.ino())) {
-            header.set_entry_type(tar::EntryType::Link);
-            header.set_size(0);
-            return builder.append_link(&mut header, rel, first);
+        Kind::Dir => {
+            let mut header = header(stat, tar::EntryType::Directory);
+            builder.append_data(&mut header, dir_name(rel), io::empty())?;
+            if entry.is_opaque() {
+                builder.append_data(&mut marker(stat), rel.join(OPAQUE), io::empty())?;
+            }
+            Ok(())
         }
-        links.insert((meta.dev(), meta.ino()), rel.to_path_buf());
+        Kind::Symlink => {
+            let target = entry.read_link()?;
+            builder.append_link(&mut header(stat, tar::EntryType::Symlink), rel, target)
+        }
+        Kind::File => {
+            let key = (stat.st_dev, stat.st_ino);
+            if stat.st_nlink > 1 {
+                if let Some(first) = links.get(&key) {
+                    let mut header = header(stat, tar::EntryType::Link);
+                    return builder.append_link(&mut header, rel, first);
+                }
+                links.insert(key, rel.to_path_buf());
+            }
+            let size = u64::try_from(stat.st_size).unwrap_or(0);
+            let mut header = header(stat, tar::EntryType::Regular);
+            header.set_size(size);
+            let content = Exact::new(entry.open_file()?, size);
+            builder.append_data(&mut header, rel, content)
+        }
+        Kind::Special => special(builder, rel, stat),
     }
-    if ft.is_file() {
-        return builder.append_data(&mut header, rel, fs::File::open(&full)?);
-    }
-    // Devices and fifos: the header says all there is.
-    header.set_size(0);
+}
+
+/// Devices and FIFOs: the header says all there is. Sockets cannot be archived and are
+/// skipped, as moby's archiver skips them.
+fn special(
+    builder: &mut tar::Builder<&mut HashingWriter<'_>>,
+    rel: &Path,
+    stat: &Stat,
+) -> io::Result<()> {
+    use rustix::fs::FileType;
+    let kind = match FileType::from_raw_mode(stat.st_mode) {
+        FileType::CharacterDevice => tar::EntryType::Char,
+        FileType::BlockDevice => tar::EntryType::Block,
+        FileType::Fifo => tar::EntryType::Fifo,
+        _ => return Ok(()),
+    };
+    let mut header = header(stat, kind);
+    let rdev = stat.st_rdev;
+    header.set_device_major(rustix::fs::major(rdev))?;
+    header.set_device_minor(rustix::fs::minor(rdev))?;
     builder.append_data(&mut header, rel, io::empty())
 }
 
+/// A header with the entry's owner, permission bits (with set-id and sticky bits, as Go's
+/// archive/tar writes them) and mtime; size 0 until the caller says otherwise.
+fn header(stat: &Stat, kind: tar::EntryType) -> tar::Header {
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(kind);
+    h.set_mode(stat.st_mode & 0o7777);
+    h.set_uid(stat.st_uid.into());
+    h.set_gid(stat.st_gid.into());
+    h.set_mtime(u64::try_from(stat.st_mtime).unwrap_or(0));
+    h.set_size(0);
+    h
+}
+
 /// An empty regular file header for a whiteout marker, owned like what it marks.
-fn marker(meta: &fs::Metadata) -> tar::Header {
+fn marker(stat: &Stat) -> tar::Header {
     let mut h = tar::Header::new_ustar();
     h.set_entry_type(tar::EntryType::Regular);
     h.set_size(0);
     h.set_mode(0o644);
     h.set_uid(0);
     h.set_gid(0);
-    h.set_mtime(meta.mtime().max(0) as u64);
+    h.set_mtime(u64::try_from(stat.st_mtime).unwrap_or(0));
     h
 }
 
@@ -147,14 +179,40 @@ fn dir_name(rel: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// overlayfs marks a directory that replaced a lower one with `trusted.overlay.opaque=y`
-/// (`x` on newer kernels means something else: "has whiteouts", not opaque).
-pub(crate) fn is_opaque(dir: &Path) -> bool {
-    let mut buf = [0u8; 4];
-    matches!(
-        rustix::fs::lgetxattr(dir, "trusted.overlay.opaque", &mut buf[..]),
-        Ok(1) if buf[0] == b'y'
-    )
+/// Exactly `size` bytes of a file that a running container may still be writing: cut when it
+/// grew since its size was taken, padded with zeros when it shrank, so the tar stays whole.
+struct Exact<R> {
+    inner: io::Take<R>,
+    left: u64,
+}
+
+impl<R: Read> Exact<R> {
+    fn new(inner: R, size: u64) -> Exact<R> {
+        Exact {
+            inner: inner.take(size),
+            left: size,
+        }
+    }
+}
+
+impl<R: Read> Read for Exact<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let n = match self.inner.read(buf)? {
+            0 => {
+                let n = buf
+                    .len()
+                    .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+                buf[..n].fill(0);
+                n
+            }
+            n => n,
+        };
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 struct HashingWriter<'a> {
@@ -173,5 +231,78 @@ impl Write for HashingWriter<'_> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// Swaps `w/d` (a directory) and `w/l` (a link to the host's `/etc`) atomically until
+    /// told to stop, leaving `d` a link most of the time and a directory for a moment: a walk
+    /// by path that saw the directory then reads through the link for long enough to take
+    /// what is behind it. A container can do this to its own upper dir.
+    fn swapper(upper: &Path, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+        let w = upper.join("w");
+        std::thread::spawn(move || {
+            let mut swaps = 0;
+            while !stop.load(Ordering::Relaxed) {
+                for hold in [Duration::from_millis(5), Duration::from_micros(3)] {
+                    rustix::fs::renameat_with(
+                        rustix::fs::CWD,
+                        w.join("d"),
+                        rustix::fs::CWD,
+                        w.join("l"),
+                        rustix::fs::RenameFlags::EXCHANGE,
+                    )
+                    .unwrap();
+                    let since = Instant::now();
+                    while since.elapsed() < hold {
+                        std::hint::spin_loop();
+                    }
+                }
+                swaps += 1;
+            }
+            swaps
+        })
+    }
+
+    /// Regression: the walk by path could list the host's `/etc` through `w/d` once it had
+    /// become the link, putting host files into the layer and into `diff` (it did within
+    /// seconds). The host's `/etc` rather than `/`: a walk by path through `/` fails on
+    /// `/proc`'s churn before it returns, `/etc` it walks whole.
+    #[test]
+    fn a_directory_swapped_for_a_link_to_the_host_mid_walk_never_takes_host_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let upper = dir.path();
+        fs::create_dir_all(upper.join("w/d")).unwrap();
+        fs::write(upper.join("w/d/f"), "mine").unwrap();
+        std::os::unix::fs::symlink("/etc", upper.join("w/l")).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let swaps = swapper(upper, stop.clone());
+        let allowed = ["w/", "w/d", "w/d/", "w/d/f", "w/l", "w/l/", "w/l/f"];
+        for _ in 0..3000 {
+            let mut tar_bytes = Vec::new();
+            write_layer(upper, &mut tar_bytes).unwrap();
+            for entry in tar::Archive::new(&tar_bytes[..]).entries().unwrap() {
+                let entry = entry.unwrap();
+                let path = entry.path().unwrap().to_string_lossy().into_owned();
+                assert!(allowed.contains(&path.as_str()), "{path} in the layer");
+                if entry.header().entry_type() == tar::EntryType::Symlink {
+                    assert_eq!(entry.link_name().unwrap().unwrap(), Path::new("/etc"));
+                }
+            }
+            let changes = crate::changes::changes(upper, &[]).unwrap();
+            for c in changes {
+                let known = ["/w", "/w/d", "/w/d/f", "/w/l", "/w/l/f"];
+                assert!(known.contains(&c.path.as_str()), "{c:?}");
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        assert!(swaps.join().unwrap() > 0);
     }
 }

@@ -110,6 +110,10 @@ pub(crate) struct Entry {
     pub exits: u64,
     /// The container's live I/O: attached clients, log followers, stdin, the pty master.
     pub hub: Arc<Hub>,
+    /// A start passed its checks and is reading the container's files with the registry
+    /// released ([`crate::start`]); another start and `rm` wait until it is done, as dockerd's
+    /// per-container lock makes them.
+    pub starting: bool,
 }
 
 /// A live container process. Only the exit watcher reaps it; everyone else only signals.
@@ -305,5 +309,6 @@ pub(crate) fn test_entry(id: &ContainerId, name: &str) -> Entry {
         process: None,
         exits: 0,
         hub: Default::default(),
+        starting: false,
     }
 }

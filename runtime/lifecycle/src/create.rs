@@ -180,6 +180,7 @@ impl<I: Images> Containers<I> {
             process: None,
             exits: 0,
             hub: Default::default(),
+            starting: false,
         };
         reg.entries.insert(id.clone(), entry);
         Ok(id)

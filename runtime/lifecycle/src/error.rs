@@ -54,6 +54,11 @@ pub enum LifecycleError {
     #[error("Container {id} is not running")]
     NotRunning { id: String },
 
+    /// The container's user could not be resolved in its own files (dockerd answers 500 and
+    /// records the start as failed with exit code 128).
+    #[error(transparent)]
+    User(#[from] crate::user::UserError),
+
     /// A bind or mount dockerd refuses, or one berth cannot make (berth has no volumes).
     #[error("{0}")]
     InvalidMount(String),
@@ -219,6 +224,7 @@ impl Kind for LifecycleError {
             | E::JoinOwnNetwork
             | E::VolumeSpec { .. }
             | E::UnsupportedSignal { .. }
+            | E::User(_)
             | E::Io { .. }
             | E::CorruptRecord { .. } => ErrorKind::System,
         }

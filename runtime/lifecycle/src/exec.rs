@@ -156,9 +156,9 @@ impl<I: Images> Containers<I> {
                         }
                     }
                     // An unknown user: dockerd looks it up itself and says so plainly.
-                    LifecycleError::StartFailed { message, .. } => {
-                        LifecycleError::ExecFailed { message }
-                    }
+                    LifecycleError::User(e) => LifecycleError::ExecFailed {
+                        message: e.to_string(),
+                    },
                     other => other,
                 })
             }
@@ -237,7 +237,7 @@ impl<I: Images> Containers<I> {
         options: &ExecOptions,
         detach: bool,
     ) -> Result<(berth_sandbox::Running, ExecStreams, Option<Arc<OwnedFd>>), LifecycleError> {
-        let (config, process) = {
+        let (config, process, upper) = {
             let reg = self.shared.lock();
             let entry = reg
                 .entries
@@ -245,7 +245,11 @@ impl<I: Images> Containers<I> {
                 .ok_or_else(|| LifecycleError::NotRunning {
                     id: container.to_string(),
                 })?;
-            (entry.config.clone(), entry.process.clone())
+            (
+                entry.config.clone(),
+                entry.process.clone(),
+                entry.dir.upper(),
+            )
         };
         let not_running = || LifecycleError::NotRunning {
             id: container.to_string(),
@@ -261,7 +265,13 @@ impl<I: Images> Containers<I> {
             ("", container_wd) => container_wd,
             (own, _) => own,
         };
-        let identity = crate::start::resolve_user(user, &config.layer_dirs)?;
+        // The running container's files as it sees them, read with no lock held.
+        let identity = crate::start::Reading {
+            user: user.to_string(),
+            upper,
+            lower: crate::start::lower_layers(&self.shared.init_layer, &config.layer_dirs),
+        }
+        .identity()?;
         let spec = ExecSpec {
             argv: options.cmd.clone(),
             env: crate::start::with_home(

@@ -14,6 +14,7 @@
 //! it depend on the reference model.
 
 mod attach;
+mod beneath;
 mod binds;
 mod changes;
 mod commit;
@@ -38,12 +39,15 @@ mod recover;
 mod relay;
 mod rename;
 mod rm;
+mod rootfs;
 mod signal;
 mod start;
 mod state;
 mod stop;
 mod time;
 mod top;
+mod tree;
+mod user;
 mod wait;
 mod wordlist;
 
@@ -63,7 +67,9 @@ pub use logs::{LogEntry, LogFollow, Stream};
 pub use names::ContainerName;
 pub use network::NetworkMode;
 pub use record::{ContainerConfig, HostOptions, LogConfig, ProcessConfig};
+pub use rootfs::RootfsError;
 pub use signal::Signal;
 pub use state::{State, StateRecord};
 pub use time::Timestamp;
+pub use user::{Unreadable, UserError};
 pub use wait::{WaitCondition, WaitOutcome};

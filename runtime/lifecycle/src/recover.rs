@@ -40,7 +40,12 @@ impl<I: Images> Containers<I> {
     /// exits are recorded.
     pub fn shutdown(self, timeout: Duration) {
         let live: Vec<_> = {
-            let reg = self.shared.lock();
+            // A start between its checks and its spawn ends first, so that what it starts is
+            // stopped here too.
+            let deadline = Some(Instant::now() + timeout);
+            let (reg, _) = self.shared.wait_until(self.shared.lock(), deadline, |r| {
+                r.entries.values().all(|e| !e.starting)
+            });
             reg.entries
                 .iter()
                 .filter_map(|(id, e)| e.process.clone().map(|p| (id.clone(), p)))
@@ -118,6 +123,7 @@ fn recover_one(shared: &Shared, reg: &mut Registry, id: ContainerId) -> Result<(
             process: None,
             exits: 0,
             hub: Default::default(),
+            starting: false,
         },
     );
     if was_running && auto_remove {

@@ -18,7 +18,16 @@ impl<I: Images> Containers<I> {
         let (id, kill) = {
             let reg = self.shared.lock();
             let id = crate::lookup::find(&reg, reference)?;
-            let entry = &reg.entries[&id];
+            // A start in progress finishes first, as on dockerd's container lock: then this
+            // removes a running container (with force) or refuses to.
+            let (reg, _) = self.shared.wait_until(reg, None, |r| {
+                r.entries.get(&id).is_none_or(|e| !e.starting)
+            });
+            let Some(entry) = reg.entries.get(&id) else {
+                return Err(LifecycleError::NoSuchContainer {
+                    reference: reference.into(),
+                });
+            };
             match entry.state.status {
                 State::Paused if !force => {
                     return Err(LifecycleError::RemovePaused { id: id.to_string() })

@@ -4,15 +4,21 @@
 //! container's I/O hub, and hand the process to the exit watcher. A command that cannot be
 //! executed leaves the container `created` with exit code 127/126 and dockerd's text, and an
 //! auto-remove container is removed even then.
+//!
+//! The container's own files (its passwd and group) are read with the registry released, so
+//! no image can stall the verbs of other containers: a start claims the container under the
+//! registry, reads, then takes the registry again and spawns. It never reads an image or a
+//! container file with the registry held.
 
 use std::fs::File;
 use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use berth_sandbox::{exec_error, Limits, RootfsSpec, Running, SandboxError, Spec, Stdio, User};
+use berth_sandbox::{exec_error, Limits, RootfsSpec, Running, SandboxError, Spec, Stdio};
 
-use crate::containers::{Containers, Process, Registry, Shared};
+use crate::containers::{Containers, Entry, Process, Registry, Shared};
 use crate::create::replace_or_append;
 use crate::error::LifecycleError;
 use crate::hub::Hub;
@@ -21,6 +27,7 @@ use crate::images::Images;
 use crate::logs::{self, LogFile, Stream};
 use crate::record::ContainerConfig;
 use crate::time::Timestamp;
+use crate::user::Identity;
 
 /// Docker's default `PATH` for Linux containers whose config has none.
 const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -28,19 +35,36 @@ const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/b
 impl<I: Images> Containers<I> {
     /// Starts a created or exited container. Answers NotModified when it already runs.
     pub fn start(&self, reference: &str) -> Result<(), LifecycleError> {
-        let mut reg = self.shared.lock();
-        let id = crate::lookup::find(&reg, reference)?;
-        start_locked(&self.shared, &mut reg, &id)
+        let id = crate::lookup::find(&self.shared.lock(), reference)?;
+        start_id(&self.shared, &id, reference)
     }
 }
 
-/// Starts `id` with the registry held, so two starts (or a start and an rm) cannot interleave.
-pub(crate) fn start_locked(
+/// Starts `id` (which the caller found as `reference`): claims it, resolves its user with no
+/// lock held, then re-takes the registry, re-checks the container and spawns it.
+pub(crate) fn start_id(
     shared: &Arc<Shared>,
-    reg: &mut Registry,
     id: &ContainerId,
+    reference: &str,
 ) -> Result<(), LifecycleError> {
-    let status = reg.entries[id].state.status;
+    let mut claim = Claim::take(shared, id, reference)?;
+    let identity = claim.reading.identity();
+    let mut reg = shared.lock();
+    claim.release(&mut reg);
+    match reg.entries.get(id) {
+        None => {
+            return Err(LifecycleError::NoSuchContainer {
+                reference: reference.into(),
+            })
+        }
+        Some(entry) => startable(id, entry)?,
+    }
+    start_locked(shared, &mut reg, id, identity)
+}
+
+/// dockerd's checks before a start.
+fn startable(id: &ContainerId, entry: &Entry) -> Result<(), LifecycleError> {
+    let status = entry.state.status;
     if status == crate::state::State::Paused {
         return Err(LifecycleError::StartPaused);
     }
@@ -57,8 +81,114 @@ pub(crate) fn start_locked(
             verb: "start",
         });
     }
+    Ok(())
+}
+
+/// A start between its checks and its spawn: the container is marked `starting`, so a second
+/// start or an `rm` waits for this one to finish (dockerd serialises them on the container's
+/// lock), while every other container's verbs go on. Dropped without [`Claim::release`] (a
+/// panic), it clears the mark itself.
+struct Claim<'a> {
+    shared: &'a Shared,
+    id: &'a ContainerId,
+    held: bool,
+    reading: Reading,
+}
+
+impl<'a> Claim<'a> {
+    fn take(
+        shared: &'a Shared,
+        id: &'a ContainerId,
+        reference: &str,
+    ) -> Result<Claim<'a>, LifecycleError> {
+        let (mut reg, _) = shared.wait_until(shared.lock(), None, |r| {
+            r.entries.get(id).is_none_or(|e| !e.starting)
+        });
+        let Some(entry) = reg.entries.get_mut(id) else {
+            return Err(LifecycleError::NoSuchContainer {
+                reference: reference.into(),
+            });
+        };
+        startable(id, entry)?;
+        entry.starting = true;
+        let reading = Reading {
+            user: entry.config.config.user.clone(),
+            upper: entry.dir.upper(),
+            lower: lower_layers(&shared.init_layer, &entry.config.layer_dirs),
+        };
+        Ok(Claim {
+            shared,
+            id,
+            held: true,
+            reading,
+        })
+    }
+
+    fn release(&mut self, reg: &mut Registry) {
+        if let Some(entry) = reg.entries.get_mut(self.id) {
+            entry.starting = false;
+        }
+        self.held = false;
+        // The waiters wake once the caller lets the registry go.
+        self.shared.notify();
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if self.held {
+            let mut reg = self.shared.lock();
+            if let Some(entry) = reg.entries.get_mut(self.id) {
+                entry.starting = false;
+            }
+            drop(reg);
+            self.shared.notify();
+        }
+    }
+}
+
+/// What a start reads from the container's files, named while the registry was held.
+#[derive(Debug)]
+pub(crate) struct Reading {
+    pub user: String,
+    pub upper: PathBuf,
+    /// Topmost first.
+    pub lower: Vec<PathBuf>,
+}
+
+impl Reading {
+    /// The user's identity in the container's own files. Call with no lock held.
+    pub fn identity(&self) -> Result<Identity, LifecycleError> {
+        let view = crate::rootfs::Rootfs::open(Some(&self.upper), &self.lower)
+            .map_err(|e| LifecycleError::io("open", "the container's layers", e))?;
+        Ok(crate::user::resolve(&self.user, &view)?)
+    }
+}
+
+/// The read-only layers under a container's upper dir, topmost first: the init layer over the
+/// image's (which come bottom to top).
+pub(crate) fn lower_layers(init_layer: &Path, image_layers: &[PathBuf]) -> Vec<PathBuf> {
+    std::iter::once(init_layer.to_path_buf())
+        .chain(image_layers.iter().rev().cloned())
+        .collect()
+}
+
+/// Starts `id` with the registry held, so two starts (or a start and an rm) cannot interleave.
+/// `identity` was resolved before; its failure is reported here, after the network, in
+/// dockerd's order.
+fn start_locked(
+    shared: &Arc<Shared>,
+    reg: &mut Registry,
+    id: &ContainerId,
+    identity: Result<Identity, LifecycleError>,
+) -> Result<(), LifecycleError> {
     let joined = match crate::network::join(shared, reg, id) {
         Ok(joined) => joined,
+        Err(e) => return Err(record_failed_start(shared, reg, id, 128, e)),
+    };
+    // dockerd records 128 for a start that failed before the runtime ran.
+    let identity = match identity {
+        Ok(identity) => identity,
         Err(e) => return Err(record_failed_start(shared, reg, id, 128, e)),
     };
     let entry = reg.entry_mut(id);
@@ -68,15 +198,7 @@ pub(crate) fn start_locked(
             crate::record::write_atomic(&entry.dir.config(), &entry.config)?;
         }
     }
-    let spec = match build_spec(shared, &entry.config, &entry.dir, joined) {
-        Ok(spec) => spec,
-        // An unknown user is a failed start in dockerd's terms (recorded, auto-removed).
-        Err(LifecycleError::StartFailed { message, exit_code }) => {
-            let err = SandboxError::Exec { message, exit_code };
-            return Err(start_failed(shared, reg, id, err));
-        }
-        Err(e) => return Err(e),
-    };
+    let spec = build_spec(shared, &entry.config, &entry.dir, joined, identity)?;
     let log = LogFile::open(&entry.dir.log(id))?;
     let hub = entry.hub.clone();
     let tty = entry.config.config.tty;
@@ -248,6 +370,7 @@ fn build_spec(
     config: &ContainerConfig,
     dir: &crate::record::ContainerDir,
     joined: crate::network::Joined,
+    identity: Identity,
 ) -> Result<Spec, LifecycleError> {
     let process = &config.config;
     let hc = &config.host_config;
@@ -259,10 +382,7 @@ fn build_spec(
         &crate::etc_files::HostEtc::standard(),
         joined.host_files,
     )?;
-    let lower_dirs = std::iter::once(shared.init_layer.clone())
-        .chain(config.layer_dirs.iter().rev().cloned())
-        .collect();
-    let identity = resolve_user(&process.user, &config.layer_dirs)?;
+    let lower_dirs = lower_layers(&shared.init_layer, &config.layer_dirs);
     Ok(Spec {
         rootfs: RootfsSpec {
             lower_dirs,
@@ -318,114 +438,6 @@ pub(crate) fn with_home(mut env: Vec<String>, home: &str) -> Vec<String> {
     env
 }
 
-/// A process's identity: the sandbox's user and the home directory its passwd entry names.
-pub(crate) struct Identity {
-    pub user: User,
-    pub home: String,
-}
-
-/// `user`, `uid`, `user:group` or `uid:gid`; names are looked up in the image's `/etc/passwd`
-/// and `/etc/group` (topmost layer first). An unknown name fails the start, as in runc. The
-/// supplementary groups are the primary group and the groups that list the user by name, as
-/// the reference dockerd's processes have them (`id` prints `groups=GID`).
-pub(crate) fn resolve_user(
-    user: &str,
-    layers: &[std::path::PathBuf],
-) -> Result<Identity, LifecycleError> {
-    // No user: root, whose group memberships count as any user's.
-    let user = match user {
-        "" => "0",
-        given => given,
-    };
-    let (u, g) = user
-        .split_once(':')
-        .map_or((user, None), |(u, g)| (u, Some(g)));
-    let entry = match u.parse::<u32>() {
-        Ok(_) => lookup(layers, "etc/passwd", |f| f[2] == u),
-        Err(_) => Some(lookup(layers, "etc/passwd", |f| f[0] == u).ok_or_else(|| unknown(user))?),
-    };
-    let uid = u
-        .parse::<u32>()
-        .unwrap_or_else(|_| entry.as_ref().map_or(0, |f| field(f, 2)));
-    let primary = entry.as_ref().map_or(0, |f| field(f, 3));
-    let name = entry.as_ref().map(|f| f[0].clone());
-    let home = entry
-        .as_ref()
-        .and_then(|f| f.get(5))
-        .filter(|h| !h.is_empty())
-        .cloned()
-        .unwrap_or_else(|| "/".to_string());
-    let gid = match g {
-        None => primary,
-        Some(g) => match g.parse::<u32>() {
-            Ok(gid) => gid,
-            Err(_) => field(
-                &lookup(layers, "etc/group", |f| f[0] == g).ok_or_else(|| unknown(user))?,
-                2,
-            ),
-        },
-    };
-    let mut additional_gids = vec![gid];
-    if let Some(name) = name {
-        for g in memberships(layers, &name) {
-            if !additional_gids.contains(&g) {
-                additional_gids.push(g);
-            }
-        }
-    }
-    Ok(Identity {
-        user: User {
-            uid,
-            gid,
-            additional_gids,
-        },
-        home,
-    })
-}
-
-/// The groups of the image's `/etc/group` whose member list names `user`.
-fn memberships(layers: &[std::path::PathBuf], user: &str) -> Vec<u32> {
-    let Some(text) = layers
-        .iter()
-        .rev()
-        .find_map(|l| std::fs::read_to_string(l.join("etc/group")).ok())
-    else {
-        return Vec::new();
-    };
-    text.lines()
-        .map(|l| l.split(':').collect::<Vec<_>>())
-        .filter(|f| f.len() >= 4 && f[3].split(',').any(|m| m == user))
-        .filter_map(|f| f[2].parse().ok())
-        .collect()
-}
-
-fn unknown(user: &str) -> LifecycleError {
-    // runc's text; `start_failed` wraps it in dockerd's frame like any exec failure.
-    LifecycleError::StartFailed {
-        message: format!("unable to find user {user}: no matching entries in passwd file"),
-        exit_code: 128,
-    }
-}
-
-fn field(fields: &[String], i: usize) -> u32 {
-    fields.get(i).and_then(|v| v.parse().ok()).unwrap_or(0)
-}
-
-/// The first line of `file` (in the topmost layer that has it) whose fields match.
-fn lookup(
-    layers: &[std::path::PathBuf],
-    file: &str,
-    matches: impl Fn(&[String]) -> bool,
-) -> Option<Vec<String>> {
-    let text = layers
-        .iter()
-        .rev()
-        .find_map(|l| std::fs::read_to_string(l.join(file)).ok())?;
-    text.lines()
-        .map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>())
-        .find(|f| f.len() >= 3 && matches(f))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,25 +471,5 @@ mod tests {
         };
         // Replaced in place: `docker run busybox env` prints the image's PATH first on dockerd.
         assert_eq!(process_env(&p, false), ["PATH=/x", "HOSTNAME=mine"]);
-    }
-
-    #[test]
-    fn users_resolve_from_the_image() {
-        let layer = tempfile::tempdir().unwrap();
-        std::fs::create_dir(layer.path().join("etc")).unwrap();
-        std::fs::write(
-            layer.path().join("etc/passwd"),
-            "root:x:0:0::/:/bin/sh\nbob:x:1000:100::/:/bin/sh\n",
-        )
-        .unwrap();
-        std::fs::write(layer.path().join("etc/group"), "staff:x:50:\n").unwrap();
-        let layers = vec![layer.path().to_path_buf()];
-        let u = |s: &str| resolve_user(s, &layers).map(|i| (i.user.uid, i.user.gid));
-        assert_eq!(u("").unwrap(), (0, 0));
-        assert_eq!(u("bob").unwrap(), (1000, 100));
-        assert_eq!(u("1000").unwrap(), (1000, 100));
-        assert_eq!(u("bob:staff").unwrap(), (1000, 50));
-        assert_eq!(u("7:8").unwrap(), (7, 8));
-        assert!(u("nobody").is_err());
     }
 }

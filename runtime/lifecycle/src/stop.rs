@@ -24,14 +24,8 @@ impl<I: Images> Containers<I> {
             Ok(()) | Err(LifecycleError::NotModified { .. }) => {}
             Err(e) => return Err(e),
         }
-        let mut reg = self.shared.lock();
-        if !reg.entries.contains_key(&id) {
-            // An auto-remove container is gone once stopped, as with dockerd.
-            return Err(LifecycleError::NoSuchContainer {
-                reference: reference.into(),
-            });
-        }
-        crate::start::start_locked(&self.shared, &mut reg, &id)
+        // An auto-remove container is gone once stopped, as with dockerd: `No such container`.
+        crate::start::start_id(&self.shared, &id, reference)
     }
 }
 

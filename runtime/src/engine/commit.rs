@@ -4,7 +4,8 @@
 //! applied (moby's `BuildFromConfig` then `merge`), `container_config` the container's run
 //! config as it was, `container` its ID, history the parent's plus one entry, `Parent` the
 //! container's image. When the container changed nothing, no layer is added and the history
-//! entry says `empty_layer`, as moby does. Pausing during the commit is not done.
+//! entry says `empty_layer`, as moby does. A running container is paused while its layer is
+//! written unless the caller asks not to (`pause=false`), as dockerd does.
 
 use std::fs::{self, File};
 use std::io::BufWriter;
@@ -20,7 +21,7 @@ use super::changes::apply_changes;
 use super::{Engine, EngineError};
 
 /// What `docker commit` asks for beyond the container.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CommitOptions {
     /// `repository[:tag]` (`:latest` when no tag); `None` leaves the image untagged.
     pub reference: Option<String>,
@@ -30,6 +31,21 @@ pub struct CommitOptions {
     pub comment: String,
     /// `-a`.
     pub author: String,
+    /// `-p` (the API's `pause`): freeze a running container while its layer is written. On
+    /// by default, as in dockerd since API 1.13.
+    pub pause: bool,
+}
+
+impl Default for CommitOptions {
+    fn default() -> Self {
+        CommitOptions {
+            reference: None,
+            changes: Vec::new(),
+            comment: String::new(),
+            author: String::new(),
+            pause: true,
+        }
+    }
 }
 
 static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
@@ -51,7 +67,7 @@ impl Engine {
         let mut config = container_run_config(&info, &parent);
         apply_changes(&mut config, &options.changes)?;
         let temp = TempLayer::new(self, &info.config.id)?;
-        let layer = temp.write(self, &info.config.id)?;
+        let layer = temp.write(self, &info.config.id, options.pause)?;
         let image = new_config(&parent, &info, config, &layer, options)?;
         let bytes = serde_json::to_vec(&image).expect("image configs serialise");
         let n = image.rootfs.diff_ids.len();
@@ -79,10 +95,17 @@ impl TempLayer {
         ))
     }
 
-    fn write(&self, engine: &Engine, id: &ContainerId) -> Result<CommittedLayer, EngineError> {
+    fn write(
+        &self,
+        engine: &Engine,
+        id: &ContainerId,
+        pause: bool,
+    ) -> Result<CommittedLayer, EngineError> {
         let file = File::create(&self.0).map_err(|e| EngineError::io("create", &self.0, e))?;
         let mut out = BufWriter::new(file);
-        let layer = engine.containers.commit_layer(id.as_str(), &mut out)?;
+        let layer = engine
+            .containers
+            .commit_layer(id.as_str(), pause, &mut out)?;
         out.flush()
             .map_err(|e| EngineError::io("write", &self.0, e))?;
         Ok(layer)

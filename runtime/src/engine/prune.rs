@@ -6,7 +6,6 @@
 //! layers that left the store.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use berth_core::{ErrorKind, Kind};
 use berth_store::{DeleteRecord, ListOptions};
@@ -93,7 +92,8 @@ impl Engine {
             if !filters.admits(created, &c.config.config.labels) {
                 continue;
             }
-            let size = tree_size(&c.upper_dir());
+            // Read by descriptors: a container started since the listing may be changing it.
+            let size = self.containers.size_rw(c.config.id.as_str()).unwrap_or(0);
             match self.rm(c.config.id.as_str(), false) {
                 Ok(()) => {
                     pruned.deleted.push(c.config.id.to_string());
@@ -177,31 +177,6 @@ impl Engine {
 /// these and go on.
 fn skippable(e: &EngineError) -> bool {
     matches!(e.kind(), ErrorKind::Conflict | ErrorKind::NotFound)
-}
-
-/// The bytes of the regular files and symlinks under `dir` (dockerd's `SizeRw`), hard links
-/// counted once; 0 when it cannot be read.
-fn tree_size(dir: &Path) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    let mut seen = BTreeSet::new();
-    let mut total = 0;
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(meta) = entry.path().symlink_metadata() else {
-                continue;
-            };
-            if meta.is_dir() {
-                pending.push(entry.path());
-            } else if seen.insert((meta.dev(), meta.ino())) {
-                total += meta.size();
-            }
-        }
-    }
-    total
 }
 
 #[cfg(test)]

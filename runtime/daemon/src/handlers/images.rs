@@ -250,6 +250,7 @@ pub async fn commit(ctx: &Context, q: CommitQuery) -> Result<Response<Body>, Api
         changes: q.changes,
         comment: q.comment,
         author: q.author,
+        pause: q.pause,
     };
     let container = q.container;
     let id = blocking(ctx, move |e| -> Result<_, EngineError> {
