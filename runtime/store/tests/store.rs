@@ -144,6 +144,7 @@ fn open(dir: &Path) -> Store {
     let options = StoreOptions {
         sync_layers: false,
         keep_layer_blobs: true,
+        ..StoreOptions::default()
     };
     Store::open_with(dir, options).unwrap()
 }
