@@ -13,6 +13,9 @@ use berth_store::{
     LoadOptions, NoContainers, Reference, Store, StoreOptions,
 };
 
+#[path = "store/hardening.rs"]
+mod hardening;
+
 // ---------------------------------------------------------------- building images for tests
 
 /// An image as a registry would serve it: gzip layers, a config, an OCI manifest.

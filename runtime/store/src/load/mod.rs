@@ -25,7 +25,7 @@ use crate::reference::{Reference, ReferenceError};
 use crate::space::{space_error, SpaceError};
 use crate::spool::Spool;
 use crate::store::Store;
-use crate::tar_guard::{fault_of, TarFault};
+use crate::tar_guard::{fault_of, TarFault, TarGuard};
 use crate::unpack::compress::{self, Compression};
 use crate::unpack::UnpackError;
 use source::{DirSource, Source, TarSource};
@@ -150,9 +150,11 @@ impl Store {
             return self.load_from(&source, options);
         }
         // A compressed archive cannot be read by offset: inflate it to a spool file once, as
-        // far as the store's space limits allow.
-        let mut decoder = compress::decoder(compression, BufReader::new(file))
+        // far as the store's space limits allow, through the tar guard so that a hostile
+        // header stops the inflation at once rather than after it is written out.
+        let decoder = compress::decoder(compression, BufReader::new(file))
             .map_err(|e| read_error(path, e))?;
+        let mut decoder = TarGuard::new(decoder);
         let limits = self.inner.options.limits;
         let spool = Spool::fill(self.root(), "the inflated archive", limits, &mut decoder)
             .map_err(|e| read_error(path, e))?;
