@@ -5,8 +5,10 @@
 //! bytes into the blob store), and may run for several layers at once on several threads;
 //! `finish` writes the image record and the references, once every layer is present.
 //!
-//! It owns that protocol and the checks between its parts; it never fetches anything, and an
-//! import that is dropped before `finish` leaves only layers that the next `open` collects.
+//! It owns that protocol and the checks between its parts; it never fetches anything. An
+//! import dropped before `finish` (a failed pull or load) takes back the layers and blobs it
+//! stored that nothing else uses, as dockerd releases a failed pull's layers; what a crash
+//! interrupts, the next `open` collects.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -21,7 +23,7 @@ use crate::error::ImageError;
 use crate::image::{ImageId, ImageRecord};
 use crate::layer::{LayerError, LayerRecord};
 use crate::reference::Reference;
-use crate::store::Store;
+use crate::store::{used_blobs, used_diff_ids, State, Store};
 use crate::unpack::UnpackOptions;
 
 /// What went wrong importing an image.
@@ -87,6 +89,8 @@ pub struct ImportPlan {
     manifest: Option<(Digest, Vec<u8>)>,
     pinned_blobs: Vec<Digest>,
     layers: Vec<PlannedLayer>,
+    /// Set once the image is registered: only an import that was not takes its parts back.
+    registered: bool,
 }
 
 impl Store {
@@ -193,6 +197,7 @@ impl Store {
             manifest,
             pinned_blobs,
             layers,
+            registered: false,
         };
         plan.store_blobs()?;
         Ok(plan)
@@ -283,7 +288,7 @@ impl ImportPlan {
         self.register(references, true)
     }
 
-    fn register(self, references: &[Reference], touch: bool) -> Result<ImageId, ImportError> {
+    fn register(mut self, references: &[Reference], touch: bool) -> Result<ImageId, ImportError> {
         let mut size = 0;
         for layer in &self.layers {
             match self.store.layers().record(&layer.diff_id) {
@@ -295,7 +300,8 @@ impl ImportPlan {
                 }
             }
         }
-        let mut state = self.store.lock();
+        let store = self.store.clone();
+        let mut state = store.lock();
         // A record is written only over a config (and manifest) that is there: its pins kept
         // them from this store's own deletes, and this puts back what anything else removed.
         self.store_blobs()?;
@@ -316,6 +322,7 @@ impl ImportPlan {
             self.store
                 .insert_image(&mut state, record, Arc::clone(&self.config))?;
         }
+        self.registered = true;
         for reference in references {
             self.store.add_reference(&mut state, reference, &self.id)?;
             if touch && !reference.is_digest() {
@@ -328,12 +335,35 @@ impl ImportPlan {
 
 impl Drop for ImportPlan {
     fn drop(&mut self) {
-        let mut state = self.store.lock();
+        let store = self.store.clone();
+        let mut state = store.lock();
         for layer in &self.layers {
             unpin(&mut state.pins, &layer.diff_id);
         }
         for blob in &self.pinned_blobs {
             unpin(&mut state.blob_pins, blob);
+        }
+        if !self.registered {
+            self.discard(&state);
+        }
+    }
+}
+
+impl ImportPlan {
+    /// Removes what this import stored (layers it unpacked, their blobs, config and manifest)
+    /// unless an image or another import in progress uses it. Failures only leave garbage
+    /// for the next open to collect.
+    fn discard(&self, state: &State) {
+        let mine = self.layers.iter().filter(|l| !l.present);
+        let used = used_diff_ids(state);
+        for layer in mine.clone().filter(|l| !used.contains(&l.diff_id)) {
+            let _ = self.store.layers().remove(&layer.diff_id);
+        }
+        let used = used_blobs(state);
+        let blobs = self.pinned_blobs.iter();
+        let blobs = blobs.chain(mine.filter_map(|l| l.blob.as_ref()));
+        for blob in blobs.filter(|b| !used.contains(*b)) {
+            let _ = self.store.blobs().delete(blob);
         }
     }
 }

@@ -741,12 +741,16 @@ fn fsck_sorts_crash_leftovers_from_damage_and_a_reopen_clears_the_leftovers() {
     {
         let store = open(root);
         import(&store, &kept, &[r("kept")]);
-        // An import that never finished: its layer stays, unreferenced.
+        // What a crash in the middle of an import leaves: a published layer and blobs (its
+        // config, manifest and layer blob) that no record refers to yet.
         let orphan = image("2026-01-04T00:00:00Z", &[&[("o", b"o")]], "orphan");
-        let plan = store
-            .begin_import(&orphan.manifest, &orphan.config)
+        store
+            .layers()
+            .unpack(&orphan.layers[0][..], &Default::default())
             .unwrap();
-        plan.unpack_layer(0, &orphan.layers[0][..]).unwrap();
+        for blob in [&orphan.config, &orphan.manifest, &orphan.layers[0]] {
+            store.blobs().put(blob).unwrap();
+        }
     }
     fs::create_dir(root.join("layers/.tmp-crash-1-1")).unwrap();
     fs::write(root.join("ingest/.tmp-abc-1-1"), b"part").unwrap();
