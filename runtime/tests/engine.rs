@@ -13,6 +13,9 @@ use berth_lifecycle::{CreateOptions, State, WaitCondition};
 use berth_runtime::engine::{CommitOptions, Engine, EngineError, EngineOptions, PruneFilters};
 use berth_store::DeleteRecord;
 
+#[path = "engine/hardening.rs"]
+mod hardening;
+
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 fn fixtures() -> PathBuf {

@@ -100,14 +100,14 @@ fn pax_layer(key_prefix: &str, records: usize) -> Vec<u8> {
     builder.into_inner().unwrap()
 }
 
-/// Nothing of a refused load is left: no image, layer, spool or ingest file.
+/// Nothing of a refused load or pull is left: no image, layer, blob, spool or ingest file.
 fn assert_nothing_left(store: &Store) {
     assert!(store.images().is_empty());
     assert!(
         store.layers().list().unwrap().is_empty(),
         "a layer was kept"
     );
-    for dir in ["tmp", "ingest"] {
+    for dir in ["tmp", "ingest", "blobs/sha256"] {
         let left: Vec<_> = fs::read_dir(store.root().join(dir)).unwrap().collect();
         assert!(left.is_empty(), "{dir}/ holds {left:?}");
     }
