@@ -120,10 +120,11 @@ impl Image {
 /// Where broken records are moved, under `images/`.
 pub const QUARANTINE: &str = "quarantine";
 
+/// A record file and what reading it gave.
+pub type RecordRead = (PathBuf, Result<ImageRecord, RecordError>);
+
 /// Every `*.json` record directly in `dir` (an `images/` directory), each read on its own.
-pub fn load_each(
-    dir: &Path,
-) -> Result<Vec<(PathBuf, Result<ImageRecord, RecordError>)>, RecordError> {
+pub fn load_each(dir: &Path) -> Result<Vec<RecordRead>, RecordError> {
     let mut records = Vec::new();
     for entry in fs::read_dir(dir).map_err(io_at(dir))? {
         let path = entry.map_err(io_at(dir))?.path();
@@ -157,9 +158,7 @@ impl ImageRecords {
 
     /// Every record file on disk, each read on its own: one unreadable record does not hide
     /// the others.
-    pub fn load_each(
-        &self,
-    ) -> Result<Vec<(PathBuf, Result<ImageRecord, RecordError>)>, RecordError> {
+    pub fn load_each(&self) -> Result<Vec<RecordRead>, RecordError> {
         load_each(&self.dir)
     }
 
