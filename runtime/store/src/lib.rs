@@ -6,13 +6,20 @@
 //! Layout under the root directory:
 //!
 //! ```text
+//! .lock                   flock held while the store is open (taken before anything else)
 //! blobs/sha256/<hex>      verified blobs (configs, manifests, kept layer blobs)
 //! ingest/                 blobs being written (removed on open)
+//! tmp/                    spooled uploads and inflated archives of `load` (removed on open)
 //! layers/<diffid hex>/    diff/ (an overlay lower dir) and layer.json
 //! images/<hex>.json       image records
+//! images/quarantine/      records an open found broken and set aside
 //! leases/<owner>.json     containers' holds on layers
 //! repositories.json       tags and digest references
 //! ```
+//!
+//! The root is `0710` and nothing beneath it is wider than its user needs (`layout`): layers
+//! keep their images' set-id bits and device nodes. Every tar is read through `tar_guard`,
+//! every untrusted stream written within `space` limits, and `fsck` checks a closed store.
 //!
 //! It never depends on the reference model (`berth-model`): the conformance harness is only
 //! worth something if the two are written independently. Everything here is synchronous;

@@ -245,6 +245,10 @@ fn seeking_over_entries_keeps_step_and_still_finds_the_bomb() {
 fn an_unreadable_size_is_an_invalid_header() {
     let mut bytes = header("f", b'0', 0);
     bytes[124..136].copy_from_slice(b"zzzzzzzzzzz\0");
+    let mut h = tar::Header::new_old();
+    h.as_mut_bytes().copy_from_slice(&bytes[..512]);
+    h.set_cksum();
+    bytes[..512].copy_from_slice(h.as_bytes());
     let err = list(&bytes).unwrap_err();
     assert_eq!(fault_of(&err), Some(TarFault::InvalidHeader), "{err}");
 }
@@ -294,4 +298,13 @@ fn scan(dir: &std::path::Path, offenders: &mut Vec<String>) {
             }
         }
     }
+}
+
+#[test]
+fn a_header_with_a_wrong_checksum_is_left_to_the_crate_to_refuse() {
+    let mut bytes = bomb(b'L');
+    bytes[0] ^= 1;
+    let err = list(&bytes).unwrap_err();
+    assert_eq!(fault_of(&err), None);
+    assert_eq!(err.to_string(), "archive header checksum mismatch");
 }
