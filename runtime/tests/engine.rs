@@ -14,6 +14,8 @@ use berth_runtime::engine::{CommitOptions, Engine, EngineError, EngineOptions, P
 use berth_store::DeleteRecord;
 
 mod hostile;
+#[path = "engine/hardening.rs"]
+mod hardening;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 

@@ -17,6 +17,9 @@ use berth_store::{ListOptions, Reference, Store};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
+#[path = "pull/hardening.rs"]
+mod hardening;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -285,7 +288,9 @@ async fn a_blob_corrupted_midstream_registers_nothing() {
     assert_eq!(err.kind(), ErrorKind::InvalidParameter, "{err}");
     assert!(store.images().is_empty());
     // Reopening collects whatever the failed pull left unpublished; still nothing listed.
-    let reopened = Store::open(store.root()).unwrap();
+    let root = store.root().to_owned();
+    drop(store);
+    let reopened = Store::open(&root).unwrap();
     assert!(reopened.images().is_empty());
 }
 

@@ -102,7 +102,18 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     let listeners = listen::bind_all(&config.hosts, config.tls.as_ref()).await?;
-    let engine = open_engine(&config).await?;
+    let engine = match open_engine(&config).await {
+        Ok(engine) => engine,
+        Err(e) => {
+            // A root another daemon has open (or any failure to open it) must not leave this
+            // daemon's sockets behind.
+            drop(listeners);
+            for path in listen::unix_paths(&config.hosts) {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(e);
+        }
+    };
     let context = Arc::new(Context {
         engine: Arc::new(engine),
         registry: OnceLock::new(),

@@ -15,6 +15,9 @@ use std::time::Duration;
 use berth_daemon::{DaemonConfig, TlsFiles};
 use serde_json::Value;
 
+#[path = "daemon/load.rs"]
+mod load;
+
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 fn fixtures() -> PathBuf {

@@ -5,8 +5,9 @@
 //! UTF-8 replaced). Reading the file back gives ordered (stream, bytes) chunks; `follow_logs`
 //! adds the live entries after them (through the container's hub, which owns the open file).
 
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, Permissions};
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -46,6 +47,9 @@ pub struct LogEntry {
     pub time: Timestamp,
 }
 
+/// A log file's mode, as dockerd's json-file logs.
+pub const LOG_MODE: u32 = 0o640;
+
 /// The open log file of one container run. The [`Hub`] owns it, so writes to it and deliveries
 /// to log followers happen under one lock.
 #[derive(Debug)]
@@ -56,11 +60,15 @@ pub(crate) struct LogFile {
 impl LogFile {
     /// Opens `path` for appending: a restarted container keeps its earlier logs, as in Docker.
     pub fn open(path: &Path) -> Result<LogFile, LifecycleError> {
+        // 0640, as dockerd's json-file logs; a log from before is narrowed to it too.
         let file = OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(LOG_MODE)
             .open(path)
             .map_err(|e| LifecycleError::io("open", path, e))?;
+        file.set_permissions(Permissions::from_mode(LOG_MODE))
+            .map_err(|e| LifecycleError::io("chmod", path, e))?;
         Ok(LogFile { file })
     }
 

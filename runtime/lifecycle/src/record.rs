@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -166,13 +167,40 @@ impl ContainerDir {
         self.path.join("rootfs")
     }
 
-    /// Creates the directory with its empty `upper/`, `work/` and `rootfs/`.
+    /// Creates the directory (`0710`, as dockerd's) with its empty `upper/`, `work/` and
+    /// `rootfs/`.
     pub fn create(&self) -> Result<(), LifecycleError> {
+        private_dir(&self.path, DIR_MODE)?;
         for d in [self.upper(), self.work(), self.rootfs()] {
             fs::create_dir_all(&d).map_err(|e| LifecycleError::io("create", d, e))?;
         }
         Ok(())
     }
+}
+
+/// The mode of `containers/` and of each container's directory, as dockerd's: the store's
+/// owner, and search for its group. A container's files keep their image's set-id bits and
+/// modes; nobody else may reach them.
+pub const DIR_MODE: u32 = 0o710;
+
+/// Creates the directory `path` with `mode`, or takes from an existing one every permission
+/// `mode` does not grant.
+pub fn private_dir(path: &Path, mode: u32) -> Result<(), LifecycleError> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    match fs::DirBuilder::new().mode(mode).create(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        other => other.map_err(|e| LifecycleError::io("create", path, e))?,
+    }
+    let current = fs::metadata(path)
+        .map_err(|e| LifecycleError::io("stat", path, e))?
+        .permissions()
+        .mode()
+        & 0o7777;
+    if current & mode != current {
+        fs::set_permissions(path, fs::Permissions::from_mode(current & mode))
+            .map_err(|e| LifecycleError::io("chmod", path, e))?;
+    }
+    Ok(())
 }
 
 /// Replaces `path` with `value` as JSON, atomically and durably (survives power loss).
@@ -203,7 +231,14 @@ fn write_renamed<T: Serialize>(
         path: path.into(),
         source,
     })?;
-    let mut f = File::create(&tmp).map_err(|e| LifecycleError::io("create", &tmp, e))?;
+    // Owner-only, as dockerd's `config.v2.json`.
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| LifecycleError::io("create", &tmp, e))?;
     f.write_all(&bytes)
         .and_then(|()| match durability {
             Durability::PowerLoss => f.sync_all(),

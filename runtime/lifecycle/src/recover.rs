@@ -24,8 +24,10 @@ impl<I: Images> Containers<I> {
     /// Opens (creating if needed) the store at `options.root` and repairs it after a crash.
     /// Fails while another live owner holds the store open.
     pub fn open(options: StoreOptions, images: I) -> Result<Containers<I>, LifecycleError> {
-        fs::create_dir_all(&options.root)
-            .map_err(|e| LifecycleError::io("create", &options.root, e))?;
+        if let Some(parent) = options.root.parent() {
+            fs::create_dir_all(parent).map_err(|e| LifecycleError::io("create", parent, e))?;
+        }
+        record::private_dir(&options.root, record::DIR_MODE)?;
         let shared = Arc::new(Shared::new(options)?);
         {
             let mut reg = shared.lock();

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use berth_core::{ErrorKind, Kind};
 use berth_lifecycle::LifecycleError;
-use berth_store::{DigestError, ImageError, ImportError, LoadError, ReferenceError};
+use berth_store::{DigestError, FsckError, ImageError, ImportError, LoadError, ReferenceError};
 
 /// Why an engine verb failed.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,8 @@ pub enum EngineError {
     Digest(#[from] DigestError),
     #[error(transparent)]
     Container(#[from] LifecycleError),
+    #[error(transparent)]
+    Fsck(#[from] FsckError),
     /// moby's `BuildFromConfig` text for an instruction `commit --change` does not take.
     #[error("{instruction} is not a valid change command")]
     InvalidChange { instruction: String },
@@ -65,6 +67,7 @@ impl Kind for EngineError {
             EngineError::Reference(e) => e.kind(),
             EngineError::Digest(e) => e.kind(),
             EngineError::Container(e) => e.kind(),
+            EngineError::Fsck(e) => e.kind(),
             EngineError::InvalidChange { .. } | EngineError::BadChange { .. } => {
                 ErrorKind::InvalidParameter
             }

@@ -17,6 +17,11 @@ impl Engine {
         Ok(self.store.load(path, &LoadOptions::default())?)
     }
 
+    /// `docker load` of an upload: spooled (within the store's space limits) and loaded.
+    pub fn load_stream(&self, reader: impl std::io::Read) -> Result<LoadReport, EngineError> {
+        Ok(self.store.load_stream(reader, &LoadOptions::default())?)
+    }
+
     /// `docker images [-a]`.
     pub fn images(&self, all: bool) -> Vec<ImageSummary> {
         self.store.list(ListOptions {

@@ -13,6 +13,7 @@ mod changes;
 mod commit;
 mod containers;
 mod error;
+mod fsck;
 mod image_verbs;
 mod images;
 mod prune;
@@ -34,6 +35,7 @@ pub use berth_lifecycle::{
 pub use changes::apply_changes;
 pub use commit::CommitOptions;
 pub use error::EngineError;
+pub use fsck::{fsck, ContainerProblem, EngineFsck};
 pub use images::StoreImages;
 pub use prune::{match_kv_list, ContainersPruned, ImagesPruned, PruneFilters};
 pub use run::RunOutput;
@@ -72,8 +74,10 @@ pub struct Engine {
 
 impl Engine {
     /// Opens (creating if needed) the engine under `options.root`, repairing what a crash
-    /// left: the lifecycle reports containers that were running as exited, and leases whose
-    /// container is gone (or whose create never finished) are released.
+    /// left: the lifecycle reports containers that were running as exited, leases whose
+    /// container is gone (or whose create never finished) are released, and a container
+    /// whose create died before its lease was recorded gets it. The store's lock is taken
+    /// first: an engine another process has open is refused before anything is touched.
     pub fn open(options: EngineOptions) -> Result<Engine, EngineError> {
         let store = Store::open_with(&options.root, options.store)?;
         let containers = Containers::open(
@@ -90,6 +94,7 @@ impl Engine {
             containers,
         };
         engine.release_orphaned_leases(true)?;
+        engine.lease_unleased_containers()?;
         Ok(engine)
     }
 

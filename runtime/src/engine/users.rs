@@ -56,6 +56,24 @@ impl Engine {
         Ok(())
     }
 
+    /// Takes the lease a container should hold and does not: a create that died after
+    /// recording the container and before recording its lease. Without one, `rmi -f` of its
+    /// image would take the layers from under it. A container whose image is gone too keeps
+    /// running without (its layers are then only as safe as `fsck` reports).
+    pub(crate) fn lease_unleased_containers(&self) -> Result<(), EngineError> {
+        let owners: HashSet<String> = self.lease_owners()?.into_iter().collect();
+        for c in self.containers.list() {
+            let id = c.config.id.to_string();
+            let Ok(image) = c.config.image_id.parse::<ImageId>() else {
+                continue;
+            };
+            if !owners.contains(&id) && self.store.lease_layers(&id, &image).is_ok() {
+                tracing::warn!(container = %id, %image, "container had no layer lease: taken again");
+            }
+        }
+        Ok(())
+    }
+
     /// The owners of the store's lease records (`leases/<owner>.json`, the store's documented
     /// layout; the store has no listing call for them).
     fn lease_owners(&self) -> Result<Vec<String>, EngineError> {

@@ -5,6 +5,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -49,6 +50,14 @@ pub fn remove_temps(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Removes everything directly under `dir` (a directory of temporary files only).
+pub fn clear_dir(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        remove_any(&entry?.path())?;
+    }
+    Ok(())
+}
+
 /// Removes a file or a whole directory tree; std's `remove_dir_all` never follows symlinks.
 pub fn remove_any(path: &Path) -> io::Result<()> {
     let result = match fs::symlink_metadata(path) {
@@ -63,7 +72,11 @@ pub fn remove_any(path: &Path) -> io::Result<()> {
 }
 
 fn write_and_sync(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(crate::layout::FILE_MODE)
+        .open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
 }

@@ -155,11 +155,7 @@ impl BlobStore {
 }
 
 fn clear_dir(dir: &Path) -> Result<(), BlobError> {
-    for entry in fs::read_dir(dir).map_err(io_at(dir))? {
-        let path = entry.map_err(io_at(dir))?.path();
-        atomic::remove_any(&path).map_err(io_at(&path))?;
-    }
-    Ok(())
+    atomic::clear_dir(dir).map_err(io_at(dir))
 }
 
 #[cfg(test)]

@@ -105,6 +105,14 @@ pub enum ImageError {
     Blob(#[from] BlobError),
     #[error(transparent)]
     Layer(#[from] LayerError),
+    #[error("store {} is in use: another process holds its lock {}/.lock", root.display(), root.display())]
+    Locked { root: std::path::PathBuf },
+    #[error("store {}: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("image config {digest} is not valid: {source}")]
     Config {
         digest: Digest,
@@ -120,7 +128,9 @@ impl Kind for ImageError {
             ImageError::Reference(e) => e.kind(),
             ImageError::Conflict { .. }
             | ImageError::ReferenceInUse { .. }
-            | ImageError::DigestTaken { .. } => ErrorKind::Conflict,
+            | ImageError::DigestTaken { .. }
+            | ImageError::Locked { .. } => ErrorKind::Conflict,
+            ImageError::Io { .. } => ErrorKind::System,
             ImageError::Record(e) => e.kind(),
             ImageError::Blob(e) => e.kind(),
             ImageError::Layer(e) => e.kind(),

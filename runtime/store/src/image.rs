@@ -117,6 +117,27 @@ impl Image {
     }
 }
 
+/// Where broken records are moved, under `images/`.
+pub const QUARANTINE: &str = "quarantine";
+
+/// A record file and what reading it gave.
+pub type RecordRead = (PathBuf, Result<ImageRecord, RecordError>);
+
+/// Every `*.json` record directly in `dir` (an `images/` directory), each read on its own.
+pub fn load_each(dir: &Path) -> Result<Vec<RecordRead>, RecordError> {
+    let mut records = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io_at(dir))? {
+        let path = entry.map_err(io_at(dir))?.path();
+        if path.extension().is_some_and(|e| e == "json") && path.is_file() {
+            let read = record::read::<ImageRecord>(&path)
+                .and_then(|r| r.ok_or_else(|| io_at(&path)(std::io::ErrorKind::NotFound.into())));
+            records.push((path, read));
+        }
+    }
+    records.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(records)
+}
+
 /// The `images/` directory.
 #[derive(Debug, Clone)]
 pub struct ImageRecords {
@@ -126,7 +147,7 @@ pub struct ImageRecords {
 impl ImageRecords {
     pub fn open(root: &Path) -> Result<ImageRecords, RecordError> {
         let dir = root.join("images");
-        fs::create_dir_all(&dir).map_err(io_at(&dir))?;
+        crate::layout::dir(&dir, crate::layout::PRIVATE_MODE).map_err(io_at(&dir))?;
         crate::atomic::remove_temps(&dir).map_err(io_at(&dir))?;
         Ok(ImageRecords { dir })
     }
@@ -135,16 +156,22 @@ impl ImageRecords {
         self.dir.join(format!("{}.json", id.digest().hex()))
     }
 
-    /// Every record on disk.
-    pub fn load_all(&self) -> Result<Vec<ImageRecord>, RecordError> {
-        let mut records = Vec::new();
-        for entry in fs::read_dir(&self.dir).map_err(io_at(&self.dir))? {
-            let path = entry.map_err(io_at(&self.dir))?.path();
-            if path.extension().is_some_and(|e| e == "json") {
-                records.extend(record::read::<ImageRecord>(&path)?);
-            }
-        }
-        Ok(records)
+    /// Every record file on disk, each read on its own: one unreadable record does not hide
+    /// the others.
+    pub fn load_each(&self) -> Result<Vec<RecordRead>, RecordError> {
+        load_each(&self.dir)
+    }
+
+    /// Moves a broken record out of the way, into `images/quarantine/`, where nothing reads it
+    /// but a person can; answers where it went.
+    pub fn quarantine(&self, path: &Path) -> Result<PathBuf, RecordError> {
+        let dir = self.dir.join(QUARANTINE);
+        crate::layout::dir(&dir, crate::layout::PRIVATE_MODE).map_err(io_at(&dir))?;
+        let name = path.file_name().unwrap_or_default();
+        let target = dir.join(name);
+        fs::rename(path, &target).map_err(io_at(path))?;
+        crate::atomic::sync_dir(&self.dir).map_err(io_at(&self.dir))?;
+        Ok(target)
     }
 
     pub fn write(&self, record: &ImageRecord) -> Result<(), RecordError> {

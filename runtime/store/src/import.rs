@@ -5,8 +5,10 @@
 //! bytes into the blob store), and may run for several layers at once on several threads;
 //! `finish` writes the image record and the references, once every layer is present.
 //!
-//! It owns that protocol and the checks between its parts; it never fetches anything, and an
-//! import that is dropped before `finish` leaves only layers that the next `open` collects.
+//! It owns that protocol and the checks between its parts; it never fetches anything. An
+//! import dropped before `finish` (a failed pull or load) takes back the layers and blobs it
+//! stored that nothing else uses, as dockerd releases a failed pull's layers; what a crash
+//! interrupts, the next `open` collects.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -21,7 +23,7 @@ use crate::error::ImageError;
 use crate::image::{ImageId, ImageRecord};
 use crate::layer::{LayerError, LayerRecord};
 use crate::reference::Reference;
-use crate::store::Store;
+use crate::store::{used_blobs, used_diff_ids, State, Store};
 use crate::unpack::UnpackOptions;
 
 /// What went wrong importing an image.
@@ -35,7 +37,8 @@ pub enum ImportError {
     NoSuchLayer { index: usize },
     #[error("layer {diff_id} was never unpacked")]
     MissingLayer { diff_id: Digest },
-    #[error("layer {index}: {source}")]
+    /// dockerd's words for any layer a pull could not register.
+    #[error("failed to register layer: {source}")]
     Layer {
         index: usize,
         #[source]
@@ -80,8 +83,14 @@ pub struct ImportPlan {
     store: Store,
     id: ImageId,
     config: Arc<ImageConfig>,
-    manifest: Option<Digest>,
+    /// The config and manifest as received: small, and kept to store them again should they
+    /// have gone missing before the image is registered.
+    config_bytes: Vec<u8>,
+    manifest: Option<(Digest, Vec<u8>)>,
+    pinned_blobs: Vec<Digest>,
     layers: Vec<PlannedLayer>,
+    /// Set once the image is registered: only an import that was not takes its parts back.
+    registered: bool,
 }
 
 impl Store {
@@ -118,8 +127,7 @@ impl Store {
                 })?;
             blobs.push((Some(digest), layer.size()));
         }
-        let manifest_digest = self.blobs().put(manifest)?;
-        self.plan(config, blobs, Some(manifest_digest))
+        self.plan(config, blobs, Some(manifest))
     }
 
     /// Starts importing from a config alone, with the layers' blob digests if known (a
@@ -132,11 +140,14 @@ impl Store {
         self.plan(config, layer_blobs, None)
     }
 
+    /// Pins the layers and blobs the import relies on, then stores config and manifest: a
+    /// `rmi` of the same image running meanwhile can delete neither before the image is
+    /// registered again.
     fn plan(
         &self,
         config_bytes: &[u8],
         blobs: Vec<(Option<Digest>, u64)>,
-        manifest: Option<Digest>,
+        manifest: Option<&[u8]>,
     ) -> Result<ImportPlan, ImportError> {
         let digest = Digest::of(config_bytes);
         let config = ImageConfig::parse(config_bytes).map_err(|e| ImportError::Config {
@@ -154,7 +165,6 @@ impl Store {
                 ),
             });
         }
-        self.blobs().put(config_bytes)?;
         let mut state = self.lock();
         let layers: Vec<PlannedLayer> = blobs
             .into_iter()
@@ -169,13 +179,28 @@ impl Store {
         for layer in &layers {
             *state.pins.entry(layer.diff_id.clone()).or_default() += 1;
         }
-        Ok(ImportPlan {
+        let manifest = manifest.map(|bytes| (Digest::of(bytes), bytes.to_vec()));
+        let pinned_blobs: Vec<Digest> = [Some(digest.clone()), manifest.clone().map(|m| m.0)]
+            .into_iter()
+            .flatten()
+            .collect();
+        for blob in &pinned_blobs {
+            *state.blob_pins.entry(blob.clone()).or_default() += 1;
+        }
+        drop(state);
+        // From here on, dropping the plan releases the pins.
+        let plan = ImportPlan {
             store: self.clone(),
             id: ImageId::new(digest),
             config: Arc::new(config),
+            config_bytes: config_bytes.to_vec(),
             manifest,
+            pinned_blobs,
             layers,
-        })
+            registered: false,
+        };
+        plan.store_blobs()?;
+        Ok(plan)
     }
 }
 
@@ -188,7 +213,16 @@ impl ImportPlan {
     /// The digest of the manifest the import started from (`Digest: sha256:...` of a pull),
     /// when it started from one.
     pub fn manifest_digest(&self) -> Option<&Digest> {
-        self.manifest.as_ref()
+        self.manifest.as_ref().map(|m| &m.0)
+    }
+
+    /// Stores config and manifest as blobs (each a no-op when already there).
+    fn store_blobs(&self) -> Result<(), BlobError> {
+        self.store.blobs().put(&self.config_bytes)?;
+        if let Some((_, bytes)) = &self.manifest {
+            self.store.blobs().put(bytes)?;
+        }
+        Ok(())
     }
 
     /// Whether the image itself is already in the store (`Image is up to date`).
@@ -215,6 +249,7 @@ impl ImportPlan {
             diff_id: Some(layer.diff_id.clone()),
             blob: layer.blob.clone(),
             sync: false,
+            limits: self.store.inner.options.limits,
         };
         let fail = |source| ImportError::Layer { index, source };
         let keep = self.store.inner.options.keep_layer_blobs;
@@ -253,7 +288,7 @@ impl ImportPlan {
         self.register(references, true)
     }
 
-    fn register(self, references: &[Reference], touch: bool) -> Result<ImageId, ImportError> {
+    fn register(mut self, references: &[Reference], touch: bool) -> Result<ImageId, ImportError> {
         let mut size = 0;
         for layer in &self.layers {
             match self.store.layers().record(&layer.diff_id) {
@@ -265,7 +300,11 @@ impl ImportPlan {
                 }
             }
         }
-        let mut state = self.store.lock();
+        let store = self.store.clone();
+        let mut state = store.lock();
+        // A record is written only over a config (and manifest) that is there: its pins kept
+        // them from this store's own deletes, and this puts back what anything else removed.
+        self.store_blobs()?;
         if !state.images.contains_key(&self.id) {
             let keep = self.store.inner.options.keep_layer_blobs;
             let kept = self.layers.iter().filter_map(|l| l.blob.clone());
@@ -276,13 +315,14 @@ impl ImportPlan {
                 layer_blobs: kept
                     .filter(|b| keep && self.store.blobs().contains(b))
                     .collect(),
-                manifest: self.manifest.clone(),
+                manifest: self.manifest_digest().cloned(),
                 size,
                 last_tag_time: None,
             };
             self.store
                 .insert_image(&mut state, record, Arc::clone(&self.config))?;
         }
+        self.registered = true;
         for reference in references {
             self.store.add_reference(&mut state, reference, &self.id)?;
             if touch && !reference.is_digest() {
@@ -295,14 +335,44 @@ impl ImportPlan {
 
 impl Drop for ImportPlan {
     fn drop(&mut self) {
-        let mut state = self.store.lock();
+        let store = self.store.clone();
+        let mut state = store.lock();
         for layer in &self.layers {
-            if let Some(count) = state.pins.get_mut(&layer.diff_id) {
-                *count -= 1;
-                if *count == 0 {
-                    state.pins.remove(&layer.diff_id);
-                }
-            }
+            unpin(&mut state.pins, &layer.diff_id);
+        }
+        for blob in &self.pinned_blobs {
+            unpin(&mut state.blob_pins, blob);
+        }
+        if !self.registered {
+            self.discard(&state);
+        }
+    }
+}
+
+impl ImportPlan {
+    /// Removes what this import stored (layers it unpacked, their blobs, config and manifest)
+    /// unless an image or another import in progress uses it. Failures only leave garbage
+    /// for the next open to collect.
+    fn discard(&self, state: &State) {
+        let mine = self.layers.iter().filter(|l| !l.present);
+        let used = used_diff_ids(state);
+        for layer in mine.clone().filter(|l| !used.contains(&l.diff_id)) {
+            let _ = self.store.layers().remove(&layer.diff_id);
+        }
+        let used = used_blobs(state);
+        let blobs = self.pinned_blobs.iter();
+        let blobs = blobs.chain(mine.filter_map(|l| l.blob.as_ref()));
+        for blob in blobs.filter(|b| !used.contains(*b)) {
+            let _ = self.store.blobs().delete(blob);
+        }
+    }
+}
+
+fn unpin(pins: &mut std::collections::HashMap<Digest, usize>, digest: &Digest) {
+    if let Some(count) = pins.get_mut(digest) {
+        *count -= 1;
+        if *count == 0 {
+            pins.remove(digest);
         }
     }
 }

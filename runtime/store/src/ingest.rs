@@ -8,6 +8,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::atomic;
@@ -36,6 +37,7 @@ impl BlobWriter {
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(crate::layout::FILE_MODE)
             .open(&temp)
             .map_err(io_at(&temp))?;
         Ok(BlobWriter {

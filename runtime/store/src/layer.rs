@@ -7,8 +7,9 @@
 //! a temporary directory, removed on the next open; a reader never sees half a layer. It never
 //! decides when a layer is unused: `Store` does, from the image and mount records.
 
-use std::fs;
+use std::fs::{self, DirBuilder};
 use std::io::{self, Read};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use berth_core::{ErrorKind, Kind};
@@ -111,7 +112,12 @@ impl LayerStore {
         options: &UnpackOptions,
     ) -> Result<(LayerRecord, UnpackedLayer), LayerError> {
         let diff = temp.join(DIFF);
-        fs::create_dir(temp).map_err(io_at(temp))?;
+        // The layer's own directory is as private as dockerd's `overlay2/<id>`; `diff/` is the
+        // lower layer's root, whose mode the image decides.
+        DirBuilder::new()
+            .mode(crate::layout::LAYERS_MODE)
+            .create(temp)
+            .map_err(io_at(temp))?;
         fs::create_dir(&diff).map_err(io_at(&diff))?;
         let options = UnpackOptions {
             sync: self.sync,

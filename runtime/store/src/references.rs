@@ -14,6 +14,9 @@ use crate::image::ImageId;
 use crate::record::{self, RecordError};
 use crate::reference::Reference;
 
+/// The file's name under the root.
+pub const FILE: &str = "repositories.json";
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct RepositoriesFile {
     #[serde(rename = "Repositories", default)]
@@ -30,11 +33,39 @@ pub struct References {
 impl References {
     /// Loads `root/repositories.json` (an absent file is an empty store).
     pub fn open(root: &Path) -> Result<References, RecordError> {
-        let path = root.join("repositories.json");
         remove_stale_temps(root)?;
+        References::read(root)
+    }
+
+    /// Loads `root/repositories.json` without changing anything on disk.
+    pub fn read(root: &Path) -> Result<References, RecordError> {
+        let path = root.join(FILE);
         let file: RepositoriesFile = record::read(&path)?.unwrap_or_default();
         let refs = file.repositories.into_values().flatten().collect();
         Ok(References { path, refs })
+    }
+
+    /// Every reference and its target.
+    pub fn all(&self) -> impl Iterator<Item = (&Reference, &ImageId)> {
+        self.refs.iter()
+    }
+
+    /// Removes every reference whose target `keep` refuses, in one save; answers them.
+    pub fn retain(
+        &mut self,
+        keep: impl Fn(&ImageId) -> bool,
+    ) -> Result<Vec<(Reference, ImageId)>, RecordError> {
+        let dropped: Vec<(Reference, ImageId)> = self
+            .refs
+            .iter()
+            .filter(|(_, id)| !keep(id))
+            .map(|(r, id)| (r.clone(), id.clone()))
+            .collect();
+        if !dropped.is_empty() {
+            self.refs.retain(|_, id| keep(id));
+            self.save()?;
+        }
+        Ok(dropped)
     }
 
     /// The image a reference points to. A reference with both tag and digest is looked up by

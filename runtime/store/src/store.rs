@@ -9,15 +9,20 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::atomic;
 use crate::blob::BlobStore;
 use crate::config::ImageConfig;
 use crate::digest::{chain_ids, Digest};
 use crate::error::ImageError;
 use crate::image::{Image, ImageId, ImageRecord, ImageRecords};
 use crate::layer::LayerStore;
+use crate::layout;
 use crate::lease::Leases;
+use crate::lock::RootLock;
 use crate::reference::Reference;
 use crate::references::References;
+use crate::repair::{self, Repair};
+use crate::space::SpaceLimits;
 use crate::time::Timestamp;
 
 /// How the store behaves; the defaults are what a daemon wants.
@@ -27,6 +32,8 @@ pub struct StoreOptions {
     pub sync_layers: bool,
     /// Keep pulled layers' compressed blobs under `blobs/` (written in the same pass).
     pub keep_layer_blobs: bool,
+    /// What one layer, inflated archive or upload may write, and the free space kept.
+    pub limits: SpaceLimits,
 }
 
 impl Default for StoreOptions {
@@ -34,6 +41,7 @@ impl Default for StoreOptions {
         StoreOptions {
             sync_layers: true,
             keep_layer_blobs: true,
+            limits: SpaceLimits::default(),
         }
     }
 }
@@ -51,7 +59,10 @@ pub(crate) struct Inner {
     pub blobs: BlobStore,
     pub layers: LayerStore,
     pub records: ImageRecords,
+    pub repairs: Vec<Repair>,
     pub state: Mutex<State>,
+    /// Held while the store is open; dropped last.
+    pub _lock: RootLock,
 }
 
 /// Everything the lock protects.
@@ -62,6 +73,8 @@ pub(crate) struct State {
     pub leases: Leases,
     /// Layers an import in progress relies on, with a count per import.
     pub pins: HashMap<Digest, usize>,
+    /// Blobs (configs, manifests) an import in progress relies on, with a count per import.
+    pub blob_pins: HashMap<Digest, usize>,
 }
 
 impl Store {
@@ -70,22 +83,34 @@ impl Store {
         Store::open_with(root, StoreOptions::default())
     }
 
-    /// Opens (creating if needed) the store under `root`. Leftovers of a crash are removed:
-    /// unfinished ingests and unpacks, and layers and blobs no record refers to any more.
+    /// Opens (creating if needed) the store under `root`, after taking the root's lock: a
+    /// store another process has open is refused untouched. Leftovers of a crash are removed:
+    /// unfinished ingests, unpacks and spool files, records that cannot stand (quarantined,
+    /// see [`Store::repairs`]), references to missing images, and layers and blobs no record
+    /// refers to any more.
     pub fn open_with(root: &Path, options: StoreOptions) -> Result<Store, ImageError> {
+        layout::create_root(root).map_err(io_at(root))?;
+        let lock = RootLock::acquire(root)
+            .map_err(io_at(root))?
+            .ok_or_else(|| ImageError::Locked {
+                root: root.to_owned(),
+            })?;
+        layout::create_dirs(root).map_err(io_at(root))?;
+        let spool = root.join(crate::spool::DIR);
+        atomic::clear_dir(&spool).map_err(io_at(&spool))?;
         let blobs = BlobStore::open(root)?;
         let layers = LayerStore::open(root, options.sync_layers)?;
         let records = ImageRecords::open(root)?;
-        let mut images = BTreeMap::new();
-        for record in records.load_all()? {
-            let config = load_config(&blobs, record.id.digest())?;
-            images.insert(record.id.clone(), Image { record, config });
-        }
+        let mut repairs = Vec::new();
+        let images = repair::load_images(&blobs, &layers, &records, &mut repairs)?;
+        let mut refs = References::open(root)?;
+        repair::drop_dangling_references(&mut refs, &images, &mut repairs)?;
         let state = State {
             images,
-            refs: References::open(root)?,
+            refs,
             leases: Leases::open(root)?,
             pins: HashMap::new(),
+            blob_pins: HashMap::new(),
         };
         let store = Store {
             inner: Arc::new(Inner {
@@ -94,11 +119,18 @@ impl Store {
                 blobs,
                 layers,
                 records,
+                repairs,
                 state: Mutex::new(state),
+                _lock: lock,
             }),
         };
         store.collect_garbage()?;
         Ok(store)
+    }
+
+    /// What the open repaired beyond routine leftovers (each also logged as a warning).
+    pub fn repairs(&self) -> &[Repair] {
+        &self.inner.repairs
     }
 
     pub fn root(&self) -> &Path {
@@ -265,9 +297,9 @@ pub(crate) fn used_chain_ids(state: &State) -> BTreeSet<Digest> {
     images.chain(leases).collect()
 }
 
-/// Blobs some image still pins (config, manifest, kept layer blobs).
+/// Blobs some image or import in progress still pins (config, manifest, kept layer blobs).
 pub(crate) fn used_blobs(state: &State) -> BTreeSet<Digest> {
-    let mut used = BTreeSet::new();
+    let mut used: BTreeSet<Digest> = state.blob_pins.keys().cloned().collect();
     for image in state.images.values() {
         used.insert(image.id().digest().clone());
         used.extend(image.record.manifest.iter().cloned());
@@ -276,13 +308,11 @@ pub(crate) fn used_blobs(state: &State) -> BTreeSet<Digest> {
     used
 }
 
-fn load_config(blobs: &BlobStore, digest: &Digest) -> Result<Arc<ImageConfig>, ImageError> {
-    let bytes = blobs.read(digest)?;
-    let config = ImageConfig::parse(&bytes).map_err(|source| ImageError::Config {
-        digest: digest.clone(),
+fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> ImageError + '_ {
+    move |source| ImageError::Io {
+        path: path.to_owned(),
         source,
-    })?;
-    Ok(Arc::new(config))
+    }
 }
 
 /// The lookup of `Store::resolve`, on a state already locked.

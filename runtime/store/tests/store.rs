@@ -13,6 +13,9 @@ use berth_store::{
     LoadOptions, NoContainers, Reference, Store, StoreOptions,
 };
 
+#[path = "store/hardening.rs"]
+mod hardening;
+
 // ---------------------------------------------------------------- building images for tests
 
 /// An image as a registry would serve it: gzip layers, a config, an OCI manifest.
@@ -144,6 +147,7 @@ fn open(dir: &Path) -> Store {
     let options = StoreOptions {
         sync_layers: false,
         keep_layer_blobs: true,
+        ..StoreOptions::default()
     };
     Store::open_with(dir, options).unwrap()
 }
@@ -752,7 +756,8 @@ fn a_reopened_store_has_the_same_images_and_drops_orphans() {
         let store = open(dir.path());
         pull(&store, &parent, "keep");
         commit(&store, &parent, &[("x", b"x")], "keepchild");
-        // An import that never finished leaves an orphan layer.
+        // An import dropped before it finished: it takes its layer back, and reopening finds
+        // nothing of it either.
         let orphan = image("2026-01-01T00:00:00Z", &[&[("o", b"o")]], "orphan");
         let plan = store
             .begin_import(&orphan.manifest, &orphan.config)

@@ -1,8 +1,7 @@
 //! Image endpoints: pull (`images/create`, a stream of dockerd's progress lines, errors after
 //! the 200 as `errorDetail` lines), list, inspect, history, tag, delete, load (the tar body
-//! streamed to a temporary file first) and commit.
+//! streamed to the engine, errors after the 200 as for pull) and commit.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use berth_registry::progress::ProgressMessage;
@@ -13,7 +12,6 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Value};
-use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 use super::{blocking, json, streamed};
@@ -189,30 +187,52 @@ fn delete_records(records: &[DeleteRecord]) -> Vec<Value> {
         .collect()
 }
 
-static NEXT_LOAD: AtomicU64 = AtomicU64::new(0);
+/// How many body chunks may wait for the loader before the upload waits for it.
+const UPLOAD_BACKLOG: usize = 16;
 
-/// `POST /images/load`: the archive is spooled to `<root>/tmp/` as it arrives, then loaded.
+/// `POST /images/load`: the body is handed, as it arrives, to the engine, which spools it under
+/// the store's space limits and loads it. As dockerd, any failure after the request was
+/// accepted is answered 200 with an `errorDetail` line (`docker load` prints its message).
 pub async fn load(ctx: &Context, body: Option<Incoming>) -> Result<Response<Body>, ApiError> {
-    let dir = ctx.engine.root().join("tmp");
-    let path = dir.join(format!(
-        "load-{}-{}.tar",
-        std::process::id(),
-        NEXT_LOAD.fetch_add(1, Ordering::Relaxed)
-    ));
-    let spooled = spool(body, &dir, &path).await;
-    let report = match spooled {
-        Ok(()) => {
-            let p = path.clone();
-            blocking(ctx, move |e| e.load(&p)).await
-        }
-        Err(e) => Err(e),
+    let Some(mut body) = body else {
+        return Err(ApiError::bad_request(
+            "load needs a tar archive as the body",
+        ));
     };
-    let _ = tokio::fs::remove_file(&path).await;
-    let report = report?;
-    let mut out = Vec::new();
-    for l in &report.lines {
-        out.extend_from_slice(&line(&json!({ "stream": format!("{l}\n") })));
-    }
+    let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(UPLOAD_BACKLOG);
+    let loading = blocking(ctx, move |e| {
+        e.load_stream(Upload {
+            rx,
+            chunk: Bytes::new(),
+        })
+    });
+    let feeding = async move {
+        while let Some(frame) = body.frame().await {
+            let chunk = match frame {
+                Ok(frame) => match frame.into_data() {
+                    Ok(data) => Ok(data),
+                    Err(_) => continue,
+                },
+                Err(e) => Err(std::io::Error::other(format!("reading the archive: {e}"))),
+            };
+            let failed = chunk.is_err();
+            // The loader stopped early (it refused the archive): the rest is not needed.
+            if tx.send(chunk).await.is_err() || failed {
+                break;
+            }
+        }
+    };
+    let (report, ()) = tokio::join!(loading, feeding);
+    let out = match report {
+        Ok(report) => report
+            .lines
+            .iter()
+            .flat_map(|l| line(&json!({ "stream": format!("{l}\n") })))
+            .collect(),
+        Err(e) => {
+            line(&json!({"errorDetail": {"message": e.message}, "error": e.message})).to_vec()
+        }
+    };
     Ok(streamed(
         StatusCode::OK,
         "application/json",
@@ -220,27 +240,24 @@ pub async fn load(ctx: &Context, body: Option<Incoming>) -> Result<Response<Body
     ))
 }
 
-async fn spool(
-    body: Option<Incoming>,
-    dir: &std::path::Path,
-    path: &std::path::Path,
-) -> Result<(), ApiError> {
-    let Some(mut body) = body else {
-        return Err(ApiError::bad_request(
-            "load needs a tar archive as the body",
-        ));
-    };
-    let io = |e: std::io::Error| ApiError::system(format!("spooling the archive: {e}"));
-    tokio::fs::create_dir_all(dir).await.map_err(io)?;
-    let mut file = tokio::fs::File::create(path).await.map_err(io)?;
-    while let Some(frame) = body.frame().await {
-        let frame =
-            frame.map_err(|e| ApiError::bad_request(format!("reading the archive: {e}")))?;
-        if let Ok(data) = frame.into_data() {
-            file.write_all(&data).await.map_err(io)?;
+/// The upload as the engine reads it: chunks from the connection, on a blocking thread.
+struct Upload {
+    rx: mpsc::Receiver<std::io::Result<Bytes>>,
+    chunk: Bytes,
+}
+
+impl std::io::Read for Upload {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(chunk) => self.chunk = chunk?,
+                None => return Ok(0),
+            }
         }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
     }
-    file.flush().await.map_err(io)
 }
 
 /// `POST /commit`: 201 `{"Id": "sha256:..."}`.

@@ -9,7 +9,7 @@ mod docker;
 mod oci;
 mod source;
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -17,13 +17,17 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use berth_core::{ErrorKind, Kind};
 
-use crate::atomic;
 use crate::error::ImageError;
 use crate::image::ImageId;
 use crate::import::{ImportError, ImportPlan};
+use crate::layer::LayerError;
 use crate::reference::{Reference, ReferenceError};
+use crate::space::{space_error, SpaceError};
+use crate::spool::Spool;
 use crate::store::Store;
+use crate::tar_guard::{fault_of, TarFault, TarGuard};
 use crate::unpack::compress::{self, Compression};
+use crate::unpack::UnpackError;
 use source::{DirSource, Source, TarSource};
 
 /// What went wrong loading an archive.
@@ -41,12 +45,19 @@ pub enum LoadError {
         #[source]
         source: io::Error,
     },
+    /// The archive broke a limit dockerd's tar reader enforces; the text is dockerd's.
+    #[error("Error processing tar file(exit status 1): {fault}")]
+    Archive { fault: TarFault },
     #[error("archive member {member:?} not found")]
     Missing { member: String },
     #[error("{reason}")]
     Format { reason: String },
     #[error("{reason}")]
     Unsupported { reason: String },
+    #[error(transparent)]
+    Space(#[from] SpaceError),
+    #[error(transparent)]
+    Layer(LayerError),
     #[error(transparent)]
     Import(#[from] ImportError),
     #[error(transparent)]
@@ -59,10 +70,13 @@ impl Kind for LoadError {
     fn kind(&self) -> ErrorKind {
         match self {
             LoadError::Io { .. } => ErrorKind::System,
-            LoadError::Read { .. } | LoadError::Missing { .. } | LoadError::Format { .. } => {
-                ErrorKind::InvalidParameter
-            }
+            LoadError::Read { .. }
+            | LoadError::Archive { .. }
+            | LoadError::Missing { .. }
+            | LoadError::Format { .. } => ErrorKind::InvalidParameter,
             LoadError::Unsupported { .. } => ErrorKind::NotImplemented,
+            LoadError::Space(e) => e.kind(),
+            LoadError::Layer(e) => e.kind(),
             LoadError::Import(e) => e.kind(),
             LoadError::Reference(e) => e.kind(),
             LoadError::Image(e) => e.kind(),
@@ -106,20 +120,18 @@ impl Store {
     }
 
     /// Loads from a stream (an upload): it is spooled to a temporary file first, because a
-    /// `docker save` archive lists its manifest last.
+    /// `docker save` archive lists its manifest last. The spool is bounded by the store's
+    /// space limits.
     pub fn load_stream<R: Read>(
         &self,
         mut reader: R,
         options: &LoadOptions,
     ) -> Result<LoadReport, LoadError> {
-        let spool = TempFile::new(self)?;
-        let mut file = spool.create()?;
-        io::copy(&mut reader, &mut file).map_err(|source| LoadError::Read {
-            member: "-".into(),
-            source,
-        })?;
-        let file = spool.reopen()?;
-        self.load_file(file, &spool.path, options)
+        let limits = self.inner.options.limits;
+        let spool = Spool::fill(self.root(), "the uploaded archive", limits, &mut reader)
+            .map_err(|e| read_error(Path::new("-"), e))?;
+        let file = spool.open().map_err(io_error(spool.path()))?;
+        self.load_file(file, spool.path(), options)
     }
 
     fn load_file(
@@ -129,24 +141,25 @@ impl Store {
         options: &LoadOptions,
     ) -> Result<LoadReport, LoadError> {
         let mut head = [0u8; 8];
-        let n = file.read_at(&mut head, 0).map_err(|source| LoadError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let n = file.read_at(&mut head, 0).map_err(io_error(path))?;
         let compression = compress::detect(&head[..n]).map_err(|name| LoadError::Unsupported {
             reason: format!("{name}-compressed archives are not supported"),
         })?;
         if compression == Compression::None {
-            let source = TarSource::index(file).map_err(|e| tar_error(path, e))?;
+            let source = TarSource::index(file).map_err(|e| read_error(path, e))?;
             return self.load_from(&source, options);
         }
-        // A compressed archive cannot be read by offset: inflate it to a temporary file once.
-        let spool = TempFile::new(self)?;
-        let mut out = spool.create()?;
-        let mut decoder =
-            compress::decoder(compression, BufReader::new(file)).map_err(|e| tar_error(path, e))?;
-        io::copy(&mut decoder, &mut out).map_err(|e| tar_error(path, e))?;
-        let source = TarSource::index(spool.reopen()?).map_err(|e| tar_error(path, e))?;
+        // A compressed archive cannot be read by offset: inflate it to a spool file once, as
+        // far as the store's space limits allow, through the tar guard so that a hostile
+        // header stops the inflation at once rather than after it is written out.
+        let decoder = compress::decoder(compression, BufReader::new(file))
+            .map_err(|e| read_error(path, e))?;
+        let mut decoder = TarGuard::new(decoder);
+        let limits = self.inner.options.limits;
+        let spool = Spool::fill(self.root(), "the inflated archive", limits, &mut decoder)
+            .map_err(|e| read_error(path, e))?;
+        let file = spool.open().map_err(io_error(spool.path()))?;
+        let source = TarSource::index(file).map_err(|e| read_error(path, e))?;
         self.load_from(&source, options)
     }
 
@@ -167,10 +180,41 @@ impl Store {
     }
 }
 
-fn tar_error(path: &Path, source: io::Error) -> LoadError {
+/// A failure reading the archive at `path`: the tar guard's refusals and the space limits
+/// keep their own variants.
+fn read_error(path: &Path, source: io::Error) -> LoadError {
+    if let Some(fault) = fault_of(&source) {
+        return LoadError::Archive { fault };
+    }
+    if space_error(&source).is_some() {
+        if let Some(Ok(space)) = source.into_inner().map(|e| e.downcast::<SpaceError>()) {
+            return LoadError::Space(*space);
+        }
+        unreachable!("space_error found a SpaceError inside");
+    }
     LoadError::Read {
         member: path.display().to_string(),
         source,
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> LoadError + '_ {
+    move |source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// A layer that failed to unpack. Dockerd's `load` names no layer (that is pull's wording),
+/// and reports a tar fault in a layer with the same words as one in the archive itself.
+fn layer_error(e: ImportError) -> LoadError {
+    match e {
+        ImportError::Layer {
+            source: LayerError::Unpack(UnpackError::Archive { fault }),
+            ..
+        } => LoadError::Archive { fault },
+        ImportError::Layer { source, .. } => LoadError::Layer(source),
+        other => LoadError::Import(other),
     }
 }
 
@@ -214,7 +258,7 @@ fn unpack_missing(
             };
             let result = source
                 .open(&members[i])
-                .and_then(|reader| Ok(plan.unpack_layer(i, reader)?));
+                .and_then(|reader| plan.unpack_layer(i, reader).map_err(layer_error));
             if result.is_err() {
                 failed.store(true, Ordering::Relaxed);
             }
@@ -232,39 +276,4 @@ fn unpack_missing(
             .collect();
         results.into_iter().collect()
     })
-}
-
-/// A temporary file under `ingest/`, which the next open of the store clears if a crash
-/// leaves it behind.
-struct TempFile {
-    path: PathBuf,
-}
-
-impl TempFile {
-    fn new(store: &Store) -> Result<TempFile, LoadError> {
-        let dir = store.root().join("ingest");
-        Ok(TempFile {
-            path: atomic::temp_path(&dir, "load"),
-        })
-    }
-
-    fn create(&self) -> Result<File, LoadError> {
-        File::create_new(&self.path).map_err(|source| LoadError::Io {
-            path: self.path.clone(),
-            source,
-        })
-    }
-
-    fn reopen(&self) -> Result<File, LoadError> {
-        File::open(&self.path).map_err(|source| LoadError::Io {
-            path: self.path.clone(),
-            source,
-        })
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
-    }
 }

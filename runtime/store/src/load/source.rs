@@ -112,7 +112,7 @@ impl TarSource {
     /// Indexes every member of `file` (one pass over the headers, seeking over the data).
     pub fn index(file: File) -> io::Result<TarSource> {
         let mut members = HashMap::new();
-        let mut archive = tar::Archive::new(&file);
+        let mut archive = crate::tar_guard::archive(&file);
         for entry in archive.entries_with_seek()? {
             let entry = entry?;
             let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();

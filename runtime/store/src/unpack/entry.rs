@@ -64,6 +64,9 @@ fn regular<R: Read>(
     raw: &[u8],
 ) -> Result<(), UnpackError> {
     let on_disk = fs_error(raw);
+    // A file the archive says is bigger than what may still be written is refused before
+    // any of it is (sparse files count with their full size: their holes are written out).
+    x.space.expect(entry.size())?;
     let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL;
     let fd = x
         .create(dir, name, path, || {
@@ -79,6 +82,7 @@ fn regular<R: Read>(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(stream(e)),
         };
+        x.space.charge(n as u64)?;
         file.write_all(&x.buf[..n]).map_err(&on_disk)?;
         written += n as u64;
     }

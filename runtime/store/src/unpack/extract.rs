@@ -16,6 +16,7 @@ use rustix::io::Errno;
 use super::meta::Meta;
 use super::secure::{self, Beneath, RelPath};
 use super::{running_as_root, UnpackError};
+use crate::space::SpaceGuard;
 
 /// See the module docs.
 #[derive(Debug)]
@@ -27,10 +28,12 @@ pub struct Extract<'a> {
     parent: Option<(RelPath, Rc<OwnedFd>)>,
     dirs: Vec<(RelPath, Meta)>,
     sizes: HashMap<OsString, u64>,
+    /// The account of the bytes written into regular files.
+    pub space: SpaceGuard,
 }
 
 impl<'a> Extract<'a> {
-    pub fn new(root: &'a Beneath) -> Extract<'a> {
+    pub fn new(root: &'a Beneath, space: SpaceGuard) -> Extract<'a> {
         Extract {
             root,
             as_root: running_as_root(),
@@ -38,6 +41,7 @@ impl<'a> Extract<'a> {
             parent: None,
             dirs: Vec::new(),
             sizes: HashMap::new(),
+            space,
         }
     }
 

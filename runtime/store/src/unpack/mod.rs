@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 use berth_core::{ErrorKind, Kind};
 
 use crate::digest::{Digest, HashingReader};
+use crate::space::{space_error, Capped, SpaceError, SpaceGuard, SpaceLimits};
+use crate::tar_guard::{self, fault_of, TarFault};
 pub use compress::Compression;
 use extract::Extract;
 use secure::Beneath;
@@ -41,6 +43,9 @@ pub enum UnpackError {
     NeedsRoot { path: String, what: &'static str },
     #[error("layer is {name}-compressed, which berth does not read")]
     Compression { name: &'static str },
+    /// The archive broke a limit dockerd's tar reader enforces; the text is dockerd's.
+    #[error("Error processing tar file(exit status 1): {fault}")]
+    Archive { fault: TarFault },
     #[error("reading layer stream: {source}")]
     Stream {
         #[source]
@@ -56,6 +61,9 @@ pub enum UnpackError {
         #[source]
         source: io::Error,
     },
+    /// A limit on what a layer may write (size cap, free space) was reached.
+    #[error(transparent)]
+    Space(#[from] SpaceError),
     #[error("layer directory {path}: {source}")]
     Io {
         path: PathBuf,
@@ -70,10 +78,12 @@ impl Kind for UnpackError {
             UnpackError::Escape { .. }
             | UnpackError::Invalid { .. }
             | UnpackError::DiffId { .. }
-            | UnpackError::Blob { .. } => ErrorKind::InvalidParameter,
+            | UnpackError::Blob { .. }
+            | UnpackError::Archive { .. } => ErrorKind::InvalidParameter,
             UnpackError::NeedsRoot { .. } => ErrorKind::Forbidden,
             UnpackError::Compression { .. } => ErrorKind::NotImplemented,
             UnpackError::Stream { source } => stream_kind(source),
+            UnpackError::Space(e) => e.kind(),
             UnpackError::Entry { .. } | UnpackError::Io { .. } => ErrorKind::System,
         }
     }
@@ -93,8 +103,22 @@ fn stream_kind(e: &io::Error) -> ErrorKind {
     }
 }
 
+/// A failure reading the layer stream; the tar guard's refusals and the size cap keep their
+/// own variants.
 pub(crate) fn stream(source: io::Error) -> UnpackError {
-    UnpackError::Stream { source }
+    if let Some(fault) = fault_of(&source) {
+        return UnpackError::Archive { fault };
+    }
+    if space_error(&source).is_none() {
+        return UnpackError::Stream { source };
+    }
+    match source
+        .into_inner()
+        .map(|inner| inner.downcast::<SpaceError>())
+    {
+        Some(Ok(space)) => UnpackError::Space(*space),
+        _ => unreachable!("space_error found a SpaceError inside"),
+    }
 }
 
 /// What the caller knows about the layer in advance; each known digest is verified.
@@ -107,6 +131,8 @@ pub struct UnpackOptions {
     /// Flush the filesystem (`syncfs`) before returning, so that a layer published afterwards
     /// survives a power cut with its content.
     pub sync: bool,
+    /// How much the layer may expand to and write, and the free space it must leave.
+    pub limits: SpaceLimits,
 }
 
 /// What one unpack produced.
@@ -139,8 +165,10 @@ pub fn unpack_into<R: Read>(
     let head = compress::read_head(&mut compressed).map_err(stream)?;
     let compression = compress::detect(&head).map_err(|name| UnpackError::Compression { name })?;
     let input = BufReader::with_capacity(BUF, Cursor::new(head).chain(&mut compressed));
-    let mut plain = HashingReader::new(compress::decoder(compression, input).map_err(stream)?);
-    let size = extract_all(&root, &mut plain)?;
+    let inflated = compress::decoder(compression, input).map_err(stream)?;
+    let mut plain = HashingReader::new(Capped::new(inflated, "layer", options.limits.max_bytes));
+    let space = SpaceGuard::new(dir, "layer", options.limits);
+    let size = extract_all(&root, space, &mut plain)?;
     let (diff_id, tar_size) = plain.finish().map_err(stream)?;
     let (blob, compressed_size) = compressed.finish().map_err(stream)?;
     verify(options, &blob, &diff_id)?;
@@ -160,9 +188,13 @@ pub fn unpack_into<R: Read>(
     })
 }
 
-fn extract_all<R: Read>(root: &Beneath, plain: &mut R) -> Result<u64, UnpackError> {
-    let mut archive = tar::Archive::new(BufReader::with_capacity(BUF, plain));
-    let mut extract = Extract::new(root);
+fn extract_all<R: Read>(
+    root: &Beneath,
+    space: SpaceGuard,
+    plain: &mut R,
+) -> Result<u64, UnpackError> {
+    let mut archive = tar_guard::archive(BufReader::with_capacity(BUF, plain));
+    let mut extract = Extract::new(root, space);
     for entry in archive.entries().map_err(stream)? {
         let mut entry = entry.map_err(stream)?;
         entry::apply(&mut extract, &mut entry)?;
