@@ -13,9 +13,9 @@ use berth_lifecycle::{CreateOptions, State, WaitCondition};
 use berth_runtime::engine::{CommitOptions, Engine, EngineError, EngineOptions, PruneFilters};
 use berth_store::DeleteRecord;
 
-mod hostile;
 #[path = "engine/hardening.rs"]
 mod hardening;
+mod hostile;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 

@@ -292,6 +292,9 @@ fn scan(dir: &std::path::Path, offenders: &mut Vec<String>) {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
+        // A module's own tests may read back a tar they wrote: only what runs in the daemon
+        // counts, and test modules come last in a file by this workspace's habit.
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
         for needle in ["Archive::new(", "tar::Archive<"] {
             if text.contains(needle) {
                 offenders.push(format!("{}: {needle}", path.display()));
