@@ -365,7 +365,7 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
         },
         Route::ContainerWait(id) => Request::Wait {
             id,
-            condition: wait_condition(q)?,
+            condition: wait_condition(q),
         },
         Route::ContainerAttach(id) => Request::Attach {
             id,
@@ -589,15 +589,13 @@ fn terminal_size(q: &Query) -> Result<(u16, u16), ApiError> {
     Ok((dimension("h")?, dimension("w")?))
 }
 
-fn wait_condition(q: &Query) -> Result<WaitCondition, ApiError> {
-    match q.get("condition").unwrap_or_default() {
-        "" | "not-running" => Ok(WaitCondition::NotRunning),
-        "next-exit" => Ok(WaitCondition::NextExit),
-        "removed" => Ok(WaitCondition::Removed),
-        other => Err(ApiError::bad_request(format!(
-            "invalid condition: \"{other}\""
-        ))),
-    }
+/// `condition`: dockerd 20.10 reads anything it does not know as `not-running` (23.0 and
+/// later refuse it); the reference model and this daemon follow 20.10.
+fn wait_condition(q: &Query) -> WaitCondition {
+    q.get("condition")
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default()
 }
 
 fn logs_query(q: &Query) -> Result<LogsQuery, ApiError> {
@@ -714,7 +712,6 @@ mod tests {
         let id = || "x".to_string();
         for (route, query) in [
             (Route::ContainerStop(id()), "t=soon"),
-            (Route::ContainerWait(id()), "condition=later"),
             (Route::ContainerLogs(id()), "stdout=0"),
             (Route::ImageCreate, ""),
             (Route::ContainerList, "filters=%7B"),
@@ -722,6 +719,28 @@ mod tests {
             let e = parse(route, &q(query), b"").unwrap_err();
             assert_eq!(e.status().as_u16(), 400, "{query}");
         }
+    }
+
+    /// Regression: an unknown `condition` was a 400 where dockerd 20.10 waits for not-running.
+    #[test]
+    fn an_unknown_wait_condition_is_not_running() {
+        for query in ["condition=later", "condition=", ""] {
+            let Request::Wait { condition, .. } =
+                parse(Route::ContainerWait("x".into()), &q(query), b"").unwrap()
+            else {
+                panic!()
+            };
+            assert_eq!(condition, WaitCondition::NotRunning, "{query}");
+        }
+        let Request::Wait { condition, .. } = parse(
+            Route::ContainerWait("x".into()),
+            &q("condition=removed"),
+            b"",
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(condition, WaitCondition::Removed);
     }
 
     #[test]

@@ -51,11 +51,13 @@ fn hostile_daemon_child() {
     berth_daemon::run(config).unwrap();
 }
 
-/// A `berth daemon` process on a temp socket and root; SIGTERM when dropped.
+/// A `berth daemon` process on a temp socket and root; SIGTERM when dropped, then its cgroup
+/// parent is removed.
 struct Hostile {
     dir: tempfile::TempDir,
     socket: PathBuf,
     child: Child,
+    cgroup: String,
 }
 
 /// How a test wants its daemon.
@@ -116,7 +118,12 @@ impl Hostile {
             command.env(ENV_MAX_CONNECTIONS, n.to_string());
         }
         let child = command.spawn().unwrap();
-        let mut d = Hostile { dir, socket, child };
+        let mut d = Hostile {
+            dir,
+            socket,
+            child,
+            cgroup,
+        };
         for _ in 0..800 {
             if UnixStream::connect(&d.socket).is_ok() {
                 return d;
@@ -248,15 +255,44 @@ impl Drop for Hostile {
         if let Some(pid) = pid {
             let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
         }
-        for _ in 0..400 {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
+        // Shutdown stops running containers, SIGKILL after 10 s for those that ignore TERM.
+        let exited = (0..1200).any(|_| {
+            let done = matches!(self.child.try_wait(), Ok(Some(_)));
+            if !done {
+                std::thread::sleep(Duration::from_millis(25));
             }
-            std::thread::sleep(Duration::from_millis(25));
+            done
+        });
+        if !exited {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        remove_cgroups(&self.cgroup);
     }
+}
+
+/// Removes the (empty) cgroup parent the daemon used, in every hierarchy, deepest first.
+fn remove_cgroups(name: &str) {
+    fn remove(dir: &std::path::Path) {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    remove(&entry.path());
+                }
+            }
+        }
+        let _ = std::fs::remove_dir(dir);
+    }
+    let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") else {
+        return;
+    };
+    for hierarchy in hierarchies.flatten() {
+        let dir = hierarchy.path().join(name);
+        if dir.is_dir() {
+            remove(&dir);
+        }
+    }
+    remove(&PathBuf::from("/sys/fs/cgroup").join(name));
 }
 
 fn unique() -> usize {
@@ -420,6 +456,10 @@ fn stop_with_max_int64_timeout_kills_at_once() {
     assert_eq!(status, 204, "{v}");
     let (_, c) = d.json("GET", &format!("/containers/{id}/json"), None);
     assert_eq!(c["State"]["Status"].as_str(), Some("running"), "{c}");
+    assert_eq!(
+        d.json("POST", &format!("/containers/{id}/kill"), None).0,
+        204
+    );
     d.still_answers();
     d.peak_memory_is_bounded(test);
 }
@@ -882,6 +922,10 @@ fn out_of_range_numbers_are_400_in_dockerds_words() {
     }
     let body = r#"{"Image":"toolbox","HostConfig":{"Memory":9223372036854775807,"PidsLimit":9223372036854775807,"CpuShares":9223372036854775807}}"#;
     assert_eq!(d.json("POST", "/containers/create", Some(body)).0, 201);
+    assert_eq!(
+        d.json("POST", &format!("/containers/{id}/kill"), None).0,
+        204
+    );
     d.still_answers();
     d.peak_memory_is_bounded(test);
 }
