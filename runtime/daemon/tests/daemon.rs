@@ -16,7 +16,7 @@ use berth_daemon::{DaemonConfig, TlsFiles};
 use serde_json::Value;
 
 /// Hostile clients against a daemon process of its own.
-#[path = "daemon/hostile.rs"]
+#[path = "daemon/hostile/mod.rs"]
 mod hostile;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
