@@ -4,18 +4,29 @@
 //! (`router.rs`) names the endpoint, `request.rs` parses its query and body into a typed
 //! [`request::Request`] (every 400 is decided there), and `handlers::execute` runs it on the
 //! engine and shapes Docker's answer (`json/`). Errors become HTTP statuses in one function
-//! (`error::status`). Listeners (`listen.rs`) are unix sockets and TCP with mutual TLS; the
-//! engine is synchronous and is called on blocking threads, never holding a lock across a
-//! container's run. The crate never depends on the reference model.
+//! (`error::status`). Listeners (`listen.rs`) are unix sockets and TCP with mutual TLS,
+//! served under the bounds of `limits.rs` (header and TLS deadlines, a connection cap, accept
+//! back-off; `accept.rs`), so that no client can stall the daemon. The engine is synchronous:
+//! its short calls run on blocking threads, while everything that waits on a container (wait,
+//! stop, attach, exec, logs -f) is awaited and holds no thread. Every parser of client input
+//! is linear (or O(pattern × subject)) and total. The crate never depends on the reference
+//! model.
 
 #![recursion_limit = "512"]
 
+mod accept;
 mod body;
 pub mod error;
+mod filters;
+mod framing;
+mod goparse;
 mod handlers;
 mod json;
+pub mod limits;
 pub mod listen;
+mod path_match;
 mod request;
+mod resources;
 mod router;
 mod server;
 mod stream;
@@ -30,6 +41,7 @@ use berth_registry::{Client, ClientConfig, Platform};
 use berth_runtime::engine::{Engine, EngineOptions};
 
 pub use error::DaemonError;
+pub use limits::Limits;
 pub use listen::TlsFiles;
 pub use versions::{ApiVersion, MAX as MAX_API_VERSION, MIN as MIN_API_VERSION};
 
@@ -52,6 +64,8 @@ pub struct DaemonConfig {
     pub insecure_registries: Vec<String>,
     /// The cgroup parent of the containers (tests use their own).
     pub cgroup_parent: PathBuf,
+    /// Timeouts and the connection cap.
+    pub limits: Limits,
 }
 
 impl DaemonConfig {
@@ -63,6 +77,7 @@ impl DaemonConfig {
             registry_mirrors: Vec::new(),
             insecure_registries: Vec::new(),
             cgroup_parent: PathBuf::from("berth"),
+            limits: Limits::default(),
         }
     }
 }
@@ -121,7 +136,8 @@ pub async fn serve(
         config,
     });
     tracing::info!(hosts = ?context.config.hosts, "berth daemon serving API {}", versions::MAX);
-    let mut accepting = server::accept_all(listeners, Arc::clone(&context));
+    let limits = context.config.limits;
+    let mut accepting = accept::accept_all(listeners, Arc::clone(&context), limits);
     shutdown.await;
     tracing::info!("shutting down: no new connections, stopping containers");
     accepting.abort_all();
@@ -167,8 +183,10 @@ fn stop_all(engine: Arc<Engine>) {
     }
 }
 
-/// `berth daemon`: serves on a new runtime until SIGTERM or SIGINT.
+/// `berth daemon`: serves on a new runtime until SIGTERM or SIGINT. The soft open-file limit
+/// is raised to the hard one first, as dockerd's Go runtime raises it.
 pub fn run(config: DaemonConfig) -> Result<(), DaemonError> {
+    limits::raise_open_files();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(256)

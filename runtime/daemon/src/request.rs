@@ -10,6 +10,8 @@ use berth_runtime::engine::PruneFilters;
 use serde::Deserialize;
 
 use crate::error::ApiError;
+use crate::filters::ContainerFilter;
+use crate::goparse;
 use crate::router::Route;
 
 /// The largest JSON body accepted.
@@ -17,6 +19,14 @@ pub const BODY_LIMIT: usize = 1 << 20;
 
 /// How long `stop`/`restart` wait by default before SIGKILL (dockerd's 10 s).
 pub const DEFAULT_STOP: Duration = Duration::from_secs(10);
+
+/// How long `stop`/`restart` give the process after the stop signal before SIGKILL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grace {
+    /// A negative `t`: wait for the process however long it takes, never SIGKILL.
+    Forever,
+    After(Duration),
+}
 
 /// A request the engine can run.
 #[derive(Debug, Clone)]
@@ -64,7 +74,7 @@ pub enum Request {
     },
     Stop {
         id: String,
-        timeout: Duration,
+        grace: Grace,
         signal: Option<String>,
     },
     Kill {
@@ -73,7 +83,7 @@ pub enum Request {
     },
     Restart {
         id: String,
-        timeout: Duration,
+        grace: Grace,
     },
     Wait {
         id: String,
@@ -164,6 +174,15 @@ pub struct HostConfigBody {
     pub network_mode: String,
     pub binds: Option<Vec<String>>,
     pub mounts: Option<Vec<berth_lifecycle::MountRequest>>,
+    // Values berth does not apply but checks as dockerd does ([`crate::resources`]).
+    pub memory_swap: i64,
+    pub memory_reservation: i64,
+    pub memory_swappiness: Option<i64>,
+    pub nano_cpus: i64,
+    pub cpu_period: i64,
+    pub cpu_quota: i64,
+    pub shm_size: i64,
+    pub oom_score_adj: i64,
 }
 
 /// Docker's `StrSlice`: a JSON string or an array of strings.
@@ -188,7 +207,7 @@ impl Strings {
 pub struct ListQuery {
     pub all: bool,
     pub limit: Option<usize>,
-    pub filters: BTreeMap<String, Vec<String>>,
+    pub filter: ContainerFilter,
 }
 
 /// Which streams an attach wants.
@@ -272,12 +291,14 @@ impl Query {
         !matches!(v.as_str(), "" | "0" | "no" | "false" | "none")
     }
 
-    fn number<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, ApiError> {
+    /// A number as dockerd reads it (Go's `strconv.Atoi`), absent or empty being `None`; a
+    /// bad one is a 400 in Go's words (dockerd answers those words with a 500).
+    fn atoi(&self, key: &str) -> Result<Option<i64>, ApiError> {
         match self.get(key) {
             None | Some("") => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|_| {
-                ApiError::bad_request(format!("invalid value for {key}: {v:?} is not a number"))
-            }),
+            Some(v) => goparse::atoi(v)
+                .map(Some)
+                .map_err(|e| ApiError::bad_request(e.to_string())),
         }
     }
 }
@@ -316,17 +337,18 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
         },
         Route::ContainerList => Request::ContainerList(ListQuery {
             all: q.bool("all"),
+            // Zero and below mean no limit, as in dockerd.
             limit: q
-                .number::<i64>("limit")?
-                .filter(|&n| n > 0)
-                .map(|n| n as usize),
-            filters: filters(q)?,
+                .atoi("limit")?
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|&n| n > 0),
+            filter: ContainerFilter::parse(&filters(q)?)?,
         }),
         Route::ContainerInspect(id) => Request::ContainerInspect { id },
         Route::ContainerStart(id) => Request::Start { id },
         Route::ContainerStop(id) => Request::Stop {
             id,
-            timeout: timeout(q)?,
+            grace: grace(q)?,
             signal: q
                 .get("signal")
                 .filter(|s| !s.is_empty())
@@ -342,11 +364,11 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
         },
         Route::ContainerRestart(id) => Request::Restart {
             id,
-            timeout: timeout(q)?,
+            grace: grace(q)?,
         },
         Route::ContainerWait(id) => Request::Wait {
             id,
-            condition: wait_condition(q)?,
+            condition: wait_condition(q),
         },
         Route::ContainerAttach(id) => Request::Attach {
             id,
@@ -362,11 +384,10 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
             id,
             options: logs_query(q)?,
         },
-        Route::ContainerResize(id) => Request::Resize {
-            id,
-            height: q.number("h")?.unwrap_or(0),
-            width: q.number("w")?.unwrap_or(0),
-        },
+        Route::ContainerResize(id) => {
+            let (height, width) = terminal_size(q)?;
+            Request::Resize { id, height, width }
+        }
         Route::ContainerRename(id) => Request::Rename {
             id,
             name: q.string("name"),
@@ -388,16 +409,12 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
         },
         Route::ExecStart(id) => Request::ExecStart {
             id,
-            detach: match body.iter().all(u8::is_ascii_whitespace) {
-                true => false,
-                false => json_body::<ExecStartBody>(body)?.detach,
-            },
+            detach: required_json_body::<ExecStartBody>(body)?.detach,
         },
-        Route::ExecResize(id) => Request::ExecResize {
-            id,
-            height: q.number("h")?.unwrap_or(0),
-            width: q.number("w")?.unwrap_or(0),
-        },
+        Route::ExecResize(id) => {
+            let (height, width) = terminal_size(q)?;
+            Request::ExecResize { id, height, width }
+        }
         Route::ExecInspect(id) => Request::ExecInspect { id },
         Route::ContainerPrune => Request::ContainerPrune(prune_filters(q, false)?),
         Route::ImagePrune => Request::ImagePrune(prune_filters(q, true)?),
@@ -428,7 +445,7 @@ struct ExecStartBody {
 }
 
 fn exec_options(body: &[u8]) -> Result<ExecOptions, ApiError> {
-    let b: ExecCreateBody = json_body(body)?;
+    let b: ExecCreateBody = required_json_body(body)?;
     Ok(ExecOptions {
         cmd: b.cmd.map(|c| c.into_vec()).unwrap_or_default(),
         env: b.env.unwrap_or_default(),
@@ -549,24 +566,39 @@ fn dangling(filters: &BTreeMap<String, Vec<String>>) -> Result<Option<bool>, Api
     }
 }
 
-/// `t` in seconds; a negative value waits for the process however long it takes.
-fn timeout(q: &Query) -> Result<Duration, ApiError> {
-    Ok(match q.number::<i64>("t")? {
-        None => DEFAULT_STOP,
-        Some(t) if t < 0 => Duration::from_secs(365 * 24 * 3600),
-        Some(t) => Duration::from_secs(t as u64),
+/// `t` in seconds; a negative value waits for the process however long it takes. dockerd
+/// turns `t` into nanoseconds in an `int64` that wraps: `t=9223372036854775807` wraps to a
+/// negative wait, so the SIGKILL follows at once; that is reproduced, never an overflow.
+fn grace(q: &Query) -> Result<Grace, ApiError> {
+    Ok(match q.atoi("t")? {
+        None => Grace::After(DEFAULT_STOP),
+        Some(t) if t < 0 => Grace::Forever,
+        Some(t) => {
+            let nanos = t.wrapping_mul(1_000_000_000);
+            Grace::After(Duration::from_nanos(u64::try_from(nanos).unwrap_or(0)))
+        }
     })
 }
 
-fn wait_condition(q: &Query) -> Result<WaitCondition, ApiError> {
-    match q.get("condition").unwrap_or_default() {
-        "" | "not-running" => Ok(WaitCondition::NotRunning),
-        "next-exit" => Ok(WaitCondition::NextExit),
-        "removed" => Ok(WaitCondition::Removed),
-        other => Err(ApiError::bad_request(format!(
-            "invalid condition: \"{other}\""
-        ))),
-    }
+/// `h` and `w` of a resize: both required, as dockerd requires them. dockerd hands them on
+/// as unsigned integers that end in the kernel's 16-bit window size, so larger or negative
+/// values wrap there; the same truncation is made here, on purpose.
+fn terminal_size(q: &Query) -> Result<(u16, u16), ApiError> {
+    let dimension = |key: &str| {
+        goparse::atoi(q.get(key).unwrap_or_default())
+            .map(|n| n as u16)
+            .map_err(|e| ApiError::bad_request(e.to_string()))
+    };
+    Ok((dimension("h")?, dimension("w")?))
+}
+
+/// `condition`: dockerd 20.10 reads anything it does not know as `not-running` (23.0 and
+/// later refuse it); the reference model and this daemon follow 20.10.
+fn wait_condition(q: &Query) -> WaitCondition {
+    q.get("condition")
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default()
 }
 
 fn logs_query(q: &Query) -> Result<LogsQuery, ApiError> {
@@ -576,13 +608,11 @@ fn logs_query(q: &Query) -> Result<LogsQuery, ApiError> {
         stderr: q.bool("stderr"),
         since: unix_time(q, "since")?,
         until: unix_time(q, "until")?,
-        tail: match q.get("tail").unwrap_or("all") {
-            "all" | "" => None,
-            n => Some(
-                n.parse()
-                    .map_err(|_| ApiError::bad_request(format!("invalid value for tail: {n:?}")))?,
-            ),
-        },
+        // dockerd's `Atoi`, with anything that is not a number (`all`) or is negative
+        // meaning every line.
+        tail: goparse::atoi(q.get("tail").unwrap_or_default())
+            .ok()
+            .and_then(|n| usize::try_from(n).ok()),
         timestamps: q.bool("timestamps"),
     };
     if !options.stdout && !options.stderr {
@@ -593,14 +623,13 @@ fn logs_query(q: &Query) -> Result<LogsQuery, ApiError> {
     Ok(options)
 }
 
-/// `since`/`until` as the CLI sends them: Unix seconds with an optional `.nanoseconds`. Zero
-/// means unset.
+/// `since`/`until` as the CLI sends them: Unix seconds with an optional fraction, read as
+/// docker's `ParseTimestamps` reads them (errors in its words). Zero means unset.
 fn unix_time(q: &Query, key: &str) -> Result<Option<i128>, ApiError> {
     let Some(text) = q.get(key).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let t = crate::until::unix_nanos(text)
-        .ok_or_else(|| ApiError::bad_request(format!("invalid value for {key}: {text:?}")))?;
+    let t = goparse::timestamp_nanos(text).map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok((t != 0).then_some(t))
 }
 
@@ -610,7 +639,11 @@ fn create_body(body: &[u8]) -> Result<CreateBody, ApiError> {
             "config cannot be empty in order to create a container",
         ));
     }
-    json_body(body)
+    let config: CreateBody = json_body(body)?;
+    if let Some(host) = &config.host_config {
+        crate::resources::check(host)?;
+    }
+    Ok(config)
 }
 
 fn commit(q: &Query, body: &[u8]) -> Result<Request, ApiError> {
@@ -639,10 +672,20 @@ fn commit(q: &Query, body: &[u8]) -> Result<Request, ApiError> {
     }))
 }
 
-/// A JSON body; unknown fields are ignored, anything malformed is a 400.
+/// A JSON body; unknown fields are ignored, anything malformed is a 400. Nesting deeper
+/// than serde_json's recursion limit (128) is malformed too, so no body can exhaust the stack.
 pub fn json_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+/// A body dockerd decodes with Go's `json.Decoder`, where nothing at all is an error in its
+/// words and `null` is an empty object (the exec endpoints).
+fn required_json_body<T: Default + for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("got EOF while reading request body"));
+    }
+    Ok(json_body::<Option<T>>(body)?.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -673,7 +716,6 @@ mod tests {
         let id = || "x".to_string();
         for (route, query) in [
             (Route::ContainerStop(id()), "t=soon"),
-            (Route::ContainerWait(id()), "condition=later"),
             (Route::ContainerLogs(id()), "stdout=0"),
             (Route::ImageCreate, ""),
             (Route::ContainerList, "filters=%7B"),
@@ -681,6 +723,28 @@ mod tests {
             let e = parse(route, &q(query), b"").unwrap_err();
             assert_eq!(e.status().as_u16(), 400, "{query}");
         }
+    }
+
+    /// Regression: an unknown `condition` was a 400 where dockerd 20.10 waits for not-running.
+    #[test]
+    fn an_unknown_wait_condition_is_not_running() {
+        for query in ["condition=later", "condition=", ""] {
+            let Request::Wait { condition, .. } =
+                parse(Route::ContainerWait("x".into()), &q(query), b"").unwrap()
+            else {
+                panic!()
+            };
+            assert_eq!(condition, WaitCondition::NotRunning, "{query}");
+        }
+        let Request::Wait { condition, .. } = parse(
+            Route::ContainerWait("x".into()),
+            &q("condition=removed"),
+            b"",
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(condition, WaitCondition::Removed);
     }
 
     #[test]

@@ -1,87 +1,27 @@
-//! The HTTP side: accept loops per listener, one hyper HTTP/1 connection per client (with
-//! upgrades, for attach), and the request pipeline: version prefix, route, body (read whole
-//! within [`BODY_LIMIT`] unless the endpoint streams it), typed request, execute. It adds the
-//! headers dockerd puts on every answer and logs each request.
+//! The request pipeline: version prefix, route, the body's framing checked (Content-Type of
+//! the JSON endpoints, `framing.rs`), body (read whole within [`BODY_LIMIT`] unless the
+//! endpoint streams it), typed request, execute. It adds the headers dockerd puts on every
+//! answer and logs each request. Connections are accepted and served in `accept.rs`.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
-use hyper::header::HeaderValue;
-use hyper::service::service_fn;
+use hyper::body::{Body as _, Incoming};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Request as HttpRequest, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::task::JoinSet;
 
+use crate::accept::Slot;
 use crate::body::Body;
 use crate::error::ApiError;
+use crate::framing::{self, Framing};
 use crate::handlers::{self, Extras};
-use crate::listen::Listener;
 use crate::request::{self, Query, BODY_LIMIT};
 use crate::router::Route;
 use crate::versions::ApiVersion;
 use crate::Context;
 
-/// Starts one accept loop per listener.
-pub fn accept_all(listeners: Vec<Listener>, ctx: Arc<Context>) -> JoinSet<()> {
-    let mut set = JoinSet::new();
-    for listener in listeners {
-        set.spawn(accept(listener, Arc::clone(&ctx)));
-    }
-    set
-}
-
-async fn accept(listener: Listener, ctx: Arc<Context>) {
-    loop {
-        let ctx = Arc::clone(&ctx);
-        match &listener {
-            Listener::Unix(l) => match l.accept().await {
-                Ok((stream, _)) => {
-                    tokio::spawn(connection(stream, ctx));
-                }
-                Err(e) => tracing::warn!("accept: {e}"),
-            },
-            Listener::Tcp(l) => match l.accept().await {
-                Ok((stream, _)) => {
-                    tokio::spawn(connection(stream, ctx));
-                }
-                Err(e) => tracing::warn!("accept: {e}"),
-            },
-            Listener::Tls(l, acceptor) => match l.accept().await {
-                Ok((stream, peer)) => {
-                    let acceptor = acceptor.clone();
-                    tokio::spawn(async move {
-                        match acceptor.accept(stream).await {
-                            Ok(tls) => connection(tls, ctx).await,
-                            Err(e) => tracing::info!(%peer, "tls handshake refused: {e}"),
-                        }
-                    });
-                }
-                Err(e) => tracing::warn!("accept: {e}"),
-            },
-        }
-    }
-}
-
-async fn connection<S>(stream: S, ctx: Arc<Context>)
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let service = service_fn(move |req| {
-        let ctx = Arc::clone(&ctx);
-        async move { Ok::<_, std::convert::Infallible>(handle(ctx, req).await) }
-    });
-    let conn = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), service)
-        .with_upgrades();
-    if let Err(e) = conn.await {
-        tracing::debug!("connection: {e}");
-    }
-}
-
-async fn handle(ctx: Arc<Context>, req: HttpRequest<Incoming>) -> Response<Body> {
+pub async fn handle(ctx: Arc<Context>, req: HttpRequest<Incoming>) -> Response<Body> {
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let response = pipeline(ctx, req)
         .await
@@ -102,25 +42,58 @@ async fn pipeline(
         _ => None,
     };
     let wants_upgrade = req.headers().contains_key(hyper::header::UPGRADE);
+    framing::check(&route, &framing_of(&req))?;
+    let slot = req.extensions_mut().remove::<Slot>();
     let (body, stream) = match route.streams_body() {
         true => (Bytes::new(), Some(req.into_body())),
-        false => (read_body(req.into_body()).await?, None),
+        false => {
+            let within = ctx.config.limits.body_read_timeout;
+            (read_body(req.into_body(), within).await?, None)
+        }
     };
     let request = request::parse(route, &query, &body)?;
     let extras = Extras {
         body: stream,
         upgrade: upgrade.filter(|_| wants_upgrade),
+        slot,
     };
     handlers::execute(ctx, version, request, extras).await
 }
 
-/// A JSON body, read whole; anything beyond [`BODY_LIMIT`] is refused.
-async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
-    match Limited::new(body, BODY_LIMIT).collect().await {
+/// The body's framing as the headers declare it: hyper knows a `Content-Length` body's size
+/// exactly (0 without a body) and a chunked one's not at all.
+fn framing_of(req: &HttpRequest<Incoming>) -> Framing {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
+        .unwrap_or_default();
+    Framing {
+        content_type,
+        length: req.body().size_hint().exact(),
+    }
+}
+
+/// A JSON body, read whole within `within`; anything beyond [`BODY_LIMIT`] is refused (before
+/// it is read, when `Content-Length` already says so), so no body holds more than that in
+/// memory and no trickled body holds its connection for long.
+async fn read_body(body: Incoming, within: std::time::Duration) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::bad_request(format!(
+            "request body is too large (the limit is {BODY_LIMIT} bytes)"
+        ))
+    };
+    if body.size_hint().lower() > BODY_LIMIT as u64 {
+        return Err(too_large());
+    }
+    let collected = tokio::time::timeout(within, Limited::new(body, BODY_LIMIT).collect())
+        .await
+        .map_err(|_| {
+            ApiError::bad_request(format!("the request body did not arrive within {within:?}"))
+        })?;
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::bad_request(
-            format!("request body is too large (the limit is {BODY_LIMIT} bytes)"),
-        )),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
         Err(e) => Err(ApiError::bad_request(format!(
             "reading the request body: {e}"
         ))),

@@ -19,12 +19,14 @@ pub fn parse_until(value: &str, now_nanos: i128) -> Result<i128, String> {
     unix_nanos(value).ok_or_else(fail)
 }
 
-/// Go's `time.ParseDuration`: an optional sign, then decimal numbers each with a unit.
+/// Go's `time.ParseDuration`: an optional sign, then decimal numbers (with an optional
+/// fraction) each with a unit, in integer nanoseconds with Go's overflow checks (a duration
+/// beyond about 292 years is not a duration).
 fn go_duration_nanos(text: &str) -> Option<i128> {
-    let (sign, mut rest) = match text.as_bytes().first()? {
-        b'-' => (-1, &text[1..]),
-        b'+' => (1, &text[1..]),
-        _ => (1, text),
+    let (negative, mut rest) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
     };
     if rest == "0" {
         return Some(0);
@@ -32,29 +34,67 @@ fn go_duration_nanos(text: &str) -> Option<i128> {
     if rest.is_empty() {
         return None;
     }
-    let mut total: f64 = 0.0;
+    const LIMIT: u64 = 1 << 63;
+    let mut total: u64 = 0;
     while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let unit_len = rest
+        let (whole, fraction, scale, after) = go_duration_number(rest)?;
+        let unit_len = after
             .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
+            .unwrap_or(after.len());
+        let unit: u64 = match &after[..unit_len] {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             _ => return None,
         };
-        rest = &rest[unit_len..];
-        total += number * scale;
+        rest = &after[unit_len..];
+        if whole > LIMIT / unit {
+            return None;
+        }
+        // Go's float for the fraction: nanosecond-exact up to an hour's fraction.
+        let part = whole * unit + (fraction as f64 * (unit as f64 / scale)) as u64;
+        total = total.checked_add(part).filter(|&t| t <= LIMIT)?;
     }
-    Some(sign * total as i128)
+    match negative {
+        true => Some(-i128::from(total)),
+        false => (total < LIMIT).then_some(i128::from(total)),
+    }
+}
+
+/// One number of a Go duration: its whole part, its fraction's digits and their scale (Go
+/// stops adding digits to a fraction once more would overflow), and the text after it. At
+/// least one digit is required, before or after the point.
+fn go_duration_number(text: &str) -> Option<(u64, u64, f64, &str)> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let mut whole: u64 = 0;
+    for c in text[..digits].bytes() {
+        whole = whole
+            .checked_mul(10)?
+            .checked_add(u64::from(c - b'0'))
+            .filter(|&w| w <= 1 << 63)?;
+    }
+    let Some(after_point) = text[digits..].strip_prefix('.') else {
+        return (digits > 0).then_some((whole, 0, 1.0, &text[digits..]));
+    };
+    let fraction_digits = after_point.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 && fraction_digits == 0 {
+        return None;
+    }
+    let (mut fraction, mut scale) = (0u64, 1.0f64);
+    for c in after_point[..fraction_digits].bytes() {
+        if fraction > ((1 << 63) - 1) / 10 {
+            break;
+        }
+        let next = fraction * 10 + u64::from(c - b'0');
+        if next > 1 << 63 {
+            break;
+        }
+        (fraction, scale) = (next, scale * 10.0);
+    }
+    Some((whole, fraction, scale, &after_point[fraction_digits..]))
 }
 
 /// A date, or a date and time with an optional fraction and zone (UTC when none is given).
@@ -74,15 +114,10 @@ fn has_offset(text: &str) -> bool {
     time.contains(['+', '-'])
 }
 
-/// Unix seconds with an optional fraction of up to nine digits (`12`, `12.5`), in nanoseconds.
-pub(crate) fn unix_nanos(text: &str) -> Option<i128> {
-    let (secs, frac) = text.split_once('.').unwrap_or((text, ""));
-    if secs.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let secs: i128 = secs.parse().ok()?;
-    let nanos: i128 = format!("{frac:0<9}").parse().ok()?;
-    Some(secs * 1_000_000_000 + nanos)
+/// Unix seconds with an optional fraction (`12`, `12.5`), as docker's `ParseTimestamps`
+/// reads them (64-bit seconds), in nanoseconds.
+fn unix_nanos(text: &str) -> Option<i128> {
+    crate::goparse::timestamp_nanos(text).ok()
 }
 
 #[cfg(test)]
@@ -115,7 +150,17 @@ mod tests {
 
     #[test]
     fn anything_else_is_dockerds_error() {
-        for bad in ["bogus", "10x", "1970-13-01", "", "1.2.3"] {
+        let huge = "99999999999999999999999999999999999999999";
+        for bad in [
+            "bogus",
+            "10x",
+            "1970-13-01",
+            "",
+            "1.2.3",
+            huge,
+            "9999999999h",
+            ".s",
+        ] {
             assert_eq!(
                 parse_until(bad, NOW),
                 Err(format!(

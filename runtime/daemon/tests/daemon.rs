@@ -17,6 +17,9 @@ use serde_json::Value;
 
 #[path = "daemon/load.rs"]
 mod load;
+/// Hostile clients against a daemon process of its own.
+#[path = "daemon/hostile/mod.rs"]
+mod hostile;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
@@ -780,6 +783,46 @@ fn tcp_needs_mutual_tls() {
         refused.is_err(),
         "a client without a certificate was served: {refused:?}"
     );
+    drop(d);
+}
+
+#[test]
+fn tls_handshake_that_never_finishes_is_dropped() {
+    let test = "tls_handshake_that_never_finishes_is_dropped";
+    if skip(test, (!is_root()).then(|| "needs root".to_string())) {
+        return;
+    }
+    let certs_dir = tempfile::tempdir().unwrap();
+    let files = certificates(certs_dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let d = Daemon::start_with(|c| {
+        c.hosts.push(format!("tcp://{addr}"));
+        c.tls = Some(files);
+        c.limits.tls_handshake_timeout = Duration::from_millis(300);
+    });
+    // Connects and never says hello: the daemon hangs up.
+    let mut silent = std::net::TcpStream::connect(&addr).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    let read = silent.read(&mut buf);
+    assert!(
+        matches!(read, Ok(0))
+            || read
+                .as_ref()
+                .is_err_and(|e| e.kind() != std::io::ErrorKind::WouldBlock
+                    && e.kind() != std::io::ErrorKind::TimedOut),
+        "{read:?}"
+    );
+    // A real client is still served.
+    let answer = tls_ping(&addr, tls_client(certs_dir.path(), true)).unwrap();
+    assert!(String::from_utf8_lossy(&answer).ends_with("OK"));
     drop(d);
 }
 

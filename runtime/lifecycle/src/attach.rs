@@ -5,8 +5,10 @@
 //! (bounded channels, slow clients dropped) are the hub's; this module only wires clients to it.
 
 use std::io;
+use std::os::fd::OwnedFd;
 use std::sync::{Arc, Weak};
 
+use rustix::event::{poll, PollFd, PollFlags};
 use rustix::termios::Winsize;
 
 use crate::containers::Containers;
@@ -51,8 +53,10 @@ pub struct Attachment {
     pub stdin: Option<ContainerStdin>,
 }
 
-/// The container's stdin, for one attached client. Writes block while the pipe is full (the
-/// container is not reading): call them from a blocking thread. Dropping it detaches; if the
+/// The container's stdin, for one attached client. `Write` blocks while the pipe is full
+/// (the container is not reading): call it from a blocking thread; async callers use
+/// [`ContainerStdin::try_write`] and wait on [`ContainerStdin::writable_fd`]. Dropping it
+/// detaches; if the
 /// container has stdin_once, the container's stdin is closed when the first attached stdin
 /// detaches (Docker's StdinOnce). Writes after the run ended, or after stdin was closed, fail
 /// with `BrokenPipe`.
@@ -63,15 +67,48 @@ pub struct ContainerStdin {
     stdin_once: bool,
 }
 
-impl io::Write for ContainerStdin {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let Some(pipe) = self.pipe.upgrade() else {
-            return Err(io::ErrorKind::BrokenPipe.into());
-        };
+impl ContainerStdin {
+    /// Writes what the pipe takes now: `WouldBlock` when it is full. After the run ended or
+    /// stdin was closed, `BrokenPipe`.
+    pub fn try_write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let pipe = self.pipe()?;
         loop {
             match rustix::io::write(&pipe.write, buf) {
                 Err(rustix::io::Errno::INTR) => continue,
                 done => return done.map_err(io::Error::from),
+            }
+        }
+    }
+
+    /// A duplicate of the pipe's write end, to wait until it is writable with the caller's
+    /// own reactor after `try_write` answered `WouldBlock`. It keeps the pipe open (as a
+    /// blocked `write` does), so drop it as soon as it reported room.
+    pub fn writable_fd(&self) -> io::Result<OwnedFd> {
+        let pipe = self.pipe()?;
+        rustix::io::fcntl_dupfd_cloexec(&pipe.write, 0).map_err(io::Error::from)
+    }
+
+    fn pipe(&self) -> io::Result<Arc<StdinPipe>> {
+        self.pipe
+            .upgrade()
+            .ok_or_else(|| io::ErrorKind::BrokenPipe.into())
+    }
+}
+
+impl io::Write for ContainerStdin {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            match self.try_write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    // The write end is non-blocking: sleep until the pipe has room.
+                    let fd = self.writable_fd()?;
+                    let mut fds = [PollFd::new(&fd, PollFlags::OUT)];
+                    match poll(&mut fds, None) {
+                        Ok(_) | Err(rustix::io::Errno::INTR) => continue,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                done => return done,
             }
         }
     }

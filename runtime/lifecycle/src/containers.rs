@@ -1,6 +1,7 @@
 //! The container registry: every known container's records in memory, guarded by one mutex,
 //! with a condition variable that is notified on every state change (start, exit, removal) so
-//! `wait` and `stop` can sleep on it. Every change is written to disk before the lock is
+//! `wait` and `stop` can sleep on it, and a change counter that async callers await instead
+//! (`until`), so that a daemon's waiting clients hold no thread. Every change is written to disk before the lock is
 //! released, so what is on disk is never behind what a caller was told. The verbs live in one
 //! file each; this module owns only the shared structure and its invariants (names unique,
 //! one process handle per running container).
@@ -79,6 +80,8 @@ pub(crate) struct Shared {
     pub reaper: crate::reaper::Reaper,
     registry: Mutex<Registry>,
     changed: Condvar,
+    /// Bumped at every `notify`, for async waiters (a runtime-free tokio channel).
+    generation: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -183,6 +186,7 @@ impl Shared {
             sandbox: Sandbox::new(options.host),
             registry: Mutex::new(Registry::default()),
             changed: Condvar::new(),
+            generation: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -194,6 +198,22 @@ impl Shared {
 
     pub fn notify(&self) {
         self.changed.notify_all();
+        self.generation.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
+    /// Resolves with the first `Some` that `check` answers, asking it now and after every
+    /// change; it holds the registry only while `check` runs and no thread while it waits.
+    /// Subscribing before the first check means no change can fall between a check and the
+    /// wait that follows it.
+    pub async fn until<T>(&self, mut check: impl FnMut(&Registry) -> Option<T>) -> T {
+        let mut changes = self.generation.subscribe();
+        loop {
+            if let Some(answer) = check(&self.lock()) {
+                return answer;
+            }
+            // The sender lives as long as `self`, so this never fails while anyone awaits.
+            let _ = changes.changed().await;
+        }
     }
 
     /// Sleeps until `done` holds or `deadline` passes; answers whether `done` held.

@@ -98,8 +98,9 @@ pub enum LifecycleError {
     #[error("Invalid signal: {text}")]
     InvalidSignal { text: String },
 
+    /// dockerd prints the number unsigned: `-1` reads `18446744073709551615`.
     #[error("The linux daemon does not support signal {number}")]
-    UnsupportedSignal { number: i64 },
+    UnsupportedSignal { number: u64 },
 
     #[error(
         "You cannot remove a running container {id}. Stop the container before attempting \

@@ -204,6 +204,22 @@ impl<I: Images> Containers<I> {
         })
     }
 
+    /// Resolves once the exec has ended (or is gone with its container), holding no thread
+    /// while it waits: its exit code, `None` when it is gone.
+    pub async fn exec_exited(&self, exec_id: &str) -> Result<Option<i32>, LifecycleError> {
+        if !self.shared.lock().execs.contains_key(exec_id) {
+            return Err(no_such_exec(exec_id));
+        }
+        Ok(self
+            .shared
+            .until(|r| match r.execs.get(exec_id).map(|e| e.state) {
+                None => Some(None),
+                Some(ExecState::Exited { code, .. }) => Some(Some(code)),
+                Some(_) => None,
+            })
+            .await)
+    }
+
     /// Resizes a TTY exec's terminal; without one there is nothing to resize.
     pub fn exec_resize(
         &self,

@@ -257,9 +257,14 @@ impl StdinPipe {
     }
 }
 
+/// A container's stdin pipe. The engine's write end is non-blocking, so that an async writer
+/// can wait for room without a thread ([`crate::ContainerStdin::try_write`]); the read end the
+/// container gets stays blocking, as a program expects its stdin.
 fn stdin_pipe() -> Result<(OwnedFd, OwnedFd), LifecycleError> {
-    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
-        .map_err(|e| LifecycleError::io("pipe", "stdin", e.into()))
+    let io = |e: rustix::io::Errno| LifecycleError::io("pipe", "stdin", e.into());
+    let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(io)?;
+    rustix::io::ioctl_fionbio(&write, true).map_err(io)?;
+    Ok((read, write))
 }
 
 /// Sends without waiting; answers whether the subscriber stays (a full or closed channel

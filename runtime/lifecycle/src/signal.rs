@@ -62,7 +62,10 @@ impl Signal {
         if (1..=SIGRTMAX).contains(&self.0) {
             Ok(self.0 as i32)
         } else {
-            Err(LifecycleError::UnsupportedSignal { number: self.0 })
+            // dockerd's signal number is unsigned; a negative one wraps as it does there.
+            Err(LifecycleError::UnsupportedSignal {
+                number: self.0 as u64,
+            })
         }
     }
 
@@ -126,5 +129,10 @@ mod tests {
         assert_eq!(n("0").unwrap_err().to_string(), "Invalid signal: 0");
         let e = "99".parse::<Signal>().unwrap().validate().unwrap_err();
         assert_eq!(e.to_string(), "The linux daemon does not support signal 99");
+        let e = "-1".parse::<Signal>().unwrap().validate().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "The linux daemon does not support signal 18446744073709551615"
+        );
     }
 }

@@ -97,6 +97,49 @@ impl<I: Images> Containers<I> {
         });
         Ok(if done { outcome } else { None })
     }
+
+    /// [`Containers::wait`] for async callers, without a deadline: the container is looked up
+    /// now (a wrong reference is an error at once, and `NextExit` counts from now) and the
+    /// future, which owns what it needs, waits holding no thread. Dropping it ends the wait.
+    pub fn wait_async(
+        &self,
+        reference: &str,
+        condition: WaitCondition,
+    ) -> Result<impl std::future::Future<Output = WaitOutcome> + Send + 'static, LifecycleError>
+    {
+        let (id, exits, mut last) = {
+            let reg = self.shared.lock();
+            match crate::lookup::find(&reg, reference) {
+                Ok(id) => {
+                    let entry = &reg.entries[&id];
+                    (id.clone(), entry.exits, entry.state.clone())
+                }
+                // Removed just before the wait came in, as in `wait`.
+                Err(e) => {
+                    let buried = reference.parse::<ContainerId>().ok().and_then(|id| {
+                        let state = reg.tombstone(&id).cloned();
+                        state.map(|state| (id, state))
+                    });
+                    let (id, state) = buried.ok_or(e)?;
+                    (id, 0, state)
+                }
+            }
+        };
+        let shared = Arc::clone(&self.shared);
+        Ok(async move {
+            shared
+                .until(|reg| {
+                    let answer = check(reg, &id, condition, exits);
+                    match reg.entries.get(&id) {
+                        Some(entry) => last = entry.state.clone(),
+                        // Gone, and its tombstone already evicted: its last known state.
+                        None => return answer.or_else(|| Some(WaitOutcome::of_removed(&last))),
+                    }
+                    answer
+                })
+                .await
+        })
+    }
 }
 
 fn check(reg: &Registry, id: &ContainerId, cond: WaitCondition, exits: u64) -> Option<WaitOutcome> {

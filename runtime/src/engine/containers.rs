@@ -150,6 +150,12 @@ impl Engine {
         Ok(outcome)
     }
 
+    /// What [`Engine::wait`] does after its wait, for callers that waited with the lifecycle's
+    /// async wait instead: the layer leases of containers removed meanwhile (`--rm`) go.
+    pub fn release_removed_leases(&self) -> Result<(), EngineError> {
+        self.release_orphaned_leases(false)
+    }
+
     /// `docker ps [-a]`: running containers, or all of them, newest first.
     pub fn ps(&self, all: bool) -> Vec<Inspect> {
         let mut list: Vec<Inspect> = self

@@ -2,18 +2,19 @@
 //! carries the container's output (multiplexed frames, or raw with a TTY) one way and the
 //! client's stdin the other; without an upgrade the output is the response body. The output
 //! comes from the lifecycle's attachment (replayed log with `logs=1`, then the live run with
-//! `stream=1`); the connection closes when that ends.
-
-use std::io::Write;
+//! `stream=1`); the connection closes when that ends. Output and stdin are both awaited on the
+//! runtime: an attached client holds no thread.
 
 use berth_lifecycle::{AttachOptions, Attachment};
 use hyper::header::{HeaderValue, CONNECTION, CONTENT_TYPE, UPGRADE};
 use hyper::upgrade::OnUpgrade;
 use hyper::{Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
-use super::{blocking, streamed};
+use super::pipes::{self, Stdin};
+use super::{blocking, streamed, Extras};
+use crate::accept::Slot;
 use crate::body::{self, Body};
 use crate::error::ApiError;
 use crate::request::AttachQuery;
@@ -29,7 +30,7 @@ pub async fn attach(
     v: ApiVersion,
     id: String,
     q: AttachQuery,
-    upgrade: Option<OnUpgrade>,
+    extras: Extras,
 ) -> Result<Response<Body>, ApiError> {
     let options = AttachOptions {
         stdin: q.stdin,
@@ -40,16 +41,27 @@ pub async fn attach(
     };
     let attachment = blocking(ctx, move |e| Ok(e.containers().attach(&id, options)?)).await?;
     let kind = content_type(v, attachment.tty);
-    let Some(upgrade) = upgrade else {
+    let Some(upgrade) = extras.upgrade else {
         return Ok(as_body(attachment, kind));
     };
-    tokio::spawn(async move {
-        match upgrade.await {
-            Ok(upgraded) => hijacked(TokioIo::new(upgraded), attachment).await,
-            Err(e) => tracing::debug!("attach upgrade failed: {e}"),
-        }
-    });
+    tokio::spawn(hijack(upgrade, extras.slot, move |io| {
+        hijacked(io, attachment)
+    }));
     Ok(switching_protocols(kind))
+}
+
+/// Serves `stream` on the upgraded connection once the `101` went out, holding the
+/// connection's place under the cap until it ends.
+pub(super) async fn hijack<F, Fut>(upgrade: OnUpgrade, slot: Option<Slot>, stream: F)
+where
+    F: FnOnce(TokioIo<hyper::upgrade::Upgraded>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    match upgrade.await {
+        Ok(upgraded) => stream(TokioIo::new(upgraded)).await,
+        Err(e) => tracing::debug!("upgrade failed: {e}"),
+    }
+    drop(slot);
 }
 
 /// The `101` that hands the connection over to a hijacked stream of `kind` (attach and exec).
@@ -84,7 +96,10 @@ where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (reader, mut writer) = tokio::io::split(io);
-    let stdin = a.stdin.take().map(|s| tokio::spawn(copy_stdin(reader, s)));
+    let stdin = a
+        .stdin
+        .take()
+        .map(|s| tokio::spawn(pipes::copy_stdin(reader, Stdin::Container(s))));
     let tty = a.tty;
     while let Some(out) = a.output.recv().await {
         let chunk = frame(tty, out.stream, &out.bytes);
@@ -96,39 +111,4 @@ where
     if let Some(task) = stdin {
         task.abort();
     }
-}
-
-/// Client bytes to a process's stdin (a container's, or an exec's pipe) until the client
-/// closes its side. Writes block while the process does not read, so they run on a blocking
-/// thread fed through a channel. Dropping `stdin` at the end detaches it: a container's closes
-/// with StdinOnce (a run that has not started yet still reads what was written, as with `echo
-/// x | docker run -i`), an exec's pipe closes and the process reads EOF.
-pub(super) async fn copy_stdin<R, W>(mut reader: R, stdin: W)
-where
-    R: AsyncRead + Unpin,
-    W: Write + Send + 'static,
-{
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
-    let writer = tokio::task::spawn_blocking(move || {
-        let mut stdin = stdin;
-        while let Some(chunk) = rx.blocking_recv() {
-            if stdin.write_all(&chunk).is_err() {
-                break;
-            }
-        }
-        drop(stdin);
-    });
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        match reader.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                if tx.send(buf[..n].to_vec()).await.is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    drop(tx);
-    let _ = writer.await;
 }

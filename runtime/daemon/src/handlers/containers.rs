@@ -1,14 +1,14 @@
 //! Container endpoints: create, list, inspect, start, stop, kill, restart, wait, resize,
-//! rename, delete. `wait` answers its headers at once and its body at the exit; it waits in
-//! bounded slices, so a client that went away (`run -d` drops its wait) frees its thread
-//! within a slice.
+//! rename, delete. `wait`, `stop` and `restart` wait for an exit without holding a thread: a
+//! task awaits the lifecycle's change notifications, so thousands of waiting clients cost
+//! memory, never the engine's blocking threads. `wait` answers its headers at once and its
+//! body at the exit, and stops waiting when its client goes away.
 
+use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use berth_core::Kind as _;
-use berth_lifecycle::{CreateOptions, Inspect, StateRecord, WaitCondition, WaitOutcome};
-use berth_runtime::engine::{match_kv_list, Engine, PruneFilters};
+use berth_lifecycle::{CreateOptions, Inspect, LifecycleError, WaitCondition, WaitOutcome};
+use berth_runtime::engine::{Engine, PruneFilters};
 use bytes::Bytes;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -17,12 +17,9 @@ use super::{blocking, empty, json, streamed};
 use crate::body::{self, Body};
 use crate::error::ApiError;
 use crate::json::container;
-use crate::request::{CreateBody, ListQuery};
+use crate::request::{CreateBody, Grace, ListQuery};
 use crate::versions::ApiVersion;
 use crate::Context;
-
-/// The longest a blocking wait runs before it checks whether its client is still there.
-const WAIT_SLICE: Duration = Duration::from_secs(1);
 
 pub async fn create(
     ctx: &Context,
@@ -75,12 +72,11 @@ fn create_options(name: Option<String>, b: CreateBody) -> CreateOptions {
 }
 
 pub async fn list(ctx: &Context, q: ListQuery) -> Result<Response<Body>, ApiError> {
-    check_filters(&q)?;
     let all = q.all || q.limit.is_some();
     let rows = blocking(ctx, move |e| {
         let now = crate::json::unix_nanos(berth_lifecycle::Timestamp::now()).unwrap_or(0);
         let mut out = Vec::new();
-        for c in e.ps(all).into_iter().filter(|c| matches(c, &q)) {
+        for c in e.ps(all).into_iter().filter(|c| q.filter.matches(c)) {
             if q.limit.is_some_and(|n| out.len() >= n) {
                 break;
             }
@@ -90,59 +86,6 @@ pub async fn list(ctx: &Context, q: ListQuery) -> Result<Response<Body>, ApiErro
     })
     .await?;
     Ok(json(StatusCode::OK, &rows))
-}
-
-const FILTERS: &[&str] = &["status", "name", "id", "label"];
-
-fn check_filters(q: &ListQuery) -> Result<(), ApiError> {
-    for key in q.filters.keys() {
-        if !FILTERS.contains(&key.as_str()) {
-            return Err(ApiError::bad_request(format!("Invalid filter '{key}'")));
-        }
-    }
-    for status in q.filters.get("status").into_iter().flatten() {
-        const STATES: &[&str] = &[
-            "created",
-            "running",
-            "paused",
-            "restarting",
-            "removing",
-            "exited",
-            "dead",
-        ];
-        if !STATES.contains(&status.as_str()) {
-            return Err(ApiError::bad_request(format!(
-                "Invalid filter 'status={status}'"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Values of one filter key are alternatives; keys all have to match. A `label` value is a
-/// key (present, any value) or `key=value`.
-fn matches(c: &Inspect, q: &ListQuery) -> bool {
-    let any = |key: &str, test: &dyn Fn(&str) -> bool| {
-        q.filters
-            .get(key)
-            .is_none_or(|values| values.iter().any(|v| test(v)))
-    };
-    any("status", &|s| c.state.status.to_string() == s)
-        && any("name", &|n| {
-            c.config.name.bare().contains(n.trim_start_matches('/'))
-        })
-        && any("id", &|id| c.config.id.as_str().starts_with(id))
-        && labelled(c, q)
-}
-
-/// dockerd's label filter: unlike the other keys, every `label` value must match.
-fn labelled(c: &Inspect, q: &ListQuery) -> bool {
-    let filters = q
-        .filters
-        .get("label")
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    match_kv_list(filters, &c.config.config.labels)
 }
 
 /// `ps`'s IMAGE: the reference as typed while it still names the container's image, else the
@@ -165,30 +108,47 @@ pub async fn start(ctx: &Context, id: String) -> Result<Response<Body>, ApiError
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
-/// `stop`: SIGTERM (or `signal`), then SIGKILL after `timeout`.
+/// `stop`: SIGTERM (or `signal`), then SIGKILL once `grace` passed.
 pub async fn stop(
     ctx: &Context,
     id: String,
-    timeout: Duration,
+    grace: Grace,
     signal: Option<String>,
 ) -> Result<Response<Body>, ApiError> {
-    blocking(ctx, move |e| {
-        let Some(signal) = signal else {
-            return e.stop(&id, timeout);
-        };
-        // A custom stop signal: send it, give the process `timeout`, then stop it for good
-        // (which also answers 304 for a container that was not running).
-        if e.kill(&id, &signal).is_ok() {
-            let _ = e.wait(
-                &id,
-                WaitCondition::NotRunning,
-                Some(Instant::now() + timeout),
-            );
+    let containers = ctx.engine.containers();
+    let Some(signal) = signal else {
+        containers.stop_within(&id, timer(grace)).await?;
+        return Ok(empty(StatusCode::NO_CONTENT));
+    };
+    // A custom stop signal: send it, give the process `grace`, then stop it for good (which
+    // also answers 304 for a container that was not running).
+    let target = id.clone();
+    if blocking(ctx, move |e| e.kill(&target, &signal))
+        .await
+        .is_ok()
+    {
+        if let Ok(exited) = containers.wait_async(&id, WaitCondition::NotRunning) {
+            let _ = tokio::time::timeout_at(deadline(grace), exited).await;
         }
-        e.stop(&id, Duration::ZERO)
-    })
-    .await?;
+    }
+    containers.stop_within(&id, std::future::ready(())).await?;
     Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// A timer that fires once `grace` passed, or never.
+fn timer(grace: Grace) -> impl Future<Output = ()> {
+    tokio::time::sleep_until(deadline(grace))
+}
+
+/// When `grace` ends: never is a deadline far beyond any wait (tokio caps it at about two
+/// years, and adding to the clock can then not overflow).
+fn deadline(grace: Grace) -> tokio::time::Instant {
+    const FAR: std::time::Duration = std::time::Duration::from_secs(100 * 365 * 24 * 3600);
+    let wait = match grace {
+        Grace::Forever => FAR,
+        Grace::After(d) => d.min(FAR),
+    };
+    tokio::time::Instant::now() + wait
 }
 
 pub async fn kill(ctx: &Context, id: String, signal: String) -> Result<Response<Body>, ApiError> {
@@ -196,12 +156,13 @@ pub async fn kill(ctx: &Context, id: String, signal: String) -> Result<Response<
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
-pub async fn restart(
-    ctx: &Context,
-    id: String,
-    timeout: Duration,
-) -> Result<Response<Body>, ApiError> {
-    blocking(ctx, move |e| e.restart(&id, timeout)).await?;
+/// `restart`: a stop (if it runs), then a start.
+pub async fn restart(ctx: &Context, id: String, grace: Grace) -> Result<Response<Body>, ApiError> {
+    match ctx.engine.containers().stop_within(&id, timer(grace)).await {
+        Ok(()) | Err(LifecycleError::NotModified { .. }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    blocking(ctx, move |e| e.start(&id)).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
@@ -265,85 +226,35 @@ pub async fn prune(ctx: &Context, filters: PruneFilters) -> Result<Response<Body
 }
 
 /// `POST /containers/{id}/wait`: the container is looked up (404 before the 200), the
-/// headers go out at once, and the body `{"StatusCode":N,"Error":null}` at the exit.
+/// headers go out at once, and the body `{"StatusCode":N,"Error":null}` at the exit. The wait
+/// is a task awaiting the lifecycle; it ends when the client goes away.
 pub async fn wait(
     ctx: Arc<Context>,
     id: String,
     condition: WaitCondition,
 ) -> Result<Response<Body>, ApiError> {
-    let lookup = id.clone();
-    let first = blocking(&ctx, move |e| e.inspect_container(&lookup)).await?;
-    let (tx, body) = body::channel(1);
+    // Looked up now, so that a wrong name is a 404 and `next-exit` counts from now.
+    let exited = ctx.engine.containers().wait_async(&id, condition)?;
     let engine = Arc::clone(&ctx.engine);
-    tokio::task::spawn_blocking(move || {
-        let full_id = first.config.id.to_string();
-        let outcome = wait_sliced(&engine, &full_id, condition, &first.state, &|| {
-            tx.is_closed()
-        });
-        if let Some(outcome) = outcome {
-            let _ = tx.blocking_send(wait_body(outcome));
-        }
+    let (tx, body) = body::channel(1);
+    tokio::spawn(async move {
+        let outcome = tokio::select! {
+            outcome = exited => outcome,
+            () = tx.closed() => return,
+        };
+        let sweep = Arc::clone(&engine);
+        let _ = tokio::task::spawn_blocking(move || sweep.release_removed_leases()).await;
+        let _ = tx.send(wait_body(outcome)).await;
     });
     Ok(streamed(StatusCode::OK, "application/json", body))
 }
 
-fn wait_body(outcome: Result<WaitOutcome, ApiError>) -> Bytes {
-    let value: Value = match outcome {
-        Ok(o) => json!({
-            "StatusCode": o.status_code,
-            "Error": o.error.map(|m| json!({"Message": m})),
-        }),
-        Err(e) => json!({"StatusCode": -1, "Error": {"Message": e.message}}),
-    };
+fn wait_body(outcome: WaitOutcome) -> Bytes {
+    let value = json!({
+        "StatusCode": outcome.status_code,
+        "Error": outcome.error.map(|m| json!({"Message": m})),
+    });
     let mut bytes = serde_json::to_vec(&value).unwrap_or_default();
     bytes.push(b'\n');
     Bytes::from(bytes)
-}
-
-/// Waits for `condition` in slices of [`WAIT_SLICE`] until it holds or `gone()` says the
-/// client left (`None`). Between two slices the condition is re-checked from the state
-/// records, so an exit that falls between them is not missed: `base` is the state when the
-/// wait began.
-fn wait_sliced(
-    engine: &Engine,
-    id: &str,
-    condition: WaitCondition,
-    base: &StateRecord,
-    gone: &dyn Fn() -> bool,
-) -> Option<Result<WaitOutcome, ApiError>> {
-    let mut slice_condition = condition;
-    let mut last = base.clone();
-    loop {
-        let deadline = Some(Instant::now() + WAIT_SLICE);
-        match engine.wait(id, slice_condition, deadline) {
-            Ok(Some(outcome)) => return Some(Ok(outcome)),
-            Ok(None) => {}
-            // Removed between two slices: every condition is met by then.
-            Err(e) if e.kind() == berth_core::ErrorKind::NotFound => {
-                return Some(Ok(outcome_of(&last)));
-            }
-            Err(e) => return Some(Err(ApiError::from_kind(&e))),
-        }
-        if gone() {
-            return None;
-        }
-        let Ok(now) = engine.inspect_container(id) else {
-            continue;
-        };
-        last = now.state.clone();
-        if condition == WaitCondition::NextExit && last.finished_at != base.finished_at {
-            // It exited between two slices.
-            return Some(Ok(outcome_of(&last)));
-        } else if condition == WaitCondition::NextExit && last.started_at != base.started_at {
-            // Started since the wait began and still running: its exit is the next one.
-            slice_condition = WaitCondition::NotRunning;
-        }
-    }
-}
-
-fn outcome_of(state: &StateRecord) -> WaitOutcome {
-    WaitOutcome {
-        status_code: state.exit_code,
-        error: (!state.error.is_empty()).then(|| state.error.clone()),
-    }
 }

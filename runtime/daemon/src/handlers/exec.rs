@@ -3,20 +3,21 @@
 //! resize. A started exec's output goes to the client until the process has ended and its exit
 //! code is recorded, so a client that inspects right after the stream closes reads it. A
 //! command that cannot start is reported in the stream, as dockerd does, with exit code 126.
+//! The process's pipes (or pty master) are read and written on the runtime's reactor and its
+//! exit is awaited: a running exec holds no thread.
 
-use std::io::Read;
+use std::fs::File;
+use std::sync::Arc;
 
 use berth_lifecycle::{ExecOptions, ExecStreams, LifecycleError, Stream};
 use bytes::Bytes;
-use hyper::upgrade::OnUpgrade;
 use hyper::{Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use super::{blocking, empty, json, streamed};
+use super::pipes::{self, Stdin};
+use super::{blocking, empty, json, streamed, Extras};
 use crate::body::{self, Body};
 use crate::error::ApiError;
 use crate::stream::{content_type, frame};
@@ -49,7 +50,7 @@ pub async fn start(
     v: ApiVersion,
     id: String,
     detach: bool,
-    upgrade: Option<OnUpgrade>,
+    extras: Extras,
 ) -> Result<Response<Body>, ApiError> {
     let exec_id = id.clone();
     let started = blocking(&ctx, move |e| {
@@ -71,28 +72,19 @@ pub async fn start(
     let kind = content_type(v, tty);
     let (tx, rx) = mpsc::channel::<Bytes>(BACKLOG);
     let stdin = pump(ctx, id, started, tx);
-    let Some(upgrade) = upgrade else {
+    let Some(upgrade) = extras.upgrade else {
         // The output as the response body; no stdin without a hijacked connection.
         drop(stdin);
         return Ok(streamed(StatusCode::OK, kind, body::from_receiver(rx)));
     };
-    tokio::spawn(async move {
-        match upgrade.await {
-            Ok(upgraded) => hijacked(TokioIo::new(upgraded), rx, stdin).await,
-            Err(e) => tracing::debug!("exec upgrade failed: {e}"),
-        }
-    });
+    let stream = move |io| hijacked(io, rx, stdin);
+    tokio::spawn(super::attach::hijack(upgrade, extras.slot, stream));
     Ok(super::attach::switching_protocols(kind))
 }
 
 /// Starts the readers of the exec's output (framed into `tx`), and, once both ended, waits for
 /// the exit to be recorded before `tx` closes. Answers the exec's stdin, if attached.
-fn pump(
-    ctx: Arc<Context>,
-    id: String,
-    started: Started,
-    tx: mpsc::Sender<Bytes>,
-) -> Option<std::fs::File> {
+fn pump(ctx: Arc<Context>, id: String, started: Started, tx: mpsc::Sender<Bytes>) -> Option<File> {
     let streams = match started {
         Started::Running(streams) => streams,
         Started::Failed { tty, message } => {
@@ -108,17 +100,13 @@ fn pump(
     ]
     .into_iter()
     .filter_map(|(stream, file)| file.map(|f| (stream, f)))
-    .map(|(stream, file)| {
-        let tx = tx.clone();
-        tokio::task::spawn_blocking(move || read_into(file, stream, tty, &tx))
-    })
+    .map(|(stream, file)| tokio::spawn(read_into(file, stream, tty, tx.clone())))
     .collect();
     tokio::spawn(async move {
         for reader in readers {
             let _ = reader.await;
         }
-        let engine = Arc::clone(&ctx.engine);
-        let _ = tokio::task::spawn_blocking(move || engine.containers().exec_wait(&id, None)).await;
+        let _ = ctx.engine.containers().exec_exited(&id).await;
         drop(tx);
     });
     streams.stdin
@@ -126,13 +114,17 @@ fn pump(
 
 /// Copies one output stream into frames until EOF (the process and its children closed it;
 /// a pty master reads EIO then) or until the client is gone.
-fn read_into(mut file: std::fs::File, stream: Stream, tty: bool, tx: &mpsc::Sender<Bytes>) {
+async fn read_into(file: File, stream: Stream, tty: bool, tx: mpsc::Sender<Bytes>) {
+    let mut pipe = match pipes::reader(file) {
+        Ok(pipe) => pipe,
+        Err(e) => return tracing::warn!("exec output: {e}"),
+    };
     let mut buf = vec![0u8; 32 * 1024];
     loop {
-        match file.read(&mut buf) {
+        match pipe.read(&mut buf).await {
             Ok(0) | Err(_) => return,
             Ok(n) => {
-                if tx.blocking_send(frame(tty, stream, &buf[..n])).is_err() {
+                if tx.send(frame(tty, stream, &buf[..n])).await.is_err() {
                     return;
                 }
             }
@@ -142,12 +134,19 @@ fn read_into(mut file: std::fs::File, stream: Stream, tty: bool, tx: &mpsc::Send
 
 /// The hijacked connection: output to the client until the exec ended, the client's bytes to
 /// the exec's stdin until the client closes its side.
-async fn hijacked<S>(io: S, mut rx: mpsc::Receiver<Bytes>, stdin: Option<std::fs::File>)
+async fn hijacked<S>(io: S, mut rx: mpsc::Receiver<Bytes>, stdin: Option<File>)
 where
     S: AsyncRead + tokio::io::AsyncWrite + Send + 'static,
 {
     let (reader, mut writer) = tokio::io::split(io);
-    let stdin = stdin.map(|s| tokio::spawn(super::attach::copy_stdin(reader, s)));
+    let stdin = match stdin.map(pipes::writer).transpose() {
+        Ok(stdin) => stdin,
+        Err(e) => {
+            tracing::warn!("exec stdin: {e}");
+            None
+        }
+    };
+    let stdin = stdin.map(|s| tokio::spawn(pipes::copy_stdin(reader, Stdin::Exec(s))));
     while let Some(chunk) = rx.recv().await {
         if writer.write_all(&chunk).await.is_err() || writer.flush().await.is_err() {
             break;

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use super::{blocking, json, streamed};
 use crate::body::{self, Body};
 use crate::error::ApiError;
+use crate::filters;
 use crate::json::image;
 use crate::request::CommitQuery;
 use crate::versions::ApiVersion;
@@ -100,45 +101,19 @@ pub async fn list(
         Ok((images, users))
     })
     .await?;
-    let out: Vec<Value> = images
-        .iter()
-        .filter(|s| reference.is_empty() || reference.iter().any(|p| any_tag_matches(p, s)))
-        .map(|s| {
-            let id = s.id.to_string();
-            image::summary(s, v, users.iter().filter(|u| **u == id).count())
-        })
-        .collect();
-    Ok(json(StatusCode::OK, &out))
-}
-
-/// moby's `reference` filter: the pattern is matched (`path.Match`) against each tag's
-/// familiar name, or against `name:tag` when the pattern has a tag.
-fn any_tag_matches(pattern: &str, image: &berth_store::ImageSummary) -> bool {
-    let has_tag = pattern
-        .rsplit('/')
-        .next()
-        .is_some_and(|last| last.contains(':'));
-    image.repo_tags.iter().any(|tag| {
-        let subject = match has_tag {
-            true => tag.as_str(),
-            false => tag.rsplit_once(':').map_or(tag.as_str(), |(name, _)| name),
+    let mut out: Vec<Value> = Vec::with_capacity(images.len());
+    for s in images {
+        let Some(s) = filters::by_reference(&reference, s)? else {
+            continue;
         };
-        glob(pattern.as_bytes(), subject.as_bytes())
-    })
-}
-
-/// `path.Match` without character classes: `*` (not across `/`) and `?`.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    match (pattern.first(), text.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            glob(&pattern[1..], text)
-                || (text.first().is_some_and(|&c| c != b'/') && glob(pattern, &text[1..]))
-        }
-        (Some(b'?'), Some(&c)) if c != b'/' => glob(&pattern[1..], &text[1..]),
-        (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
-        _ => false,
+        let id = s.id.to_string();
+        out.push(image::summary(
+            &s,
+            v,
+            users.iter().filter(|u| **u == id).count(),
+        ));
     }
+    Ok(json(StatusCode::OK, &out))
 }
 
 pub async fn inspect(
@@ -275,18 +250,4 @@ pub async fn commit(ctx: &Context, q: CommitQuery) -> Result<Response<Body>, Api
     })
     .await?;
     Ok(json(StatusCode::CREATED, &json!({ "Id": id.to_string() })))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-
-    #[test]
-    fn reference_patterns_match_like_path_match() {
-        assert!(glob(b"hello-world", b"hello-world"));
-        assert!(glob(b"hello*", b"hello-world"));
-        assert!(glob(b"*/busybox", b"127.0.0.1:5000/busybox"));
-        assert!(!glob(b"*", b"a/b"));
-        assert!(!glob(b"hello", b"hello-world"));
-    }
 }

@@ -1,13 +1,16 @@
 //! `execute`: runs a typed request on the engine and shapes Docker's answer. The engine is
-//! synchronous, so every call goes to a blocking thread ([`blocking`]); nothing here holds a
-//! lock across a container's run. One file per area: system, images, containers, and the two
-//! streaming ones, attach and logs.
+//! synchronous, so its short calls go to a blocking thread ([`blocking`]); what can wait for
+//! as long as a client likes (wait, stop, restart, attach and exec streams, logs -f) is
+//! awaited on the runtime instead and never parks a blocking thread. Nothing here holds a
+//! lock across a container's run. One file per area: system, images, containers, and the
+//! streaming ones, attach, exec and logs.
 
 mod attach;
 mod containers;
 mod exec;
 mod images;
 mod logs;
+mod pipes;
 mod system;
 
 use std::sync::Arc;
@@ -19,6 +22,7 @@ use hyper::upgrade::OnUpgrade;
 use hyper::{Response, StatusCode};
 use serde::Serialize;
 
+use crate::accept::Slot;
 use crate::body::{self, Body};
 use crate::error::ApiError;
 use crate::request::Request;
@@ -32,6 +36,8 @@ pub struct Extras {
     pub body: Option<Incoming>,
     /// The connection upgrade, when an attach asked for one.
     pub upgrade: Option<OnUpgrade>,
+    /// The connection's place under the connection cap, which a hijacked stream keeps.
+    pub slot: Option<Slot>,
 }
 
 /// Runs `request` and answers it.
@@ -62,13 +68,9 @@ pub async fn execute(
         R::ContainerList(q) => containers::list(&ctx, q).await,
         R::ContainerInspect { id } => containers::inspect(&ctx, v, id).await,
         R::Start { id } => containers::start(&ctx, id).await,
-        R::Stop {
-            id,
-            timeout,
-            signal,
-        } => containers::stop(&ctx, id, timeout, signal).await,
+        R::Stop { id, grace, signal } => containers::stop(&ctx, id, grace, signal).await,
         R::Kill { id, signal } => containers::kill(&ctx, id, signal).await,
-        R::Restart { id, timeout } => containers::restart(&ctx, id, timeout).await,
+        R::Restart { id, grace } => containers::restart(&ctx, id, grace).await,
         R::Wait { id, condition } => containers::wait(ctx, id, condition).await,
         R::Resize { id, height, width } => containers::resize(&ctx, id, height, width).await,
         R::Rename { id, name } => containers::rename(&ctx, id, name).await,
@@ -78,10 +80,10 @@ pub async fn execute(
         R::ContainerDelete { id, force } => containers::delete(&ctx, id, force).await,
         R::ContainerPrune(filters) => containers::prune(&ctx, filters).await,
         R::ImagePrune(filters) => images::prune(&ctx, filters).await,
-        R::Attach { id, options } => attach::attach(&ctx, v, id, options, extras.upgrade).await,
+        R::Attach { id, options } => attach::attach(&ctx, v, id, options, extras).await,
         R::Logs { id, options } => logs::logs(&ctx, v, id, options).await,
         R::ExecCreate { id, options } => exec::create(&ctx, id, options).await,
-        R::ExecStart { id, detach } => exec::start(ctx, v, id, detach, extras.upgrade).await,
+        R::ExecStart { id, detach } => exec::start(ctx, v, id, detach, extras).await,
         R::ExecInspect { id } => exec::inspect(&ctx, id).await,
         R::ExecResize { id, height, width } => exec::resize(&ctx, id, height, width).await,
     }
