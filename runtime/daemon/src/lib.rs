@@ -19,6 +19,9 @@ mod body;
 pub mod error;
 mod filters;
 mod framing;
+/// The request parsing the fuzz targets drive (`fuzz/`); not an interface.
+#[doc(hidden)]
+pub mod fuzzing;
 mod goparse;
 mod handlers;
 mod json;

@@ -15,11 +15,11 @@ use std::time::Duration;
 use berth_daemon::{DaemonConfig, TlsFiles};
 use serde_json::Value;
 
-#[path = "daemon/load.rs"]
-mod load;
 /// Hostile clients against a daemon process of its own.
 #[path = "daemon/hostile/mod.rs"]
 mod hostile;
+#[path = "daemon/load.rs"]
+mod load;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 

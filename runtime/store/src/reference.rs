@@ -219,6 +219,14 @@ impl FromStr for Reference {
         if s.is_empty() {
             return Err(ReferenceError::Empty);
         }
+        // Docker's grammar is ASCII throughout (Go's `\w` is `[0-9A-Za-z_]`); the regular
+        // expressions behind the parser below take `\w` as Unicode, so a tag such as `5000чЉ`
+        // would pass (found by the reference fuzz target).
+        if !s.is_ascii() {
+            return Err(ReferenceError::Format {
+                input: s.to_owned(),
+            });
+        }
         if is_64_hex(s) {
             return Err(ReferenceError::HexName {
                 input: s.to_owned(),
@@ -402,6 +410,19 @@ mod tests {
             "invalid tag format"
         );
         assert!(r.with_tag("-x").is_err());
+    }
+
+    /// Found by the `reference` fuzz target: the parser's `\w` took Cyrillic letters in a tag.
+    #[test]
+    fn non_ascii_tags_are_an_invalid_reference_format() {
+        for input in [
+            "127.0.0.1:5000\u{447}\u{409}7.g",
+            "alpine:\u{442}\u{435}\u{433}",
+            "caf\u{e9}",
+        ] {
+            let err = input.parse::<Reference>().unwrap_err();
+            assert_eq!(err.to_string(), "invalid reference format", "{input}");
+        }
     }
 
     #[test]
