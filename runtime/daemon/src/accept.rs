@@ -1,20 +1,24 @@
 //! Accepting and serving connections so that no client can stall the daemon: one accept loop
-//! per listener, all sharing one cap on open connections (at the cap a loop waits for a
-//! connection to close before it accepts again, and says so once); accept errors (`EMFILE`
+//! per listener, all sharing one cap on open connections. At the cap the connection that has
+//! been idle longest (no request in flight: a client that connected and sent nothing, or a
+//! keep-alive between requests) is asked to close, so a flood of idle connections cannot keep
+//! a new client out; when none is idle the loop waits for one to close, and says so once.
+//! Accept errors (`EMFILE`
 //! when descriptors run out) are retried after a delay that doubles from 5 ms to 1 s, as Go's
 //! `net/http` does, never in a hot loop; a TLS handshake and a request's headers each have a
 //! deadline ([`Limits`]). Each connection is one hyper HTTP/1 connection with upgrades; its
 //! [`Slot`] travels with every request so that a hijacked stream keeps counting against the
 //! cap until it ends. It never parses a request (that is `server.rs`).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::limits::Limits;
@@ -27,7 +31,7 @@ pub type Slot = Arc<OwnedSemaphorePermit>;
 
 /// Starts one accept loop per listener, all under one connection cap.
 pub fn accept_all(listeners: Vec<Listener>, ctx: Arc<Context>, limits: Limits) -> JoinSet<()> {
-    let slots = Arc::new(Slots::new(limits.connections()));
+    let slots = Arc::new(Connections::new(limits.connections()));
     tracing::debug!(max = slots.cap, "connection cap");
     let mut set = JoinSet::new();
     for listener in listeners {
@@ -41,7 +45,7 @@ pub fn accept_all(listeners: Vec<Listener>, ctx: Arc<Context>, limits: Limits) -
     set
 }
 
-async fn accept(listener: Listener, ctx: Arc<Context>, slots: Arc<Slots>, limits: Limits) {
+async fn accept(listener: Listener, ctx: Arc<Context>, slots: Arc<Connections>, limits: Limits) {
     let mut backoff = Backoff::default();
     loop {
         let slot = slots.take().await;
@@ -67,15 +71,16 @@ async fn accept(listener: Listener, ctx: Arc<Context>, slots: Arc<Slots>, limits
         };
         backoff.reset();
         let ctx = Arc::clone(&ctx);
+        let conns = Arc::clone(&slots);
         match accepted {
             Accepted::Plain(stream) => {
-                tokio::spawn(serve(stream, ctx, slot, limits));
+                tokio::spawn(serve(stream, ctx, conns, slot, limits));
             }
             Accepted::Tls(stream, peer, acceptor) => {
                 let handshake = acceptor.accept(stream);
                 tokio::spawn(async move {
                     match tokio::time::timeout(limits.tls_handshake_timeout, handshake).await {
-                        Ok(Ok(tls)) => serve(tls, ctx, slot, limits).await,
+                        Ok(Ok(tls)) => serve(tls, ctx, conns, slot, limits).await,
                         Ok(Err(e)) => tracing::info!(%peer, "tls handshake refused: {e}"),
                         Err(_) => tracing::info!(%peer, "tls handshake timed out"),
                     }
@@ -98,24 +103,47 @@ enum Accepted {
     ),
 }
 
-/// Serves one connection until it closes, or until it is upgraded (the hijacked stream then
-/// holds its own clone of the slot).
-async fn serve<S>(stream: S, ctx: Arc<Context>, slot: OwnedSemaphorePermit, limits: Limits)
-where
+/// Serves one connection until it closes, is asked to close at the cap (then it finishes what
+/// is in flight first), or is upgraded (the hijacked stream then holds its own clone of the
+/// slot, and no longer counts as idle).
+async fn serve<S>(
+    stream: S,
+    ctx: Arc<Context>,
+    conns: Arc<Connections>,
+    slot: OwnedSemaphorePermit,
+    limits: Limits,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let slot: Slot = Arc::new(slot);
+    let (id, close) = conns.register();
+    let _registered = Registered(Arc::clone(&conns), id);
     let service = service_fn(move |mut req| {
         req.extensions_mut().insert(Arc::clone(&slot));
         let ctx = Arc::clone(&ctx);
-        async move { Ok::<_, std::convert::Infallible>(crate::server::handle(ctx, req).await) }
+        let conns = Arc::clone(&conns);
+        async move {
+            conns.begin(id);
+            let response = crate::server::handle(ctx, req).await;
+            conns.end(id);
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades();
-    match conn.await {
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        () = close.notified() => {
+            // Idle: hyper closes at once; a response still being written is finished first.
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    match result {
         Err(e) if e.is_timeout() => tracing::info!(
             "closed a connection that sent no complete request headers within {:?}",
             limits.header_read_timeout
@@ -125,24 +153,58 @@ where
     }
 }
 
-/// The connection cap.
-struct Slots {
+/// Takes a connection out of the table when it ends, however it ends.
+struct Registered(Arc<Connections>, u64);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.0
+            .table
+            .lock()
+            .expect("connection table")
+            .remove(&self.1);
+    }
+}
+
+/// The connection cap, and the open connections with what each is doing.
+struct Connections {
     free: Arc<Semaphore>,
     cap: usize,
     /// Whether the cap was reached and not yet left, so that it is logged once per episode.
     full: AtomicBool,
+    table: Mutex<HashMap<u64, Conn>>,
+    next_id: AtomicU64,
 }
 
-impl Slots {
-    fn new(cap: usize) -> Slots {
-        Slots {
+/// One served connection.
+struct Conn {
+    /// Requests whose handler is running.
+    in_flight: usize,
+    /// Since when nothing has been in flight; `None` while a request is.
+    idle_since: Option<Instant>,
+    /// Asks the connection to close (at the cap).
+    close: Arc<Notify>,
+    /// Already asked: not a victim a second time.
+    asked: bool,
+}
+
+impl Connections {
+    /// How long the accept loop waits at the cap before it asks another idle connection to
+    /// close (the one asked may have been finishing a response).
+    const RETRY: Duration = Duration::from_millis(50);
+
+    fn new(cap: usize) -> Connections {
+        Connections {
             free: Arc::new(Semaphore::new(cap)),
             cap,
             full: AtomicBool::new(false),
+            table: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
         }
     }
 
-    /// A free place, waiting for one when all are taken.
+    /// A free place. At the cap: the connection idle longest is asked to close, and the loop
+    /// takes its place; with none idle it waits for any to close.
     async fn take(&self) -> OwnedSemaphorePermit {
         if let Ok(slot) = Arc::clone(&self.free).try_acquire_owned() {
             if self.full.swap(false, Ordering::Relaxed) {
@@ -152,13 +214,64 @@ impl Slots {
         }
         if !self.full.swap(true, Ordering::Relaxed) {
             tracing::warn!(
-                "connection limit reached: {} connections are open; new connections wait \
-                 until one closes",
+                "connection limit reached: {} connections are open; the ones idle longest \
+                 are closed to make room, and new connections wait while none is idle",
                 self.cap
             );
         }
-        let slot = Arc::clone(&self.free).acquire_owned().await;
-        slot.expect("the connection semaphore is never closed")
+        loop {
+            self.close_idlest();
+            let waiting = Arc::clone(&self.free).acquire_owned();
+            if let Ok(slot) = tokio::time::timeout(Self::RETRY, waiting).await {
+                return slot.expect("the connection semaphore is never closed");
+            }
+        }
+    }
+
+    fn register(&self) -> (u64, Arc<Notify>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let close = Arc::new(Notify::new());
+        let conn = Conn {
+            in_flight: 0,
+            idle_since: Some(Instant::now()),
+            close: Arc::clone(&close),
+            asked: false,
+        };
+        self.table
+            .lock()
+            .expect("connection table")
+            .insert(id, conn);
+        (id, close)
+    }
+
+    fn begin(&self, id: u64) {
+        if let Some(conn) = self.table.lock().expect("connection table").get_mut(&id) {
+            conn.in_flight += 1;
+            conn.idle_since = None;
+        }
+    }
+
+    fn end(&self, id: u64) {
+        if let Some(conn) = self.table.lock().expect("connection table").get_mut(&id) {
+            conn.in_flight = conn.in_flight.saturating_sub(1);
+            if conn.in_flight == 0 {
+                conn.idle_since = Some(Instant::now());
+            }
+        }
+    }
+
+    /// Asks the connection idle longest, and not asked yet, to close.
+    fn close_idlest(&self) {
+        let mut table = self.table.lock().expect("connection table");
+        let idlest = table
+            .values_mut()
+            .filter(|c| !c.asked)
+            .filter_map(|c| c.idle_since.map(|since| (since, c)))
+            .min_by_key(|(since, _)| *since);
+        if let Some((_, conn)) = idlest {
+            conn.asked = true;
+            conn.close.notify_one();
+        }
     }
 }
 
@@ -196,9 +309,61 @@ mod tests {
         assert_eq!(b.next_delay(), Backoff::FIRST);
     }
 
+    /// Whether `close` was notified (a stored permit completes `notified` at its first poll).
+    async fn asked(close: &Notify) -> bool {
+        tokio::time::timeout(Duration::ZERO, close.notified())
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn the_connection_idle_longest_is_asked_to_close_first() {
+        let conns = Connections::new(3);
+        let (busy, busy_close) = conns.register();
+        conns.begin(busy);
+        let (_old, old_close) = conns.register();
+        let (_new, new_close) = conns.register();
+        conns.close_idlest();
+        assert!(asked(&old_close).await);
+        assert!(!asked(&new_close).await && !asked(&busy_close).await);
+        conns.close_idlest();
+        assert!(asked(&new_close).await);
+        conns.close_idlest();
+        assert!(
+            !asked(&busy_close).await,
+            "a busy connection is never asked"
+        );
+        conns.end(busy);
+        conns.close_idlest();
+        assert!(
+            asked(&busy_close).await,
+            "once its request ended it is idle"
+        );
+    }
+
+    #[tokio::test]
+    async fn at_the_cap_a_new_client_gets_the_place_of_an_idle_one() {
+        let conns = Arc::new(Connections::new(1));
+        let first = conns.take().await;
+        let (id, close) = conns.register();
+        let served = tokio::spawn({
+            // The idle connection closes when asked, freeing its place.
+            let conns = Arc::clone(&conns);
+            async move {
+                close.notified().await;
+                drop(Registered(conns, id));
+                drop(first);
+            }
+        });
+        let _second = tokio::time::timeout(Duration::from_secs(30), conns.take())
+            .await
+            .expect("the new client is let in");
+        served.await.unwrap();
+    }
+
     #[tokio::test]
     async fn the_cap_holds_until_a_slot_frees() {
-        let slots = Arc::new(Slots::new(2));
+        let slots = Arc::new(Connections::new(2));
         let (a, _b) = (slots.take().await, slots.take().await);
         let waiting = tokio::spawn({
             let slots = Arc::clone(&slots);
