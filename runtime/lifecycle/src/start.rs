@@ -292,6 +292,8 @@ fn build_spec(
         },
         binds: crate::binds::sandbox_binds(etc_files.binds(), &hc.mount_points)?,
         cgroup: shared.cgroup(&config.id),
+        seccomp: berth_sandbox::Seccomp::Default,
+        no_new_privileges: false,
     })
 }
 

@@ -53,6 +53,10 @@ pub enum SandboxError {
         source: io::Error,
     },
 
+    /// The container's seccomp profile could not become a filter (dockerd's texts).
+    #[error(transparent)]
+    Seccomp(#[from] crate::seccomp::SeccompError),
+
     /// A host path could not be opened or read.
     #[error("{op} {path}: {source}")]
     Path {
@@ -108,6 +112,7 @@ impl Kind for SandboxError {
             SandboxError::ChildSetup { .. }
             | SandboxError::Cgroup { .. }
             | SandboxError::Sys { .. }
+            | SandboxError::Seccomp(_)
             | SandboxError::Path { .. } => ErrorKind::System,
         }
     }

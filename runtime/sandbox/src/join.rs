@@ -70,8 +70,16 @@ impl Sandbox {
         let timings = Box::new(StepTimings::default());
         let (report_read, report_write) = report_pipe()?;
         let (pty_parent, pty_child) = pty_channel(&stdio)?;
+        // The container's own filter and no_new_privs, as runc gives every exec.
+        let confinement = init.confinement().clone();
         let process = ProcessPlan::new(
-            &spec.argv, &spec.env, &spec.cwd, &spec.user, stdio, pty_child,
+            &spec.argv,
+            &spec.env,
+            &spec.cwd,
+            &spec.user,
+            stdio,
+            pty_child,
+            &confinement,
         )?;
         let candidates = process.exec.candidate_names();
         let mut plan = JoinPlan {
@@ -115,6 +123,7 @@ impl Sandbox {
             ContainerCgroup::none(),
             pty_master,
             timings,
+            confinement,
         ))
     }
 }

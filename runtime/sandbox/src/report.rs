@@ -43,10 +43,12 @@ pub(crate) enum Step {
     Execve,
     /// An exec joining the running container's namespaces.
     JoinNamespaces,
+    NoNewPrivs,
+    Seccomp,
 }
 
 impl Step {
-    const ALL: [Step; 27] = [
+    const ALL: [Step; 29] = [
         Step::Signals,
         Step::JoinCgroup,
         Step::JoinNetns,
@@ -74,6 +76,8 @@ impl Step {
         Step::LookupNotFound,
         Step::Execve,
         Step::JoinNamespaces,
+        Step::NoNewPrivs,
+        Step::Seccomp,
     ];
 
     fn from_u32(v: u32) -> Option<Step> {
@@ -175,6 +179,8 @@ impl Report {
             Step::Setuid => "set uid".into(),
             Step::Chdir => format!("chdir to cwd ({:?}) set in config.json failed", ctx.cwd),
             Step::JoinNamespaces => "join the container's namespaces".into(),
+            Step::NoNewPrivs => "set no_new_privs".into(),
+            Step::Seccomp => "error loading seccomp filter into kernel".into(),
             Step::LookupStat | Step::LookupDenied | Step::LookupNotFound | Step::Execve => {
                 "exec".into()
             }

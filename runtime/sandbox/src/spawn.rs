@@ -16,9 +16,10 @@ use crate::child::child_main;
 use crate::clone::{clone_vfork, ChildStack};
 use crate::error::SandboxError;
 use crate::overlay::OverlayApi;
-use crate::plan::{self, PlanInputs};
+use crate::plan::{self, Confinement, PlanInputs};
 use crate::report::{Report, REPORT_LEN};
 use crate::running::Running;
+use crate::seccomp::SeccompCache;
 use crate::spec::{CgroupSpec, Network, Spec, Stdio};
 use crate::timing::{Mark, StepTimings};
 
@@ -61,6 +62,8 @@ pub struct Sandbox {
     layout: CgroupLayout,
     /// Whether children start inside their v2 directory (see [`cgroup`]).
     born_in_v2: bool,
+    /// Seccomp filters compiled so far, one per (profile, capability set).
+    seccomp: SeccompCache,
 }
 
 impl Sandbox {
@@ -72,6 +75,7 @@ impl Sandbox {
             host,
             layout,
             born_in_v2,
+            seccomp: SeccompCache::for_host(),
         }
     }
 
@@ -90,13 +94,22 @@ impl Sandbox {
     pub fn spawn(&self, spec: &Spec, stdio: Stdio) -> Result<Running, SandboxError> {
         let timings = Box::new(StepTimings::default());
         timings.mark(Mark::Start);
+        // Before anything is created: a bad profile fails the start with nothing to undo.
+        let confinement = self.confinement(spec)?;
         let mut cgroup =
             ContainerCgroup::create(&self.layout, &spec.cgroup, &spec.limits, self.born_in_v2)?;
         timings.mark(Mark::CgroupReady);
-        match self.start(spec, stdio, &cgroup, &timings) {
+        match self.start(spec, stdio, &cgroup, &confinement, &timings) {
             Ok((pid, pidfd, pty_master)) => {
                 timings.mark(Mark::Returned);
-                Ok(Running::new(pid, pidfd, cgroup, pty_master, timings))
+                Ok(Running::new(
+                    pid,
+                    pidfd,
+                    cgroup,
+                    pty_master,
+                    timings,
+                    confinement,
+                ))
             }
             Err(e) => {
                 let _ = cgroup.remove();
@@ -105,11 +118,23 @@ impl Sandbox {
         }
     }
 
+    /// The container's filter (from the cache after the first container with the same
+    /// profile and capabilities) and `no_new_privs`.
+    fn confinement(&self, spec: &Spec) -> Result<Confinement, SandboxError> {
+        Ok(Confinement {
+            seccomp: self
+                .seccomp
+                .program(&spec.seccomp, crate::caps::docker_default_mask())?,
+            no_new_privs: spec.no_new_privileges,
+        })
+    }
+
     fn start(
         &self,
         spec: &Spec,
         stdio: Stdio,
         cgroup: &ContainerCgroup,
+        confinement: &Confinement,
         timings: &StepTimings,
     ) -> Result<(i32, OwnedFd, Option<OwnedFd>), SandboxError> {
         let (report_read, report_write) = report_pipe()?;
@@ -121,6 +146,7 @@ impl Sandbox {
             report: report_write,
             pty_sock: pty_child,
             timings,
+            confinement,
         };
         let (plan, names) = plan::build(spec, stdio, inputs)?;
         timings.mark(Mark::Planned);

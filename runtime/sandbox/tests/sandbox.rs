@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use berth_core::{ErrorKind, Kind};
 use berth_sandbox::{
     exec_error, Bind, ExecSpec, Limits, NetnsPool, Network, OverlayApi, PreparedNetns,
-    SandboxError, Stdio, User,
+    SandboxError, Seccomp, Stdio, User,
 };
 use common::{busybox_layer, host_mounts_under, root_or_skip, Harness};
 
@@ -672,4 +672,194 @@ fn exec_joins_the_running_containers_namespaces_and_cgroup() {
     init.signal(libc::SIGKILL).unwrap();
     init.wait().unwrap();
     init.cleanup().unwrap();
+}
+
+/// The lines of `/proc/self/status` a seccomp check reads, as `Key: value` without tabs.
+fn confinement_lines(status: &str) -> Vec<String> {
+    status
+        .lines()
+        .filter(|l| l.starts_with("Seccomp") || l.starts_with("NoNewPrivs"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// A harness whose container has the seccomp probe at `/probe` (read-only).
+fn with_probe(argv: &[&str]) -> Harness {
+    let mut h = Harness::new(argv);
+    h.spec.binds.push(probe_bind());
+    h
+}
+
+fn probe_bind() -> Bind {
+    Bind {
+        source: common::probe::probe().to_path_buf(),
+        destination: "/probe".into(),
+        readonly: true,
+    }
+}
+
+const PROBES: [&str; 9] = [
+    "keyctl",
+    "bpf",
+    "userfaultfd",
+    "perf_event_open",
+    "unshare-user",
+    "personality-query",
+    "personality-exec",
+    "clone3",
+    "mseal",
+];
+
+/// What the same probe printed in a container of the reference dockerd 20.10.24 (runc 1.1.5,
+/// Docker's default profile): refused calls are EPERM, `clone3` is ENOSYS by the profile's own
+/// rule, and a call newer than any the profile names (`mseal`, 462) ENOSYS by runc's stub.
+const DOCKER_DEFAULT_PROBES: &str = "keyctl: EPERM\nbpf: EPERM\nuserfaultfd: EPERM\n\
+    perf_event_open: EPERM\nunshare-user: EPERM\npersonality-query: ok\n\
+    personality-exec: EPERM\nclone3: ENOSYS\nmseal: ENOSYS\n";
+
+#[test]
+fn containers_run_under_dockers_default_seccomp_profile() {
+    if !root_or_skip("containers_run_under_dockers_default_seccomp_profile") {
+        return;
+    }
+    let (exit, out, err) = sh("cat /proc/self/status").run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(
+        confinement_lines(&out),
+        ["NoNewPrivs: 0", "Seccomp: 2", "Seccomp_filters: 1"]
+    );
+    let (exit, _, err) = sh("unshare -U true").run().unwrap();
+    assert_eq!(exit.code, 1);
+    assert_eq!(
+        err,
+        "unshare: unshare(0x10000000): Operation not permitted\n"
+    );
+    let mut argv = vec!["/probe"];
+    argv.extend(PROBES);
+    let (_, out, err) = with_probe(&argv).run().unwrap();
+    assert_eq!(out, DOCKER_DEFAULT_PROBES, "{err}");
+}
+
+#[test]
+fn no_new_privileges_is_set_before_the_command() {
+    if !root_or_skip("no_new_privileges_is_set_before_the_command") {
+        return;
+    }
+    let mut h = sh("cat /proc/self/status; /probe keyctl");
+    h.spec.no_new_privileges = true;
+    h.spec.binds.push(probe_bind());
+    // A user without capabilities: the filter still loads (no_new_privs allows it).
+    h.spec.user = User {
+        uid: 1000,
+        gid: 1000,
+        additional_gids: Vec::new(),
+    };
+    let (exit, out, err) = h.run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(
+        confinement_lines(&out),
+        ["NoNewPrivs: 1", "Seccomp: 2", "Seccomp_filters: 1"]
+    );
+    assert!(out.ends_with("keyctl: EPERM\n"), "{out}");
+}
+
+#[test]
+fn unconfined_containers_have_no_filter() {
+    if !root_or_skip("unconfined_containers_have_no_filter") {
+        return;
+    }
+    let mut h = with_probe(&[
+        "sh",
+        "-c",
+        "cat /proc/self/status; /probe keyctl unshare-user",
+    ]);
+    h.spec.seccomp = Seccomp::Unconfined;
+    let (exit, out, err) = h.run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(
+        confinement_lines(&out),
+        ["NoNewPrivs: 0", "Seccomp: 0", "Seccomp_filters: 0"]
+    );
+    assert!(out.ends_with("keyctl: ok\nunshare-user: ok\n"), "{out}");
+}
+
+#[test]
+fn a_custom_profile_is_applied_and_a_bad_one_fails_the_start() {
+    if !root_or_skip("a_custom_profile_is_applied_and_a_bad_one_fails_the_start") {
+        return;
+    }
+    let profile = r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir",
+        "mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]}"#;
+    let mut h = sh("mkdir /x; grep Seccomp: /proc/self/status");
+    h.spec.seccomp = Seccomp::Profile(profile.into());
+    let (_, out, err) = h.run().unwrap();
+    assert_eq!(out, "Seccomp:\t2\n");
+    assert_eq!(
+        err,
+        "mkdir: can't create directory '/x': Permission denied\n"
+    );
+
+    h.spec.seccomp = Seccomp::Profile("{bad".into());
+    let e = h.run().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::System);
+    assert_eq!(
+        e.to_string(),
+        "Decoding seccomp profile failed: invalid character 'b' looking for beginning of \
+         object key string"
+    );
+    for dir in h.cgroup_dirs() {
+        assert!(!dir.exists(), "{} left behind", dir.display());
+    }
+}
+
+#[test]
+fn an_exec_runs_under_its_containers_filter_and_no_new_privs() {
+    if !root_or_skip("an_exec_runs_under_its_containers_filter_and_no_new_privs") {
+        return;
+    }
+    for (seccomp, nnp, want) in [
+        (
+            Seccomp::Default,
+            false,
+            ["NoNewPrivs: 0", "Seccomp: 2", "Seccomp_filters: 1"],
+        ),
+        (
+            Seccomp::Default,
+            true,
+            ["NoNewPrivs: 1", "Seccomp: 2", "Seccomp_filters: 1"],
+        ),
+        (
+            Seccomp::Unconfined,
+            false,
+            ["NoNewPrivs: 0", "Seccomp: 0", "Seccomp_filters: 0"],
+        ),
+    ] {
+        let mut h = Harness::new(&["sleep", "30"]);
+        h.spec.seccomp = seccomp;
+        h.spec.no_new_privileges = nnp;
+        let mut init = h.spawn_quiet().unwrap();
+        let (out_r, out_w) = common::pipe();
+        let (err_r, err_w) = common::pipe();
+        let (in_r, _in_w) = common::pipe();
+        let spec = ExecSpec {
+            argv: vec!["cat".into(), "/proc/self/status".into()],
+            env: vec!["PATH=/bin".into()],
+            cwd: "/".into(),
+            user: User::default(),
+        };
+        let stdio = Stdio::Fds {
+            stdin: in_r,
+            stdout: out_w,
+            stderr: err_w,
+        };
+        let mut running = h.sandbox.exec(&init, &spec, stdio).unwrap();
+        let (out, err) = (common::reader(out_r), common::reader(err_r));
+        assert_eq!(running.wait().unwrap().code, 0);
+        running.cleanup().unwrap();
+        let (out, err) = (out.join().unwrap(), err.join().unwrap());
+        assert_eq!(confinement_lines(&out), want, "{err}");
+        init.signal(libc::SIGKILL).unwrap();
+        init.wait().unwrap();
+        init.cleanup().unwrap();
+    }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod probe;
+
 use std::fs;
 use std::io::Read;
 use std::os::fd::OwnedFd;
@@ -117,6 +119,8 @@ impl Harness {
                 parent: PathBuf::from(format!("berth-test-{}-{n}", std::process::id())),
                 name: "ctr".into(),
             },
+            seccomp: Default::default(),
+            no_new_privileges: false,
         };
         Harness {
             dir,
