@@ -164,6 +164,7 @@ pub struct HostConfigBody {
     pub network_mode: String,
     pub binds: Option<Vec<String>>,
     pub mounts: Option<Vec<berth_lifecycle::MountRequest>>,
+    pub security_opt: Option<Vec<String>>,
 }
 
 /// Docker's `StrSlice`: a JSON string or an array of strings.

@@ -62,6 +62,10 @@ pub enum LifecycleError {
     #[error("invalid volume specification: '{spec}'")]
     VolumeSpec { spec: String },
 
+    /// A `--security-opt` dockerd does not take (it answers 500).
+    #[error("{message}")]
+    InvalidSecurityOpt { message: String },
+
     #[error("Invalid network mode: invalid container format container:<name|id>")]
     InvalidNetworkMode,
 
@@ -218,6 +222,7 @@ impl Kind for LifecycleError {
             E::AmbiguousPrefix { .. }
             | E::JoinOwnNetwork
             | E::VolumeSpec { .. }
+            | E::InvalidSecurityOpt { .. }
             | E::UnsupportedSignal { .. }
             | E::Io { .. }
             | E::CorruptRecord { .. } => ErrorKind::System,

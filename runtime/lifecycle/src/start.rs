@@ -263,6 +263,8 @@ fn build_spec(
         .chain(config.layer_dirs.iter().rev().cloned())
         .collect();
     let identity = resolve_user(&process.user, &config.layer_dirs)?;
+    // Checked at create; a record written by hand fails the start here.
+    let security = crate::security::parse(hc.security_opt.as_deref().unwrap_or_default())?;
     Ok(Spec {
         rootfs: RootfsSpec {
             lower_dirs,
@@ -292,8 +294,8 @@ fn build_spec(
         },
         binds: crate::binds::sandbox_binds(etc_files.binds(), &hc.mount_points)?,
         cgroup: shared.cgroup(&config.id),
-        seccomp: berth_sandbox::Seccomp::Default,
-        no_new_privileges: false,
+        seccomp: security.seccomp,
+        no_new_privileges: security.no_new_privileges,
     })
 }
 

@@ -147,7 +147,8 @@ fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
         "Privileged": false,
         "PublishAllPorts": false,
         "ReadonlyRootfs": false,
-        "SecurityOpt": null,
+        // As the request gave it: `null`, `[]` or the list (a profile's JSON included).
+        "SecurityOpt": h.security_opt,
         "UTSMode": "",
         "UsernsMode": "",
         "ShmSize": 67108864,
