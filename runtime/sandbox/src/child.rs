@@ -113,7 +113,7 @@ fn filesystems(plan: &Plan<'_>) -> Result<(), Report> {
     for (i, bind) in plan.binds.iter().enumerate() {
         bind.attach().map_err(at_index(Step::Bind, i))?;
     }
-    for (i, path) in mounts::MASKED_PATHS.iter().enumerate() {
+    for (i, path) in plan.masked.iter().enumerate() {
         mounts::mask(path).map_err(at_index(Step::Mask, i))?;
     }
     for (i, path) in mounts::READONLY_PATHS.iter().enumerate() {

@@ -42,7 +42,9 @@ mod timing;
 pub use cgroup::{CgroupLayout, Hierarchy};
 pub use error::SandboxError;
 pub use join::ExecSpec;
-pub use mounts::{MASKED_PATHS, MASKED_PATH_NAMES, READONLY_PATHS, READONLY_PATH_NAMES};
+pub use mounts::{
+    default_masked_paths, masked_paths, MASKED_PATHS, READONLY_PATHS, READONLY_PATH_NAMES,
+};
 pub use netns::PreparedNetns;
 pub use netns_pool::NetnsPool;
 pub use overlay::OverlayApi;

@@ -126,6 +126,8 @@ pub(crate) struct Plan<'a> {
     pub cgroup_procs: &'a [OwnedFd],
     pub overlay: OverlayPlan,
     pub binds: Vec<BindPlan>,
+    /// Docker's masked paths on this host.
+    pub masked: &'a [CString],
     /// `/a`, `/a/b`, `/a/b/c` for a cwd of `/a/b/c`: `mkdir -p` without allocation.
     pub cwd_dirs: Vec<CString>,
     pub process: ProcessPlan,
@@ -137,22 +139,23 @@ pub(crate) struct Plan<'a> {
 
 /// The strings the parent needs to word a failure the child reports.
 #[derive(Debug)]
-pub(crate) struct PlanNames {
+pub(crate) struct PlanNames<'a> {
     pub argv0: String,
     pub candidates: Vec<String>,
     pub mount_point: String,
     pub binds: Vec<String>,
     pub cwd: String,
+    pub masked: &'a [String],
 }
 
-impl PlanNames {
+impl PlanNames<'_> {
     pub fn context(&self) -> ReportContext<'_> {
         ReportContext {
             argv0: &self.argv0,
             candidates: &self.candidates,
             mount_point: &self.mount_point,
             binds: &self.binds,
-            masked: &mounts::MASKED_PATH_NAMES,
+            masked: self.masked,
             readonly: &mounts::READONLY_PATH_NAMES,
             cwd: &self.cwd,
         }
@@ -168,13 +171,16 @@ pub(crate) struct PlanInputs<'a> {
     pub pty_sock: Option<OwnedFd>,
     pub timings: &'a StepTimings,
     pub confinement: &'a Confinement,
+    /// The masked paths, as the child mounts them and as errors name them.
+    pub masked: &'a [CString],
+    pub masked_names: &'a [String],
 }
 
 pub(crate) fn build<'a>(
     spec: &'a Spec,
     stdio: Stdio,
     inputs: PlanInputs<'a>,
-) -> Result<(Plan<'a>, PlanNames), SandboxError> {
+) -> Result<(Plan<'a>, PlanNames<'a>), SandboxError> {
     validate(spec)?;
     let process = ProcessPlan::new(
         &spec.argv,
@@ -192,6 +198,7 @@ pub(crate) fn build<'a>(
         mount_point: spec.rootfs.mount_point.display().to_string(),
         binds: spec.binds.iter().map(|b| b.destination.clone()).collect(),
         cwd: spec.cwd.clone(),
+        masked: inputs.masked_names,
     };
     let mut plan = Plan {
         netns: match &spec.network {
@@ -203,6 +210,7 @@ pub(crate) fn build<'a>(
         cgroup_procs: inputs.cgroup.procs(),
         overlay: OverlayPlan::new(&spec.rootfs, inputs.proc_root, inputs.overlay_api)?,
         binds: spec.binds.iter().map(bind_plan).collect::<Result<_, _>>()?,
+        masked: inputs.masked,
         cwd_dirs: cwd_prefixes(&spec.cwd)?,
         process,
         report: inputs.report,

@@ -121,7 +121,7 @@ pub(crate) struct ReportContext<'a> {
     pub candidates: &'a [String],
     pub mount_point: &'a str,
     pub binds: &'a [String],
-    pub masked: &'a [&'a str],
+    pub masked: &'a [String],
     pub readonly: &'a [&'a str],
     pub cwd: &'a str,
 }
@@ -168,7 +168,10 @@ impl Report {
                 "bind mount onto {}",
                 ctx.binds.get(i).map(String::as_str).unwrap_or("?")
             ),
-            Step::Mask => format!("mask {}", nth(ctx.masked)),
+            Step::Mask => format!(
+                "mask {}",
+                ctx.masked.get(i).map(String::as_str).unwrap_or("?")
+            ),
             Step::Readonly => format!("make {} read-only", nth(ctx.readonly)),
             Step::Cwd => format!("create working directory {}", ctx.cwd),
             Step::Stdio => "set up stdio".into(),
@@ -198,7 +201,7 @@ mod tests {
             candidates: &[],
             mount_point: "/r",
             binds: &[],
-            masked: &["/proc/kcore"],
+            masked: &[],
             readonly: &[],
             cwd: "/",
         }
@@ -239,7 +242,12 @@ mod tests {
             errno: libc::EPERM,
             index: 0,
         };
-        let text = r.into_error(&ctx()).to_string();
+        let masked = ["/proc/kcore".to_string()];
+        let ctx = ReportContext {
+            masked: &masked,
+            ..ctx()
+        };
+        let text = r.into_error(&ctx).to_string();
         assert!(text.starts_with("mask /proc/kcore: "), "{text}");
     }
 }

@@ -33,6 +33,8 @@ pub struct HostConfig {
     /// The unified hierarchy (`/sys/fs/cgroup/unified` on hybrid hosts, `/sys/fs/cgroup` on
     /// pure v2 hosts).
     pub cgroup_v2_root: PathBuf,
+    /// The host's sysfs (`/sys`), where the per-CPU masked paths are looked up.
+    pub sys_root: PathBuf,
     pub overlay_api: OverlayApi,
 }
 
@@ -50,6 +52,7 @@ impl HostConfig {
             proc_root: PathBuf::from("/proc"),
             cgroup_v1_root: base,
             cgroup_v2_root: v2,
+            sys_root: PathBuf::from("/sys"),
             overlay_api: OverlayApi::Auto,
         }
     }
@@ -64,6 +67,9 @@ pub struct Sandbox {
     born_in_v2: bool,
     /// Seccomp filters compiled so far, one per (profile, capability set).
     seccomp: SeccompCache,
+    /// Docker's masked paths on this host, as the child mounts them and as errors name them.
+    masked: Vec<std::ffi::CString>,
+    masked_names: Vec<String>,
 }
 
 impl Sandbox {
@@ -71,7 +77,15 @@ impl Sandbox {
     pub fn new(host: HostConfig) -> Sandbox {
         let layout = CgroupLayout::detect(&host.cgroup_v1_root, &host.cgroup_v2_root);
         let born_in_v2 = cgroup::can_be_born_in_v2(&layout);
+        let masked_names = crate::mounts::masked_paths(&host.sys_root);
+        // Paths built from fixed text and CPU numbers hold no NUL byte.
+        let masked = masked_names
+            .iter()
+            .filter_map(|p| std::ffi::CString::new(p.as_str()).ok())
+            .collect();
         Sandbox {
+            masked,
+            masked_names,
             host,
             layout,
             born_in_v2,
@@ -147,6 +161,8 @@ impl Sandbox {
             pty_sock: pty_child,
             timings,
             confinement,
+            masked: &self.masked,
+            masked_names: &self.masked_names,
         };
         let (plan, names) = plan::build(spec, stdio, inputs)?;
         timings.mark(Mark::Planned);

@@ -117,12 +117,14 @@ fn sys_is_read_only_and_masked_paths_are_empty() {
     let script = "grep ' /sys ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1; \
                   touch /sys/kernel/x 2>/dev/null && echo writable || echo refused; \
                   wc -c < /proc/timer_list; ls /sys/firmware | wc -l; \
-                  echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo rw || echo ro";
+                  echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo rw || echo ro; \
+                  wc -c < /proc/interrupts";
     let (exit, out, err) = sh(script).run().unwrap();
     assert_eq!(exit.code, 0, "{err}");
-    assert_eq!(out, "ro\nrefused\n0\n0\nro\n");
+    assert_eq!(out, "ro\nrefused\n0\n0\nro\n0\n");
     // The masks hide something: the host's versions are not empty.
     assert!(!fs::read_to_string("/proc/timer_list").unwrap().is_empty());
+    assert!(!fs::read_to_string("/proc/interrupts").unwrap().is_empty());
     assert!(fs::read_dir("/sys/firmware").unwrap().count() > 0);
 }
 
@@ -145,6 +147,7 @@ fn mounts_are_only_the_containers() {
         "/proc/acpi",
         "/proc/bus",
         "/proc/fs",
+        "/proc/interrupts",
         "/proc/irq",
         "/proc/kcore",
         "/proc/keys",
@@ -157,9 +160,12 @@ fn mounts_are_only_the_containers() {
         "/proc/sched_debug",
         "/proc/timer_stats",
         "/sys",
+        "/sys/devices/virtual/powercap",
         "/sys/firmware",
     ];
-    for p in &points {
+    let throttles =
+        |p: &str| p.starts_with("/sys/devices/system/cpu/cpu") && p.ends_with("/thermal_throttle");
+    for p in points.iter().filter(|p| !throttles(p)) {
         assert!(expected.contains(p), "unexpected mount {p} in {out}");
     }
     for p in [
@@ -448,6 +454,48 @@ fn binds_show_host_files_read_only() {
         readonly: true,
     });
     assert_eq!(h.run().unwrap().1, "c0ffee123456\nro\n");
+}
+
+/// Regression: a read-only bind left the mounts below its source writable, and its remount
+/// cleared the source's nosuid/nodev/noexec. Now every submount is read-only too, and each
+/// keeps its own flags.
+#[test]
+fn read_only_binds_are_read_only_all_the_way_down_and_keep_their_flags() {
+    if !root_or_skip("read_only_binds_are_read_only_all_the_way_down_and_keep_their_flags") {
+        return;
+    }
+    use rustix::mount::{mount, unmount, MountFlags, UnmountFlags};
+    let script = "for m in /a /a/sub; do grep \" $m \" /proc/mounts | cut -d' ' -f4; done; \
+                  touch /a/top 2>/dev/null && echo top-rw || echo top-ro; \
+                  touch /a/sub/x 2>/dev/null && echo sub-rw || echo sub-ro";
+    let mut h = sh(script);
+    let source = h.dir.path().join("src");
+    fs::create_dir_all(source.join("sub")).unwrap();
+    // The source itself nosuid,nodev,noexec (a bind of itself), with a tmpfs below it.
+    let flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
+    rustix::mount::mount_bind(&source, &source).unwrap();
+    rustix::mount::mount_remount(&source, MountFlags::BIND | flags, "").unwrap();
+    mount("tmpfs", source.join("sub"), "tmpfs", flags, None).unwrap();
+    h.spec.binds.push(Bind {
+        source: source.clone(),
+        destination: "/a".into(),
+        readonly: true,
+    });
+    let result = h.run();
+    // Unmounted before any assertion, so a failure leaves nothing on the host.
+    unmount(&source.join("sub"), UnmountFlags::DETACH).unwrap();
+    unmount(&source, UnmountFlags::DETACH).unwrap();
+    let (exit, out, err) = result.unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    for (i, mount) in ["/a", "/a/sub"].iter().enumerate() {
+        let opts: Vec<&str> = lines[i].split(',').collect();
+        for want in ["ro", "nosuid", "nodev", "noexec"] {
+            assert!(opts.contains(&want), "{mount}: {} lacks {want}", lines[i]);
+        }
+    }
+    assert_eq!(&lines[2..], ["top-ro", "sub-ro"]);
+    assert!(!source.join("top").exists() && !source.join("sub/x").exists());
 }
 
 #[test]

@@ -187,7 +187,7 @@ fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
         "IOMaximumIOps": 0,
         "IOMaximumBandwidth": 0,
         // The sandbox applies these to every container; its lists are the only copy.
-        "MaskedPaths": berth_sandbox::MASKED_PATH_NAMES,
+        "MaskedPaths": berth_sandbox::default_masked_paths(),
         "ReadonlyPaths": berth_sandbox::READONLY_PATH_NAMES,
     });
     // dockerd leaves the key out when there are none.
