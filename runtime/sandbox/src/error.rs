@@ -41,6 +41,10 @@ pub enum SandboxError {
     #[error("cgroup controller {controller} is not available on this host")]
     ControllerMissing { controller: &'static str },
 
+    /// Docker's device rules could not be applied to the container (it does not start).
+    #[error("cannot apply the container's device rules: {reason}")]
+    DeviceRules { reason: String },
+
     /// The process has already exited (and may have been reaped).
     #[error("process {pid} is not running")]
     NotRunning { pid: i32 },
@@ -113,6 +117,7 @@ impl Kind for SandboxError {
             | SandboxError::Cgroup { .. }
             | SandboxError::Sys { .. }
             | SandboxError::Seccomp(_)
+            | SandboxError::DeviceRules { .. }
             | SandboxError::Path { .. } => ErrorKind::System,
         }
     }

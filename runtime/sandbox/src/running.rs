@@ -59,6 +59,15 @@ impl Running {
         }
     }
 
+    /// What an exec needs to join every cgroup of the container (see
+    /// [`ContainerCgroup::join_for_exec`]).
+    pub(crate) fn cgroups_for_exec(
+        &self,
+        born_in_v2: bool,
+    ) -> Result<(Option<OwnedFd>, Vec<OwnedFd>), SandboxError> {
+        self.cgroup.join_for_exec(born_in_v2)
+    }
+
     pub(crate) fn confinement(&self) -> &Confinement {
         &self.confinement
     }

@@ -36,6 +36,10 @@ pub struct HostConfig {
     /// The host's sysfs (`/sys`), where the per-CPU masked paths are looked up.
     pub sys_root: PathBuf,
     pub overlay_api: OverlayApi,
+    /// Start children directly in their cgroup v2 directory when the kernel can
+    /// (`CLONE_INTO_CGROUP`); `false` makes them join by writing `cgroup.procs`, the path
+    /// other architectures and older kernels take (tests use it to exercise that path here).
+    pub clone_into_cgroup: bool,
 }
 
 impl HostConfig {
@@ -53,6 +57,7 @@ impl HostConfig {
             cgroup_v1_root: base,
             cgroup_v2_root: v2,
             sys_root: PathBuf::from("/sys"),
+            clone_into_cgroup: true,
             overlay_api: OverlayApi::Auto,
         }
     }
@@ -76,7 +81,7 @@ impl Sandbox {
     /// Looks at the host's cgroup layout once; spawns reuse it.
     pub fn new(host: HostConfig) -> Sandbox {
         let layout = CgroupLayout::detect(&host.cgroup_v1_root, &host.cgroup_v2_root);
-        let born_in_v2 = cgroup::can_be_born_in_v2(&layout);
+        let born_in_v2 = host.clone_into_cgroup && cgroup::can_be_born_in_v2(&layout);
         let masked_names = crate::mounts::masked_paths(&host.sys_root);
         // Paths built from fixed text and CPU numbers hold no NUL byte.
         let masked = masked_names
@@ -91,6 +96,11 @@ impl Sandbox {
             born_in_v2,
             seccomp: SeccompCache::for_host(),
         }
+    }
+
+    /// Whether children are born in their v2 directory (`clone3` with `CLONE_INTO_CGROUP`).
+    pub(crate) fn born_in_v2(&self) -> bool {
+        self.born_in_v2
     }
 
     pub fn cgroup_layout(&self) -> &CgroupLayout {

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use berth_core::{ErrorKind, Kind};
 use berth_sandbox::{
-    exec_error, Bind, ExecSpec, Limits, NetnsPool, Network, OverlayApi, PreparedNetns,
-    SandboxError, Seccomp, Stdio, User,
+    exec_error, Bind, ExecSpec, HostConfig, Limits, NetnsPool, Network, OverlayApi, PreparedNetns,
+    Sandbox, SandboxError, Seccomp, Stdio, User,
 };
 use common::{busybox_layer, host_mounts_under, root_or_skip, Harness};
 
@@ -483,7 +483,7 @@ fn read_only_binds_are_read_only_all_the_way_down_and_keep_their_flags() {
     });
     let result = h.run();
     // Unmounted before any assertion, so a failure leaves nothing on the host.
-    unmount(&source.join("sub"), UnmountFlags::DETACH).unwrap();
+    unmount(source.join("sub"), UnmountFlags::DETACH).unwrap();
     unmount(&source, UnmountFlags::DETACH).unwrap();
     let (exit, out, err) = result.unwrap();
     assert_eq!(exit.code, 0, "{err}");
@@ -906,6 +906,111 @@ fn an_exec_runs_under_its_containers_filter_and_no_new_privs() {
         running.cleanup().unwrap();
         let (out, err) = (out.join().unwrap(), err.join().unwrap());
         assert_eq!(confinement_lines(&out), want, "{err}");
+        init.signal(libc::SIGKILL).unwrap();
+        init.wait().unwrap();
+        init.cleanup().unwrap();
+    }
+}
+
+/// Opens `/dev/mem` (made with mknod, which Docker allows) and a host disk: both must fail.
+fn device_rules_hold(h: &Harness) {
+    let disk = fs::read_dir("/sys/dev/block")
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().replace(':', " "))
+        .next()
+        .expect("a block device on the host");
+    let script = format!(
+        "mknod /tmp/mem c 1 1 && (: < /tmp/mem) 2>/dev/null && echo mem-opened || echo mem-denied; \
+         mknod /tmp/disk b {disk} && (: < /tmp/disk) 2>/dev/null && echo disk-opened || echo disk-denied; \
+         head -c 1 /dev/urandom | wc -c"
+    );
+    let mut h2 = Harness::with_layers(&["sh", "-c", &script], h.spec.rootfs.lower_dirs.clone());
+    h2.sandbox = Sandbox::new(h.sandbox_host.clone());
+    let (exit, out, err) = h2.run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(out, "mem-denied\ndisk-denied\n1\n");
+}
+
+/// Regression: only a child born in its v2 directory got the v2 device program; one that
+/// joins its cgroups itself (other architectures, kernels before 5.7) on a host without a v1
+/// devices controller got no device rules at all. Here: the v1 devices path of this host, and
+/// a v2-only host (an empty v1 root beside the real unified hierarchy), both joined by
+/// writing `cgroup.procs`.
+#[test]
+fn device_rules_hold_on_every_cgroup_path() {
+    if !root_or_skip("device_rules_hold_on_every_cgroup_path") {
+        return;
+    }
+    let standard = HostConfig::standard();
+    let no_v1 = tempfile::tempdir().unwrap();
+    for host in [
+        standard.clone(),
+        HostConfig {
+            clone_into_cgroup: false,
+            ..standard.clone()
+        },
+        HostConfig {
+            clone_into_cgroup: false,
+            cgroup_v1_root: no_v1.path().to_path_buf(),
+            ..standard.clone()
+        },
+    ] {
+        let mut h = Harness::new(&["true"]);
+        h.sandbox_host = host;
+        device_rules_hold(&h);
+    }
+}
+
+/// Regression: an exec joined only the container's v2 directory, and only on x86-64 with
+/// `clone3`: a container with a v1 memory limit ran its execs outside the limit.
+#[test]
+fn an_exec_joins_every_cgroup_of_its_container() {
+    if !root_or_skip("an_exec_joins_every_cgroup_of_its_container") {
+        return;
+    }
+    for clone_into_cgroup in [true, false] {
+        let mut h = Harness::new(&["sleep", "30"]);
+        h.spec.limits = Limits {
+            memory: Some(64 << 20),
+            pids: Some(50),
+            ..Limits::default()
+        };
+        h.sandbox_host.clone_into_cgroup = clone_into_cgroup;
+        h.sandbox = Sandbox::new(h.sandbox_host.clone());
+        let mut init = h.spawn_quiet().unwrap();
+        let (out_r, out_w) = common::pipe();
+        let (err_r, err_w) = common::pipe();
+        let (in_r, _in_w) = common::pipe();
+        let spec = ExecSpec {
+            argv: vec!["cat".into(), "/proc/self/cgroup".into()],
+            env: vec!["PATH=/bin".into()],
+            cwd: "/".into(),
+            user: User::default(),
+        };
+        let stdio = Stdio::Fds {
+            stdin: in_r,
+            stdout: out_w,
+            stderr: err_w,
+        };
+        let mut running = h.sandbox.exec(&init, &spec, stdio).unwrap();
+        let (out, err) = (common::reader(out_r), common::reader(err_r));
+        assert_eq!(running.wait().unwrap().code, 0);
+        running.cleanup().unwrap();
+        let (out, err) = (out.join().unwrap(), err.join().unwrap());
+        let init_cgroups = fs::read_to_string(format!("/proc/{}/cgroup", init.pid())).unwrap();
+        // Every hierarchy in which the container's first process sits in its own directory,
+        // the exec sits there too.
+        let rel = h.spec.cgroup.parent.join(&h.spec.cgroup.name);
+        let rel = rel.to_string_lossy();
+        let theirs: Vec<&str> = init_cgroups.lines().filter(|l| l.contains(&*rel)).collect();
+        assert!(theirs.len() >= 3, "memory, pids and v2: {init_cgroups}");
+        for line in &theirs {
+            assert!(
+                out.lines().any(|l| l == *line),
+                "exec lacks {line}: {out} {err}"
+            );
+        }
         init.signal(libc::SIGKILL).unwrap();
         init.wait().unwrap();
         init.cleanup().unwrap();

@@ -82,6 +82,8 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 pub struct Harness {
     pub dir: tempfile::TempDir,
     pub sandbox: Sandbox,
+    /// What `sandbox` was made from, for tests that make another with a variation.
+    pub sandbox_host: HostConfig,
     pub spec: Spec,
 }
 
@@ -125,6 +127,7 @@ impl Harness {
         Harness {
             dir,
             sandbox: Sandbox::new(HostConfig::standard()),
+            sandbox_host: HostConfig::standard(),
             spec,
         }
     }
