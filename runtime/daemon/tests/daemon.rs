@@ -452,6 +452,62 @@ fn create_start_wait_logs_rm_round_trip() {
     );
 }
 
+/// `HostConfig.SecurityOpt` as dockerd 20.10 takes it: checked at create (500 with its text),
+/// shown back by inspect exactly as sent (`null`, `[]`, the list), and a profile decoded at
+/// start, where a bad one fails the start with dockerd's text and leaves the container
+/// created with exit code 128.
+#[test]
+fn security_options_are_checked_recorded_and_applied() {
+    if !ready("security_options_are_checked_recorded_and_applied") {
+        return;
+    }
+    let d = Daemon::start();
+    let create = |opts: &str| {
+        let body = format!(
+            r#"{{"Image":"toolbox","Cmd":["/toolbox","out","x"],"HostConfig":{{"SecurityOpt":{opts}}}}}"#
+        );
+        d.json("POST", "/v1.41/containers/create", Some(&body))
+    };
+    for (opts, message) in [
+        (r#"["foo"]"#, r#"invalid --security-opt 1: "foo""#),
+        (r#"["foo=bar"]"#, r#"invalid --security-opt 2: "foo=bar""#),
+        (
+            r#"["no-new-privileges=maybe"]"#,
+            r#"invalid --security-opt 2: "no-new-privileges=maybe""#,
+        ),
+    ] {
+        let (status, v) = create(opts);
+        assert_eq!((status, v["message"].as_str()), (500, Some(message)));
+    }
+    for opts in [
+        "null",
+        "[]",
+        r#"["no-new-privileges:true","seccomp=unconfined"]"#,
+    ] {
+        let (status, v) = create(opts);
+        assert_eq!(status, 201, "{v}");
+        let id = v["Id"].as_str().unwrap();
+        let (_, c) = d.json("GET", &format!("/containers/{id}/json"), None);
+        let sent: Value = serde_json::from_str(opts).unwrap();
+        assert_eq!(c["HostConfig"]["SecurityOpt"], sent);
+    }
+    let (_, v) = create(r#"["seccomp={bad"]"#);
+    let id = v["Id"].as_str().unwrap();
+    let (status, v) = d.json("POST", &format!("/containers/{id}/start"), None);
+    let text = "Decoding seccomp profile failed: invalid character 'b' looking for beginning of \
+                object key string";
+    assert_eq!((status, v["message"].as_str()), (500, Some(text)));
+    let (_, c) = d.json("GET", &format!("/containers/{id}/json"), None);
+    assert_eq!(c["State"]["Status"], "created");
+    assert_eq!(c["State"]["ExitCode"], 128);
+    assert_eq!(c["State"]["Error"], text);
+    let (_, info) = d.json("GET", "/info", None);
+    assert_eq!(
+        info["SecurityOptions"],
+        serde_json::json!(["name=seccomp,profile=default"])
+    );
+}
+
 /// Sends an attach upgrade and reads the 101.
 fn attach(d: &Daemon, id: &str) -> BufReader<UnixStream> {
     let mut s = d.connect();
