@@ -11,9 +11,14 @@ pub const PROBE: &str = "/tmp/berth-walk-probe:/probe:ro";
 pub const PROFILE_OPT: &str = "seccomp=/tmp/berth-walk-seccomp.json";
 pub const BAD_PROFILE_OPT: &str = "seccomp=/tmp/berth-walk-seccomp-bad.json";
 
-/// Writes the three files (each built aside and renamed into place, so concurrent walks
-/// never see half a file).
+/// Writes the three files, once per test process (each built aside and renamed into place,
+/// so walks of other processes never see half a file).
 pub fn install() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(install_now);
+}
+
+fn install_now() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let staging = format!("/tmp/berth-walk-probe.{}", std::process::id());
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());

@@ -388,7 +388,13 @@ pub const WALK: &[Step] = &[
         "seccomp=unconfined",
         "toolbox",
     ]),
-    step(&["inspect", "-f", "{{json .HostConfig.SecurityOpt}}", "sec"]),
+    // Not a bare `{{...}}`: the walk would take it for a variable.
+    step(&[
+        "inspect",
+        "-f",
+        "SecurityOpt={{json .HostConfig.SecurityOpt}}",
+        "sec",
+    ]),
     step(&["rm", "sec"]),
     step(&["create", "--security-opt", "foo", "toolbox"]),
     step(&["create", "--security-opt", "foo=bar", "toolbox"]),
