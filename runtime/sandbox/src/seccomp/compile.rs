@@ -47,6 +47,14 @@ pub fn compile(resolved: &Resolved) -> Result<Program, SeccompError> {
         ));
     }
     let mut filter = ScmpFilterContext::new(default).map_err(|e| lib("creating filter", e))?;
+    // A binary tree of system call numbers instead of runc's linear list (same decisions, a
+    // different layout): loading a filter makes the kernel run it once per system call number
+    // and architecture to build its action cache, and a linear program made that cost ~1.1 ms
+    // per container start here against ~0.3 ms for the tree (100 spawns of `true` each way,
+    // against ~1.9 ms for a spawn without a filter).
+    filter
+        .set_ctl_optimize(2)
+        .map_err(|e| lib("setting the filter's optimization level", e))?;
     for a in &arches {
         filter
             .add_arch(*a)
