@@ -326,6 +326,39 @@ fn remount_readonly_keeping_flags(target: &CStr) -> Result<(), Errno> {
 mod tests {
     use super::*;
 
+    /// The fallback for kernels without `mount_setattr`: the remount keeps the mount's own
+    /// flags. Runs in a thread with a mount namespace of its own, so the host sees nothing.
+    #[test]
+    fn the_old_kernels_remount_keeps_nosuid_nodev_noexec() {
+        if !rustix::process::geteuid().is_root() {
+            assert!(
+                std::env::var_os("BERTH_REQUIRE_ALL").is_none(),
+                "needs root"
+            );
+            eprintln!("skipped the_old_kernels_remount_keeps_nosuid_nodev_noexec: needs root");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let target = CString::new(dir.path().as_os_str().as_encoded_bytes()).unwrap();
+        let flags = std::thread::spawn(move || {
+            // SAFETY: unsharing the mount namespace (and with it this thread's fs struct)
+            // affects only this short-lived test thread, which touches nothing but the mounts
+            // below and exits afterwards.
+            unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNS) }.unwrap();
+            make_private().unwrap();
+            let nosuid = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
+            mount(c"tmpfs", target.as_c_str(), c"tmpfs", nosuid, None).unwrap();
+            remount_readonly_keeping_flags(target.as_c_str()).unwrap();
+            rustix::fs::statvfs(target.as_c_str()).unwrap().f_flag
+        })
+        .join()
+        .unwrap();
+        use rustix::fs::StatVfsMountFlags as V;
+        for want in [V::RDONLY, V::NOSUID, V::NODEV, V::NOEXEC] {
+            assert!(flags.contains(want), "{flags:?} lacks {want:?}");
+        }
+    }
+
     #[test]
     fn cpu_lists_parse_like_the_kernels() {
         assert_eq!(cpu_list("0-3,8,10-11\n"), [0, 1, 2, 3, 8, 10, 11]);
