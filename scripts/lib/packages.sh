@@ -1,9 +1,14 @@
 # shellcheck shell=bash
 # The Debian packages the tests need, each with the file that shows it is installed. Shared by
 # scripts/test (installs what is missing) and scripts/fresh-check (removes them first, so that a
-# check on a used machine starts from what a fresh one has).
+# check on a used machine starts from what a fresh one has). berth's build itself needs
+# libseccomp-dev (the sandbox compiles seccomp profiles with libseccomp): build_packages.
 # shellcheck disable=SC2034 # used by the scripts that source this file
+build_packages=(
+  libseccomp-dev:/usr/include/seccomp.h
+)
 test_packages=(
+  "${build_packages[@]}"
   busybox-static:/bin/busybox
   docker-registry:/usr/bin/docker-registry
   skopeo:/usr/bin/skopeo

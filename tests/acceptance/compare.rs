@@ -140,7 +140,12 @@ fn same_program_name(stderr: &str) -> String {
 /// - the values (not the presence) of `ResolvConfPath`, `HostnamePath`, `HostsPath` and
 ///   `LogPath`: files under each engine's own root.
 ///
-/// Everything else must match, the sandbox defaults (`HostConfig.MaskedPaths`,
+/// - from `HostConfig.MaskedPaths`, the paths current Docker masks and dockerd 20.10 does not
+///   (`/proc/interrupts`, `/sys/devices/virtual/powercap` and the per-CPU `thermal_throttle`
+///   directories, moby's advisories GHSA-6fw5-f8r9-fgfm and GHSA-jq35-85cj-fj4p): berth masks
+///   them, as the issue asks, and shows what it masks.
+///
+/// Everything else must match, the rest of the sandbox defaults (`HostConfig.MaskedPaths`,
 /// `ReadonlyPaths`) included.
 fn inspect(stdout: &str, symbols: &mut Symbols) -> String {
     let Ok(mut doc) = serde_json::from_str::<Value>(stdout) else {
@@ -156,12 +161,26 @@ fn inspect(stdout: &str, symbols: &mut Symbols) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
+/// A masked path of current Docker that dockerd 20.10 did not have yet.
+fn newer_dockers_mask(path: &str) -> bool {
+    let throttle =
+        path.starts_with("/sys/devices/system/cpu/cpu") && path.ends_with("/thermal_throttle");
+    throttle || path == "/proc/interrupts" || path == "/sys/devices/virtual/powercap"
+}
+
 fn drop_engine_fields(item: &mut serde_json::Map<String, Value>) {
     for key in ["GraphDriver", "DockerVersion", "NetworkSettings"] {
         item.remove(key);
     }
     if let Some(config) = item.get_mut("Config").and_then(Value::as_object_mut) {
         config.remove("NetworkDisabled");
+    }
+    let masked = item
+        .get_mut("HostConfig")
+        .and_then(|h| h.get_mut("MaskedPaths"))
+        .and_then(Value::as_array_mut);
+    if let Some(masked) = masked {
+        masked.retain(|p| !p.as_str().is_some_and(newer_dockers_mask));
     }
     for key in ["ResolvConfPath", "HostnamePath", "HostsPath", "LogPath"] {
         if let Some(value) = item

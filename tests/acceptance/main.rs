@@ -14,6 +14,7 @@
 
 mod cli;
 mod compare;
+mod confine;
 mod daemon;
 mod normalise;
 mod prereq;

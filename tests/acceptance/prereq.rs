@@ -30,6 +30,7 @@ pub fn ready(test: &str) -> Option<Setup> {
             .unwrap_or_else(|| PathBuf::from("/tmp/berth-ref/docker.sock")),
     };
     let Some(why) = missing(&setup) else {
+        crate::confine::install();
         return Some(setup);
     };
     if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::cli::{self, Client, Output};
+use crate::confine::PROBE;
 
 /// One command: its arguments, what of its stdout later steps use, and what is unstable in
 /// what it prints.
@@ -297,6 +298,134 @@ pub const WALK: &[Step] = &[
         "sleeper",
         "true",
     ]),
+    // Docker's confinement, observed from inside by the seccomp probe (`confine`): the
+    // default profile, no-new-privileges, unconfined, a profile file (berth's own default,
+    // which dockerd must take as the same policy), an exec, and refused options.
+    step(&["run", "--rm", "-v", PROBE, "toolbox", "/probe", "status"]),
+    step(&[
+        "run",
+        "--rm",
+        "-v",
+        PROBE,
+        "toolbox",
+        "/probe",
+        "keyctl",
+        "bpf",
+        "userfaultfd",
+        "perf_event_open",
+        "unshare-user",
+        "personality-query",
+        "personality-exec",
+        "clone3",
+        "mseal",
+    ]),
+    step(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        "no-new-privileges",
+        "-v",
+        PROBE,
+        "toolbox",
+        "/probe",
+        "status",
+    ]),
+    step(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        "seccomp=unconfined",
+        "-v",
+        PROBE,
+        "toolbox",
+        "/probe",
+        "status",
+        "keyctl",
+        "unshare-user",
+        "clone3",
+    ]),
+    step(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        crate::confine::PROFILE_OPT,
+        "--security-opt",
+        "no-new-privileges:true",
+        "-v",
+        PROBE,
+        "toolbox",
+        "/probe",
+        "status",
+        "keyctl",
+        "personality-exec",
+        "clone3",
+        "mseal",
+    ]),
+    step(&[
+        "run",
+        "-d",
+        "--name",
+        "guarded",
+        "--security-opt",
+        "no-new-privileges=true",
+        "-v",
+        PROBE,
+        "toolbox",
+        "/toolbox",
+        "on-term",
+        "0",
+        "sleep",
+    ]),
+    step(&["exec", "guarded", "/probe", "status", "keyctl"]),
+    step(&["rm", "-f", "guarded"]),
+    step(&[
+        "create",
+        "--name",
+        "sec",
+        "--security-opt",
+        "no-new-privileges:true",
+        "--security-opt",
+        "seccomp=unconfined",
+        "toolbox",
+    ]),
+    // Not a bare `{{...}}`: the walk would take it for a variable.
+    step(&[
+        "inspect",
+        "-f",
+        "SecurityOpt={{json .HostConfig.SecurityOpt}}",
+        "sec",
+    ]),
+    step(&["rm", "sec"]),
+    step(&["create", "--security-opt", "foo", "toolbox"]),
+    step(&["create", "--security-opt", "foo=bar", "toolbox"]),
+    step(&[
+        "create",
+        "--security-opt",
+        "no-new-privileges=maybe",
+        "toolbox",
+    ]),
+    step(&["run", "--rm", "--security-opt", "seccomp=", "toolbox"]),
+    step(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        "seccomp=/berth/no/such.json",
+        "toolbox",
+    ]),
+    step(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        crate::confine::BAD_PROFILE_OPT,
+        "toolbox",
+    ]),
+    step(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        "seccomp=builtin",
+        "toolbox",
+    ]),
     step(&["pause", "sleeper"]),
     step(&["exec", "sleeper", "/toolbox", "out", "x"]),
     step(&["pause", "sleeper"]),
@@ -433,7 +562,7 @@ fn expand(arg: &str, vars: &BTreeMap<&str, String>) -> String {
 
 /// The walk's own objects on an engine, so that a shared engine can be cleaned before and after
 /// without touching anything else on it.
-pub const WALK_CONTAINERS: &[&str] = &["hi", "bg", "writer", "sleeper", "mnt"];
+pub const WALK_CONTAINERS: &[&str] = &["hi", "bg", "writer", "sleeper", "mnt", "guarded", "sec"];
 pub const WALK_IMAGES: &[&str] = &["mine:v1", "toolbox:written", "toolbox", "hello-world"];
 
 /// Removes the walk's containers (by name, and every container of its images) and images.

@@ -40,6 +40,8 @@ pub struct CreateFlags {
     pub binds: Option<Vec<String>>,
     /// `--mount`s (the key is left out without any).
     pub mounts: Vec<Value>,
+    /// `--security-opt`s as the CLI sends them (`null` without any).
+    pub security_opt: Option<Vec<String>>,
 }
 
 /// The request body for `flags`.
@@ -97,7 +99,7 @@ fn host_config(flags: &CreateFlags) -> Value {
         "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": null, "GroupAdd": null,
         "IpcMode": "", "Cgroup": "", "Links": null, "OomScoreAdj": 0, "PidMode": "",
         "Privileged": false, "PublishAllPorts": false, "ReadonlyRootfs": false,
-        "SecurityOpt": null, "UTSMode": "", "UsernsMode": "", "ShmSize": 0, "Isolation": "",
+        "SecurityOpt": flags.security_opt, "UTSMode": "", "UsernsMode": "", "ShmSize": 0, "Isolation": "",
         "CpuShares": flags.cpu_shares,
         "Memory": flags.memory,
     });

@@ -17,6 +17,7 @@ mod prune;
 mod ps;
 mod pull;
 mod run;
+mod security_opt;
 mod session;
 mod system;
 mod table;

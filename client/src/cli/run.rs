@@ -89,6 +89,9 @@ pub struct CreateArgs {
     /// Attach a filesystem mount to the container (`type=bind,source=...,target=...`).
     #[arg(long, value_parser = crate::cli::mounts::parse_mount)]
     pub mount: Vec<crate::cli::mounts::MountFlag>,
+    /// Security Options (`seccomp=unconfined|PROFILE.json`, `no-new-privileges[=true|false]`).
+    #[arg(long = "security-opt")]
+    pub security_opt: Vec<String>,
     /// Print usage (`-h` is the hostname, as in docker).
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -125,11 +128,11 @@ pub fn run(session: &Session, args: &RunArgs, io: &mut Io<'_>) -> i32 {
 /// `create`: the container is created (its image pulled first when missing) and its full ID
 /// printed. Daemon errors print as they come, exit 1.
 pub fn create_verb(session: &Session, args: &CreateArgs, io: &mut Io<'_>) -> i32 {
-    let file_env = match client_checks(args, io, "create") {
-        Ok(env) => env,
+    let checked = match client_checks(args, io, "create") {
+        Ok(checked) => checked,
         Err(code) => return code,
     };
-    let body = match create_body(args, false, file_env) {
+    let body = match create_body(args, false, checked) {
         Ok(body) => body,
         Err(e) => return flag_value_error(io, &e, "create"),
     };
@@ -153,14 +156,31 @@ fn flag_value_error(io: &mut Io<'_>, e: &CliError, verb: &str) -> i32 {
     125
 }
 
+/// What the client reads from its own machine for the body: the `--env-file` entries and the
+/// `--security-opt`s as sent (profile files read and compacted).
+struct Checked {
+    file_env: Vec<String>,
+    security_opt: Option<Vec<String>>,
+}
+
 /// What the docker CLI checks and reads before anything else, failing as `docker: ...` with
-/// exit 125: the `-v` specs, then the `--env-file`s, whose entries it answers.
-fn client_checks(args: &CreateArgs, io: &mut Io<'_>, verb: &str) -> Result<Vec<String>, i32> {
+/// exit 125, in its order: the `-v` specs, the `--env-file`s, the `--security-opt`s.
+fn client_checks(args: &CreateArgs, io: &mut Io<'_>, verb: &str) -> Result<Checked, i32> {
     let checked = args
         .volume
         .iter()
         .try_for_each(|v| crate::cli::mounts::check_volume(v))
-        .and_then(|()| crate::cli::env_file::read(&args.env_file));
+        .and_then(|()| crate::cli::env_file::read(&args.env_file))
+        .and_then(|file_env| {
+            let security_opt = match args.security_opt.is_empty() {
+                true => None,
+                false => Some(crate::cli::security_opt::parse(&args.security_opt)?),
+            };
+            Ok(Checked {
+                file_env,
+                security_opt,
+            })
+        });
     checked.map_err(|problem| {
         let _ = writeln!(
             io.err,
@@ -172,11 +192,11 @@ fn client_checks(args: &CreateArgs, io: &mut Io<'_>, verb: &str) -> Result<Vec<S
 
 fn run_inner(session: &Session, run: &RunArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
     let args = &run.options;
-    let file_env = match client_checks(args, io, "run") {
-        Ok(env) => env,
+    let checked = match client_checks(args, io, "run") {
+        Ok(checked) => checked,
         Err(code) => return Ok(code),
     };
-    let body = match create_body(args, run.detach, file_env) {
+    let body = match create_body(args, run.detach, checked) {
         Ok(body) => body,
         Err(e) => return Ok(flag_value_error(io, &e, "run")),
     };
@@ -192,8 +212,12 @@ fn run_inner(session: &Session, run: &RunArgs, io: &mut Io<'_>) -> Result<i32, C
 }
 
 /// The create body for the flags (`create`'s is `run`'s without `-d`).
-/// `file_env` holds the `--env-file` entries, which come before the `-e` ones.
-fn create_body(args: &CreateArgs, detach: bool, file_env: Vec<String>) -> Result<Value, CliError> {
+/// `checked.file_env` holds the `--env-file` entries, which come before the `-e` ones.
+fn create_body(args: &CreateArgs, detach: bool, checked: Checked) -> Result<Value, CliError> {
+    let Checked {
+        file_env,
+        security_opt,
+    } = checked;
     let (image, command) = args
         .image_and_command
         .split_first()
@@ -249,6 +273,7 @@ fn create_body(args: &CreateArgs, detach: bool, file_env: Vec<String>) -> Result
         network: args.network.clone(),
         binds: (!args.volume.is_empty()).then(|| args.volume.clone()),
         mounts: args.mount.iter().map(|m| m.to_json()).collect(),
+        security_opt,
     }))
 }
 
@@ -572,7 +597,15 @@ mod tests {
             "exit 3",
         ])
         .unwrap();
-        let body = create_body(&top.run.options, top.run.detach, vec!["F=1".into()]).unwrap();
+        let body = create_body(
+            &top.run.options,
+            top.run.detach,
+            Checked {
+                file_env: vec!["F=1".into()],
+                security_opt: None,
+            },
+        )
+        .unwrap();
         assert_eq!(body["Image"], "bb");
         assert_eq!(body["Env"], json!(["F=1"]));
         assert_eq!(body["Cmd"], json!(["-c", "exit 3"]));

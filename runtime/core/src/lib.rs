@@ -1,8 +1,11 @@
 //! berth-core: the vocabulary every runtime crate shares. It owns the error kinds (the same
 //! set the model and the harness use, each mapping to one HTTP status). It must stay tiny and
-//! free of I/O so that every other runtime crate can depend on it.
+//! free of I/O so that every other runtime crate can depend on it. Beside the kinds, Go's
+//! JSON syntax errors ([`go_json`]), which dockerd and the docker CLI both print.
 
 use std::fmt;
+
+pub mod go_json;
 
 /// What kind of failure an error is, independent of its wording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

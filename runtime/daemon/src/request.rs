@@ -183,6 +183,7 @@ pub struct HostConfigBody {
     pub cpu_quota: i64,
     pub shm_size: i64,
     pub oom_score_adj: i64,
+    pub security_opt: Option<Vec<String>>,
 }
 
 /// Docker's `StrSlice`: a JSON string or an array of strings.

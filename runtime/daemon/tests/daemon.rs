@@ -427,9 +427,16 @@ fn create_start_wait_logs_rm_round_trip() {
     let (_, c) = d.json("GET", &format!("/containers/{}/json", &id[..12]), None);
     assert_eq!(c["HostConfig"]["LogConfig"]["Type"], "json-file");
     assert_eq!(c["State"]["ExitCode"], 3);
-    // What the sandbox applies, as dockerd lists its defaults.
+    // What the sandbox applies (current Docker's list), as dockerd lists its defaults.
     assert_eq!(c["HostConfig"]["MaskedPaths"][0], "/proc/asound");
-    assert_eq!(c["HostConfig"]["MaskedPaths"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        c["HostConfig"]["MaskedPaths"],
+        serde_json::json!(berth_sandbox::default_masked_paths())
+    );
+    assert_eq!(
+        c["HostConfig"]["MaskedPaths"][11],
+        "/sys/devices/virtual/powercap"
+    );
     assert_eq!(c["HostConfig"]["ReadonlyPaths"][4], "/proc/sysrq-trigger");
     // The files the start wrote and bound over /etc, in the container's directory.
     let log = c["LogPath"].as_str().unwrap();
@@ -546,6 +553,62 @@ fn a_fifo_passwd_fails_its_start_and_never_blocks_ps_or_shutdown() {
     });
     rx.recv_timeout(Duration::from_secs(60))
         .expect("the daemon did not stop");
+}
+
+/// `HostConfig.SecurityOpt` as dockerd 20.10 takes it: checked at create (500 with its text),
+/// shown back by inspect exactly as sent (`null`, `[]`, the list), and a profile decoded at
+/// start, where a bad one fails the start with dockerd's text and leaves the container
+/// created with exit code 128.
+#[test]
+fn security_options_are_checked_recorded_and_applied() {
+    if !ready("security_options_are_checked_recorded_and_applied") {
+        return;
+    }
+    let d = Daemon::start();
+    let create = |opts: &str| {
+        let body = format!(
+            r#"{{"Image":"toolbox","Cmd":["/toolbox","out","x"],"HostConfig":{{"SecurityOpt":{opts}}}}}"#
+        );
+        d.json("POST", "/v1.41/containers/create", Some(&body))
+    };
+    for (opts, message) in [
+        (r#"["foo"]"#, r#"invalid --security-opt 1: "foo""#),
+        (r#"["foo=bar"]"#, r#"invalid --security-opt 2: "foo=bar""#),
+        (
+            r#"["no-new-privileges=maybe"]"#,
+            r#"invalid --security-opt 2: "no-new-privileges=maybe""#,
+        ),
+    ] {
+        let (status, v) = create(opts);
+        assert_eq!((status, v["message"].as_str()), (500, Some(message)));
+    }
+    for opts in [
+        "null",
+        "[]",
+        r#"["no-new-privileges:true","seccomp=unconfined"]"#,
+    ] {
+        let (status, v) = create(opts);
+        assert_eq!(status, 201, "{v}");
+        let id = v["Id"].as_str().unwrap();
+        let (_, c) = d.json("GET", &format!("/containers/{id}/json"), None);
+        let sent: Value = serde_json::from_str(opts).unwrap();
+        assert_eq!(c["HostConfig"]["SecurityOpt"], sent);
+    }
+    let (_, v) = create(r#"["seccomp={bad"]"#);
+    let id = v["Id"].as_str().unwrap();
+    let (status, v) = d.json("POST", &format!("/containers/{id}/start"), None);
+    let text = "Decoding seccomp profile failed: invalid character 'b' looking for beginning of \
+                object key string";
+    assert_eq!((status, v["message"].as_str()), (500, Some(text)));
+    let (_, c) = d.json("GET", &format!("/containers/{id}/json"), None);
+    assert_eq!(c["State"]["Status"], "created");
+    assert_eq!(c["State"]["ExitCode"], 128);
+    assert_eq!(c["State"]["Error"], text);
+    let (_, info) = d.json("GET", "/info", None);
+    assert_eq!(
+        info["SecurityOptions"],
+        serde_json::json!(["name=seccomp,profile=default"])
+    );
 }
 
 /// Sends an attach upgrade and reads the 101.

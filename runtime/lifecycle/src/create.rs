@@ -52,6 +52,8 @@ pub struct CreateOptions {
     pub binds: Vec<String>,
     /// `--mount`: `HostConfig.Mounts`, of type `bind`.
     pub mounts: Vec<crate::MountRequest>,
+    /// `--security-opt`: `HostConfig.SecurityOpt` as sent (`None` is JSON `null`).
+    pub security_opt: Option<Vec<String>>,
 }
 
 /// What happens to a container after its exit, beyond Docker's `AutoRemove`.
@@ -127,6 +129,8 @@ impl<I: Images> Containers<I> {
             }
             None => names::generate(&id, &|n| reg.names.contains_key(n), &mut fill_random),
         };
+        // After the name, as dockerd sets the security options; the list is kept as sent.
+        crate::security::parse(options.security_opt.as_deref().unwrap_or_default())?;
         // After the image and the name, as dockerd registers mount points.
         let mount_points = crate::binds::mount_points(&options.binds, &options.mounts)?;
         let network_mode = match &network {
@@ -164,6 +168,7 @@ impl<I: Images> Containers<I> {
                 binds: options.binds.clone(),
                 mounts: options.mounts.clone(),
                 mount_points,
+                security_opt: options.security_opt.clone(),
                 ..HostOptions::default()
             },
             layer_dirs: image.layer_dirs,

@@ -67,6 +67,10 @@ pub enum LifecycleError {
     #[error("invalid volume specification: '{spec}'")]
     VolumeSpec { spec: String },
 
+    /// A `--security-opt` dockerd does not take (it answers 500).
+    #[error("{message}")]
+    InvalidSecurityOpt { message: String },
+
     #[error("Invalid network mode: invalid container format container:<name|id>")]
     InvalidNetworkMode,
 
@@ -224,6 +228,7 @@ impl Kind for LifecycleError {
             E::AmbiguousPrefix { .. }
             | E::JoinOwnNetwork
             | E::VolumeSpec { .. }
+            | E::InvalidSecurityOpt { .. }
             | E::UnsupportedSignal { .. }
             | E::User(_)
             | E::Io { .. }

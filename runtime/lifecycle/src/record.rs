@@ -108,6 +108,10 @@ pub struct HostOptions {
     /// What the two above bind, checked at create (inspect's `Mounts`).
     #[serde(default)]
     pub mount_points: Vec<crate::MountPoint>,
+    /// `HostConfig.SecurityOpt` as the request gave it ([`crate::SecurityOptions`]); records
+    /// older than it had none (Docker's defaults).
+    #[serde(default)]
+    pub security_opt: Option<Vec<String>>,
 }
 
 fn default_network_mode() -> String {

@@ -383,6 +383,8 @@ fn build_spec(
         joined.host_files,
     )?;
     let lower_dirs = lower_layers(&shared.init_layer, &config.layer_dirs);
+    // Checked at create; a record written by hand fails the start here.
+    let security = crate::security::parse(hc.security_opt.as_deref().unwrap_or_default())?;
     Ok(Spec {
         rootfs: RootfsSpec {
             lower_dirs,
@@ -412,6 +414,8 @@ fn build_spec(
         },
         binds: crate::binds::sandbox_binds(etc_files.binds(), &hc.mount_points)?,
         cgroup: shared.cgroup(&config.id),
+        seccomp: security.seccomp,
+        no_new_privileges: security.no_new_privileges,
     })
 }
 

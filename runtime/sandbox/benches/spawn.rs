@@ -66,6 +66,8 @@ fn fixture(network: Network) -> Fixture {
             parent: PathBuf::from(format!("berth-bench-{}", std::process::id())),
             name: "c".into(),
         },
+        seccomp: Default::default(),
+        no_new_privileges: false,
     };
     Fixture {
         _dir: dir,

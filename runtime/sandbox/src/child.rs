@@ -16,7 +16,7 @@ use crate::clone::{cloexec_from_3, close_all_but, reset_signal_dispositions, unb
 use crate::plan::{Plan, ProcessPlan, StdioPlan};
 use crate::report::{Report, Step};
 use crate::timing::Mark;
-use crate::{caps, dev, lookup, mounts, netns};
+use crate::{caps, dev, lookup, mounts, netns, seccomp};
 
 /// The function `clone` starts the child in.
 pub(crate) extern "C" fn child_main(arg: *mut c_void) -> c_int {
@@ -113,7 +113,7 @@ fn filesystems(plan: &Plan<'_>) -> Result<(), Report> {
     for (i, bind) in plan.binds.iter().enumerate() {
         bind.attach().map_err(at_index(Step::Bind, i))?;
     }
-    for (i, path) in mounts::MASKED_PATHS.iter().enumerate() {
+    for (i, path) in plan.masked.iter().enumerate() {
         mounts::mask(path).map_err(at_index(Step::Mask, i))?;
     }
     for (i, path) in mounts::READONLY_PATHS.iter().enumerate() {
@@ -126,12 +126,20 @@ fn filesystems(plan: &Plan<'_>) -> Result<(), Report> {
     Ok(())
 }
 
-/// Step 4: Streams, session, capabilities, identity, working directory, in that order: the pty
-/// needs root and must be the controlling terminal of a new session; capabilities are bounded
-/// while we still hold CAP_SETPCAP; the uid is dropped last among them because it takes the
+/// Step 4: Streams, session, confinement, capabilities, identity, working directory, in that
+/// order: the pty needs root and must be the controlling terminal of a new session; without
+/// `no_new_privs` loading a seccomp filter needs CAP_SYS_ADMIN, so (as runc does) the filter
+/// goes in now, before capabilities are bounded (while we still hold CAP_SETPCAP); with it,
+/// the filter waits until just before `execve` ([`exec`]), so that as few of our own calls
+/// as possible have to pass it. The uid is dropped last among them because it takes the
 /// remaining privileges with it; chdir runs as the user, so permissions apply as for runc.
 pub(crate) fn credentials(plan: &ProcessPlan) -> Result<(), Report> {
     stdio(plan)?;
+    if plan.no_new_privs {
+        seccomp::load::set_no_new_privs().map_err(at(Step::NoNewPrivs))?;
+    } else {
+        load_filter(plan)?;
+    }
     caps::bound_to(plan.caps).map_err(at(Step::Capabilities))?;
     rustix::thread::set_thread_groups(&plan.groups).map_err(at(Step::Groups))?;
     let gid = Gid::from_raw(plan.gid);
@@ -139,6 +147,13 @@ pub(crate) fn credentials(plan: &ProcessPlan) -> Result<(), Report> {
     let uid = Uid::from_raw(plan.uid);
     rustix::thread::set_thread_res_uid(uid, uid, uid).map_err(at(Step::Setuid))?;
     rustix::process::chdir(plan.cwd.as_c_str()).map_err(at(Step::Chdir))
+}
+
+fn load_filter(plan: &ProcessPlan) -> Result<(), Report> {
+    match &plan.seccomp {
+        Some(prog) => seccomp::load::load(prog.get()).map_err(at(Step::Seccomp)),
+        None => Ok(()),
+    }
 }
 
 fn stdio(plan: &ProcessPlan) -> Result<(), Report> {
@@ -161,6 +176,9 @@ pub(crate) fn exec(plan: &ProcessPlan, chosen: usize) -> Result<Infallible, Repo
     let Some(path) = plan.exec.candidates.get(chosen) else {
         return Err(at(Step::Execve)(Errno::NOENT));
     };
+    if plan.no_new_privs {
+        load_filter(plan)?;
+    }
     unblock_all_signals();
     // SAFETY: path, argv and envp are NUL-terminated C strings and NULL-terminated pointer
     // arrays owned by the plan, which outlives this call (the parent waits for us).

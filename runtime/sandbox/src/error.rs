@@ -41,6 +41,10 @@ pub enum SandboxError {
     #[error("cgroup controller {controller} is not available on this host")]
     ControllerMissing { controller: &'static str },
 
+    /// Docker's device rules could not be applied to the container (it does not start).
+    #[error("cannot apply the container's device rules: {reason}")]
+    DeviceRules { reason: String },
+
     /// The process has already exited (and may have been reaped).
     #[error("process {pid} is not running")]
     NotRunning { pid: i32 },
@@ -52,6 +56,10 @@ pub enum SandboxError {
         #[source]
         source: io::Error,
     },
+
+    /// The container's seccomp profile could not become a filter (dockerd's texts).
+    #[error(transparent)]
+    Seccomp(#[from] crate::seccomp::SeccompError),
 
     /// A host path could not be opened or read.
     #[error("{op} {path}: {source}")]
@@ -108,6 +116,8 @@ impl Kind for SandboxError {
             SandboxError::ChildSetup { .. }
             | SandboxError::Cgroup { .. }
             | SandboxError::Sys { .. }
+            | SandboxError::Seccomp(_)
+            | SandboxError::DeviceRules { .. }
             | SandboxError::Path { .. } => ErrorKind::System,
         }
     }

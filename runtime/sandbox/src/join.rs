@@ -7,7 +7,10 @@
 //! `CLONE_NEWPID` only moves the caller's future children), so a short-lived thread joins it
 //! first and the child is cloned from there, born inside. The child then joins the mount, UTS,
 //! IPC and network namespaces through the container's pidfd in one `setns` call (Linux 5.8);
-//! joining the mount namespace also puts it at the container's root.
+//! joining the mount namespace also puts it at the container's root. It is in every cgroup of
+//! the container before its command runs, as the first process is: born in the v2 directory
+//! where the kernel allows it, and joining each other directory (the v1 hierarchies, or v2
+//! without `clone3`) by writing into its `cgroup.procs` first thing.
 
 use std::convert::Infallible;
 use std::ffi::{c_int, c_void};
@@ -15,7 +18,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use rustix::thread::ThreadNameSpaceType;
 
-use crate::cgroup::{self, ContainerCgroup};
+use crate::cgroup::ContainerCgroup;
 use crate::child::{at, credentials, exec};
 use crate::clone::{
     cloexec_from_3, clone_vfork, close_all_but, reset_signal_dispositions, ChildStack,
@@ -45,6 +48,8 @@ struct JoinPlan<'a> {
     target: BorrowedFd<'a>,
     process: ProcessPlan,
     report: OwnedFd,
+    /// One open `cgroup.procs` per container cgroup the child is not born into.
+    cgroup_procs: Vec<OwnedFd>,
     keep: Vec<RawFd>,
 }
 
@@ -70,22 +75,32 @@ impl Sandbox {
         let timings = Box::new(StepTimings::default());
         let (report_read, report_write) = report_pipe()?;
         let (pty_parent, pty_child) = pty_channel(&stdio)?;
+        // The container's own filter and no_new_privs, as runc gives every exec.
+        let confinement = init.confinement().clone();
         let process = ProcessPlan::new(
-            &spec.argv, &spec.env, &spec.cwd, &spec.user, stdio, pty_child,
+            &spec.argv,
+            &spec.env,
+            &spec.cwd,
+            &spec.user,
+            stdio,
+            pty_child,
+            &confinement,
         )?;
         let candidates = process.exec.candidate_names();
+        let (cgroup_dir, cgroup_procs) = init.cgroups_for_exec(self.born_in_v2())?;
         let mut plan = JoinPlan {
             target: init.pidfd(),
             process,
             report: report_write,
+            cgroup_procs,
             keep: Vec::new(),
         };
         let mut keep = plan.process.descriptors();
         keep.extend([plan.report.as_raw_fd(), plan.target.as_raw_fd()]);
+        keep.extend(plan.cgroup_procs.iter().map(|fd| fd.as_raw_fd()));
         keep.sort_unstable();
         keep.dedup();
         plan.keep = keep;
-        let cgroup_dir = init.cgroup_v2_dir().map(cgroup::open_dir).transpose()?;
         let (pid, pidfd) = clone_in_pid_namespace(init.pidfd(), cgroup_dir.as_ref(), &plan)?;
         // Our copies of the child's ends: the report pipe's write end (EOF once exec'd) and
         // the stdio copies.
@@ -115,6 +130,7 @@ impl Sandbox {
             ContainerCgroup::none(),
             pty_master,
             timings,
+            confinement,
         ))
     }
 }
@@ -183,12 +199,17 @@ extern "C" fn join_main(arg: *mut c_void) -> c_int {
 }
 
 /// The steps, in order: default signal dispositions and nothing of the daemon's open; into the
-/// container's namespaces (which also roots the child in the container); then what a first
+/// container's cgroups and namespaces (which also roots the child in the container); then what a first
 /// process does after its filesystems are ready.
 fn run(plan: &JoinPlan<'_>) -> Result<Infallible, Report> {
     reset_signal_dispositions();
     close_all_but(&plan.keep);
     cloexec_from_3();
+    // Into the container's cgroups before anything else, so the command's limits hold for
+    // every byte this process allocates.
+    for fd in &plan.cgroup_procs {
+        rustix::io::write(fd, b"0").map_err(at(Step::JoinCgroup))?;
+    }
     rustix::thread::move_into_thread_name_spaces(plan.target, joined_in_child())
         .map_err(at(Step::JoinNamespaces))?;
     credentials(&plan.process)?;

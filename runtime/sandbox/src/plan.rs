@@ -6,6 +6,7 @@
 use std::ffi::{c_char, CString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
+use std::sync::Arc;
 
 use rustix::fs::{Mode, OFlags};
 use rustix::process::Gid;
@@ -17,6 +18,8 @@ use crate::lookup;
 use crate::mounts::{self, BindPlan};
 use crate::overlay::{c_string, OverlayApi, OverlayPlan};
 use crate::report::ReportContext;
+use crate::seccomp::load::SockFprogRef;
+use crate::seccomp::Program;
 use crate::spec::{Bind, Network, Spec, Stdio};
 use crate::timing::StepTimings;
 
@@ -42,12 +45,25 @@ pub(crate) struct ExecPlan {
     pub envp: Vec<*const c_char>,
 }
 
+/// What a container's processes are confined by beyond capabilities, decided once per
+/// container: its compiled seccomp filter (none when unconfined) and `no_new_privs`. An exec
+/// gets its container's.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Confinement {
+    pub seccomp: Option<Arc<Program>>,
+    pub no_new_privs: bool,
+}
+
 /// The process half of a plan, the same for a container's first process and an exec:
 /// streams, privileges, working directory and command.
 #[derive(Debug)]
 pub(crate) struct ProcessPlan {
     pub stdio: StdioPlan,
     pub caps: u64,
+    pub no_new_privs: bool,
+    /// The filter as the kernel reads it; points into `_program`, which it must not outlive.
+    pub seccomp: Option<SockFprogRef>,
+    _program: Option<Arc<Program>>,
     pub uid: u32,
     pub gid: u32,
     pub groups: Vec<Gid>,
@@ -65,6 +81,7 @@ impl ProcessPlan {
         user: &crate::spec::User,
         stdio: Stdio,
         pty_sock: Option<OwnedFd>,
+        confinement: &Confinement,
     ) -> Result<ProcessPlan, SandboxError> {
         if argv.is_empty() || argv[0].is_empty() {
             return Err(SandboxError::spec("argv", "no command given"));
@@ -76,6 +93,9 @@ impl ProcessPlan {
         Ok(ProcessPlan {
             stdio: stdio_plan(stdio, pty_sock)?,
             caps: caps::docker_default_mask(),
+            no_new_privs: confinement.no_new_privs,
+            seccomp: confinement.seccomp.as_deref().map(SockFprogRef::new),
+            _program: confinement.seccomp.clone(),
             uid: user.uid,
             gid: user.gid,
             groups: user
@@ -106,6 +126,8 @@ pub(crate) struct Plan<'a> {
     pub cgroup_procs: &'a [OwnedFd],
     pub overlay: OverlayPlan,
     pub binds: Vec<BindPlan>,
+    /// Docker's masked paths on this host.
+    pub masked: &'a [CString],
     /// `/a`, `/a/b`, `/a/b/c` for a cwd of `/a/b/c`: `mkdir -p` without allocation.
     pub cwd_dirs: Vec<CString>,
     pub process: ProcessPlan,
@@ -117,22 +139,23 @@ pub(crate) struct Plan<'a> {
 
 /// The strings the parent needs to word a failure the child reports.
 #[derive(Debug)]
-pub(crate) struct PlanNames {
+pub(crate) struct PlanNames<'a> {
     pub argv0: String,
     pub candidates: Vec<String>,
     pub mount_point: String,
     pub binds: Vec<String>,
     pub cwd: String,
+    pub masked: &'a [String],
 }
 
-impl PlanNames {
+impl PlanNames<'_> {
     pub fn context(&self) -> ReportContext<'_> {
         ReportContext {
             argv0: &self.argv0,
             candidates: &self.candidates,
             mount_point: &self.mount_point,
             binds: &self.binds,
-            masked: &mounts::MASKED_PATH_NAMES,
+            masked: self.masked,
             readonly: &mounts::READONLY_PATH_NAMES,
             cwd: &self.cwd,
         }
@@ -147,13 +170,17 @@ pub(crate) struct PlanInputs<'a> {
     pub report: OwnedFd,
     pub pty_sock: Option<OwnedFd>,
     pub timings: &'a StepTimings,
+    pub confinement: &'a Confinement,
+    /// The masked paths, as the child mounts them and as errors name them.
+    pub masked: &'a [CString],
+    pub masked_names: &'a [String],
 }
 
 pub(crate) fn build<'a>(
     spec: &'a Spec,
     stdio: Stdio,
     inputs: PlanInputs<'a>,
-) -> Result<(Plan<'a>, PlanNames), SandboxError> {
+) -> Result<(Plan<'a>, PlanNames<'a>), SandboxError> {
     validate(spec)?;
     let process = ProcessPlan::new(
         &spec.argv,
@@ -162,6 +189,7 @@ pub(crate) fn build<'a>(
         &spec.user,
         stdio,
         inputs.pty_sock,
+        inputs.confinement,
     )?;
     let candidates = process.exec.candidate_names();
     let names = PlanNames {
@@ -170,6 +198,7 @@ pub(crate) fn build<'a>(
         mount_point: spec.rootfs.mount_point.display().to_string(),
         binds: spec.binds.iter().map(|b| b.destination.clone()).collect(),
         cwd: spec.cwd.clone(),
+        masked: inputs.masked_names,
     };
     let mut plan = Plan {
         netns: match &spec.network {
@@ -181,6 +210,7 @@ pub(crate) fn build<'a>(
         cgroup_procs: inputs.cgroup.procs(),
         overlay: OverlayPlan::new(&spec.rootfs, inputs.proc_root, inputs.overlay_api)?,
         binds: spec.binds.iter().map(bind_plan).collect::<Result<_, _>>()?,
+        masked: inputs.masked,
         cwd_dirs: cwd_prefixes(&spec.cwd)?,
         process,
         report: inputs.report,

@@ -43,10 +43,12 @@ pub(crate) enum Step {
     Execve,
     /// An exec joining the running container's namespaces.
     JoinNamespaces,
+    NoNewPrivs,
+    Seccomp,
 }
 
 impl Step {
-    const ALL: [Step; 27] = [
+    const ALL: [Step; 29] = [
         Step::Signals,
         Step::JoinCgroup,
         Step::JoinNetns,
@@ -74,6 +76,8 @@ impl Step {
         Step::LookupNotFound,
         Step::Execve,
         Step::JoinNamespaces,
+        Step::NoNewPrivs,
+        Step::Seccomp,
     ];
 
     fn from_u32(v: u32) -> Option<Step> {
@@ -117,7 +121,7 @@ pub(crate) struct ReportContext<'a> {
     pub candidates: &'a [String],
     pub mount_point: &'a str,
     pub binds: &'a [String],
-    pub masked: &'a [&'a str],
+    pub masked: &'a [String],
     pub readonly: &'a [&'a str],
     pub cwd: &'a str,
 }
@@ -164,7 +168,10 @@ impl Report {
                 "bind mount onto {}",
                 ctx.binds.get(i).map(String::as_str).unwrap_or("?")
             ),
-            Step::Mask => format!("mask {}", nth(ctx.masked)),
+            Step::Mask => format!(
+                "mask {}",
+                ctx.masked.get(i).map(String::as_str).unwrap_or("?")
+            ),
             Step::Readonly => format!("make {} read-only", nth(ctx.readonly)),
             Step::Cwd => format!("create working directory {}", ctx.cwd),
             Step::Stdio => "set up stdio".into(),
@@ -175,6 +182,8 @@ impl Report {
             Step::Setuid => "set uid".into(),
             Step::Chdir => format!("chdir to cwd ({:?}) set in config.json failed", ctx.cwd),
             Step::JoinNamespaces => "join the container's namespaces".into(),
+            Step::NoNewPrivs => "set no_new_privs".into(),
+            Step::Seccomp => "error loading seccomp filter into kernel".into(),
             Step::LookupStat | Step::LookupDenied | Step::LookupNotFound | Step::Execve => {
                 "exec".into()
             }
@@ -192,7 +201,7 @@ mod tests {
             candidates: &[],
             mount_point: "/r",
             binds: &[],
-            masked: &["/proc/kcore"],
+            masked: &[],
             readonly: &[],
             cwd: "/",
         }
@@ -233,7 +242,12 @@ mod tests {
             errno: libc::EPERM,
             index: 0,
         };
-        let text = r.into_error(&ctx()).to_string();
+        let masked = ["/proc/kcore".to_string()];
+        let ctx = ReportContext {
+            masked: &masked,
+            ..ctx()
+        };
+        let text = r.into_error(&ctx).to_string();
         assert!(text.starts_with("mask /proc/kcore: "), "{text}");
     }
 }

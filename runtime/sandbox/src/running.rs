@@ -9,6 +9,7 @@ use rustix::process::{WaitId, WaitIdOptions};
 
 use crate::cgroup::ContainerCgroup;
 use crate::error::SandboxError;
+use crate::plan::Confinement;
 use crate::timing::StepTimings;
 
 /// How a container process ended.
@@ -32,6 +33,8 @@ pub struct Running {
     exit: Option<Exit>,
     pty_master: Option<OwnedFd>,
     timings: Box<StepTimings>,
+    /// What the container's processes run under; every exec gets the same.
+    confinement: Confinement,
     cleaned: bool,
 }
 
@@ -42,6 +45,7 @@ impl Running {
         cgroup: ContainerCgroup,
         pty_master: Option<OwnedFd>,
         timings: Box<StepTimings>,
+        confinement: Confinement,
     ) -> Running {
         Running {
             pid,
@@ -50,8 +54,22 @@ impl Running {
             exit: None,
             pty_master,
             timings,
+            confinement,
             cleaned: false,
         }
+    }
+
+    /// What an exec needs to join every cgroup of the container (see
+    /// [`ContainerCgroup::join_for_exec`]).
+    pub(crate) fn cgroups_for_exec(
+        &self,
+        born_in_v2: bool,
+    ) -> Result<(Option<OwnedFd>, Vec<OwnedFd>), SandboxError> {
+        self.cgroup.join_for_exec(born_in_v2)
+    }
+
+    pub(crate) fn confinement(&self) -> &Confinement {
+        &self.confinement
     }
 
     /// The process ID in the host's PID namespace (it is 1 inside the container).

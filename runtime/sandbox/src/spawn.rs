@@ -16,9 +16,10 @@ use crate::child::child_main;
 use crate::clone::{clone_vfork, ChildStack};
 use crate::error::SandboxError;
 use crate::overlay::OverlayApi;
-use crate::plan::{self, PlanInputs};
+use crate::plan::{self, Confinement, PlanInputs};
 use crate::report::{Report, REPORT_LEN};
 use crate::running::Running;
+use crate::seccomp::SeccompCache;
 use crate::spec::{CgroupSpec, Network, Spec, Stdio};
 use crate::timing::{Mark, StepTimings};
 
@@ -32,7 +33,13 @@ pub struct HostConfig {
     /// The unified hierarchy (`/sys/fs/cgroup/unified` on hybrid hosts, `/sys/fs/cgroup` on
     /// pure v2 hosts).
     pub cgroup_v2_root: PathBuf,
+    /// The host's sysfs (`/sys`), where the per-CPU masked paths are looked up.
+    pub sys_root: PathBuf,
     pub overlay_api: OverlayApi,
+    /// Start children directly in their cgroup v2 directory when the kernel can
+    /// (`CLONE_INTO_CGROUP`); `false` makes them join by writing `cgroup.procs`, the path
+    /// other architectures and older kernels take (tests use it to exercise that path here).
+    pub clone_into_cgroup: bool,
 }
 
 impl HostConfig {
@@ -49,6 +56,8 @@ impl HostConfig {
             proc_root: PathBuf::from("/proc"),
             cgroup_v1_root: base,
             cgroup_v2_root: v2,
+            sys_root: PathBuf::from("/sys"),
+            clone_into_cgroup: true,
             overlay_api: OverlayApi::Auto,
         }
     }
@@ -61,18 +70,37 @@ pub struct Sandbox {
     layout: CgroupLayout,
     /// Whether children start inside their v2 directory (see [`cgroup`]).
     born_in_v2: bool,
+    /// Seccomp filters compiled so far, one per (profile, capability set).
+    seccomp: SeccompCache,
+    /// Docker's masked paths on this host, as the child mounts them and as errors name them.
+    masked: Vec<std::ffi::CString>,
+    masked_names: Vec<String>,
 }
 
 impl Sandbox {
     /// Looks at the host's cgroup layout once; spawns reuse it.
     pub fn new(host: HostConfig) -> Sandbox {
         let layout = CgroupLayout::detect(&host.cgroup_v1_root, &host.cgroup_v2_root);
-        let born_in_v2 = cgroup::can_be_born_in_v2(&layout);
+        let born_in_v2 = host.clone_into_cgroup && cgroup::can_be_born_in_v2(&layout);
+        let masked_names = crate::mounts::masked_paths(&host.sys_root);
+        // Paths built from fixed text and CPU numbers hold no NUL byte.
+        let masked = masked_names
+            .iter()
+            .filter_map(|p| std::ffi::CString::new(p.as_str()).ok())
+            .collect();
         Sandbox {
+            masked,
+            masked_names,
             host,
             layout,
             born_in_v2,
+            seccomp: SeccompCache::for_host(),
         }
+    }
+
+    /// Whether children are born in their v2 directory (`clone3` with `CLONE_INTO_CGROUP`).
+    pub(crate) fn born_in_v2(&self) -> bool {
+        self.born_in_v2
     }
 
     pub fn cgroup_layout(&self) -> &CgroupLayout {
@@ -90,13 +118,22 @@ impl Sandbox {
     pub fn spawn(&self, spec: &Spec, stdio: Stdio) -> Result<Running, SandboxError> {
         let timings = Box::new(StepTimings::default());
         timings.mark(Mark::Start);
+        // Before anything is created: a bad profile fails the start with nothing to undo.
+        let confinement = self.confinement(spec)?;
         let mut cgroup =
             ContainerCgroup::create(&self.layout, &spec.cgroup, &spec.limits, self.born_in_v2)?;
         timings.mark(Mark::CgroupReady);
-        match self.start(spec, stdio, &cgroup, &timings) {
+        match self.start(spec, stdio, &cgroup, &confinement, &timings) {
             Ok((pid, pidfd, pty_master)) => {
                 timings.mark(Mark::Returned);
-                Ok(Running::new(pid, pidfd, cgroup, pty_master, timings))
+                Ok(Running::new(
+                    pid,
+                    pidfd,
+                    cgroup,
+                    pty_master,
+                    timings,
+                    confinement,
+                ))
             }
             Err(e) => {
                 let _ = cgroup.remove();
@@ -105,11 +142,23 @@ impl Sandbox {
         }
     }
 
+    /// The container's filter (from the cache after the first container with the same
+    /// profile and capabilities) and `no_new_privs`.
+    fn confinement(&self, spec: &Spec) -> Result<Confinement, SandboxError> {
+        Ok(Confinement {
+            seccomp: self
+                .seccomp
+                .program(&spec.seccomp, crate::caps::docker_default_mask())?,
+            no_new_privs: spec.no_new_privileges,
+        })
+    }
+
     fn start(
         &self,
         spec: &Spec,
         stdio: Stdio,
         cgroup: &ContainerCgroup,
+        confinement: &Confinement,
         timings: &StepTimings,
     ) -> Result<(i32, OwnedFd, Option<OwnedFd>), SandboxError> {
         let (report_read, report_write) = report_pipe()?;
@@ -121,6 +170,9 @@ impl Sandbox {
             report: report_write,
             pty_sock: pty_child,
             timings,
+            confinement,
+            masked: &self.masked,
+            masked_names: &self.masked_names,
         };
         let (plan, names) = plan::build(spec, stdio, inputs)?;
         timings.mark(Mark::Planned);

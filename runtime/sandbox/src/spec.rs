@@ -25,6 +25,23 @@ pub struct Spec {
     /// Host files or directories bind-mounted into the container (`/etc/hosts` and friends).
     pub binds: Vec<Bind>,
     pub cgroup: CgroupSpec,
+    /// The seccomp profile (`--security-opt seccomp=...`); an `exec` gets the same.
+    pub seccomp: Seccomp,
+    /// `--security-opt no-new-privileges`: `PR_SET_NO_NEW_PRIVS` before the command (and every
+    /// exec) starts.
+    pub no_new_privileges: bool,
+}
+
+/// Which seccomp filter the container's processes run under.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Seccomp {
+    /// Docker's default profile ([`crate::seccomp::DEFAULT_PROFILE`]).
+    #[default]
+    Default,
+    /// No filter (`seccomp=unconfined`).
+    Unconfined,
+    /// A profile in Docker's JSON format, as the client sent it.
+    Profile(std::sync::Arc<str>),
 }
 
 /// The overlay root: read-only layers plus a per-container upper and work dir.

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use berth_core::{ErrorKind, Kind};
 use berth_sandbox::{
-    exec_error, Bind, ExecSpec, Limits, NetnsPool, Network, OverlayApi, PreparedNetns,
-    SandboxError, Stdio, User,
+    exec_error, Bind, ExecSpec, HostConfig, Limits, NetnsPool, Network, OverlayApi, PreparedNetns,
+    Sandbox, SandboxError, Seccomp, Stdio, User,
 };
 use common::{busybox_layer, host_mounts_under, root_or_skip, Harness};
 
@@ -117,12 +117,14 @@ fn sys_is_read_only_and_masked_paths_are_empty() {
     let script = "grep ' /sys ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1; \
                   touch /sys/kernel/x 2>/dev/null && echo writable || echo refused; \
                   wc -c < /proc/timer_list; ls /sys/firmware | wc -l; \
-                  echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo rw || echo ro";
+                  echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo rw || echo ro; \
+                  wc -c < /proc/interrupts";
     let (exit, out, err) = sh(script).run().unwrap();
     assert_eq!(exit.code, 0, "{err}");
-    assert_eq!(out, "ro\nrefused\n0\n0\nro\n");
+    assert_eq!(out, "ro\nrefused\n0\n0\nro\n0\n");
     // The masks hide something: the host's versions are not empty.
     assert!(!fs::read_to_string("/proc/timer_list").unwrap().is_empty());
+    assert!(!fs::read_to_string("/proc/interrupts").unwrap().is_empty());
     assert!(fs::read_dir("/sys/firmware").unwrap().count() > 0);
 }
 
@@ -145,6 +147,7 @@ fn mounts_are_only_the_containers() {
         "/proc/acpi",
         "/proc/bus",
         "/proc/fs",
+        "/proc/interrupts",
         "/proc/irq",
         "/proc/kcore",
         "/proc/keys",
@@ -157,9 +160,12 @@ fn mounts_are_only_the_containers() {
         "/proc/sched_debug",
         "/proc/timer_stats",
         "/sys",
+        "/sys/devices/virtual/powercap",
         "/sys/firmware",
     ];
-    for p in &points {
+    let throttles =
+        |p: &str| p.starts_with("/sys/devices/system/cpu/cpu") && p.ends_with("/thermal_throttle");
+    for p in points.iter().filter(|p| !throttles(p)) {
         assert!(expected.contains(p), "unexpected mount {p} in {out}");
     }
     for p in [
@@ -450,6 +456,48 @@ fn binds_show_host_files_read_only() {
     assert_eq!(h.run().unwrap().1, "c0ffee123456\nro\n");
 }
 
+/// Regression: a read-only bind left the mounts below its source writable, and its remount
+/// cleared the source's nosuid/nodev/noexec. Now every submount is read-only too, and each
+/// keeps its own flags.
+#[test]
+fn read_only_binds_are_read_only_all_the_way_down_and_keep_their_flags() {
+    if !root_or_skip("read_only_binds_are_read_only_all_the_way_down_and_keep_their_flags") {
+        return;
+    }
+    use rustix::mount::{mount, unmount, MountFlags, UnmountFlags};
+    let script = "for m in /a /a/sub; do grep \" $m \" /proc/mounts | cut -d' ' -f4; done; \
+                  touch /a/top 2>/dev/null && echo top-rw || echo top-ro; \
+                  touch /a/sub/x 2>/dev/null && echo sub-rw || echo sub-ro";
+    let mut h = sh(script);
+    let source = h.dir.path().join("src");
+    fs::create_dir_all(source.join("sub")).unwrap();
+    // The source itself nosuid,nodev,noexec (a bind of itself), with a tmpfs below it.
+    let flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
+    rustix::mount::mount_bind(&source, &source).unwrap();
+    rustix::mount::mount_remount(&source, MountFlags::BIND | flags, "").unwrap();
+    mount("tmpfs", source.join("sub"), "tmpfs", flags, None).unwrap();
+    h.spec.binds.push(Bind {
+        source: source.clone(),
+        destination: "/a".into(),
+        readonly: true,
+    });
+    let result = h.run();
+    // Unmounted before any assertion, so a failure leaves nothing on the host.
+    unmount(source.join("sub"), UnmountFlags::DETACH).unwrap();
+    unmount(&source, UnmountFlags::DETACH).unwrap();
+    let (exit, out, err) = result.unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    for (i, mount) in ["/a", "/a/sub"].iter().enumerate() {
+        let opts: Vec<&str> = lines[i].split(',').collect();
+        for want in ["ro", "nosuid", "nodev", "noexec"] {
+            assert!(opts.contains(&want), "{mount}: {} lacks {want}", lines[i]);
+        }
+    }
+    assert_eq!(&lines[2..], ["top-ro", "sub-ro"]);
+    assert!(!source.join("top").exists() && !source.join("sub/x").exists());
+}
+
 #[test]
 fn a_pty_is_the_containers_own() {
     if !root_or_skip("a_pty_is_the_containers_own") {
@@ -672,4 +720,299 @@ fn exec_joins_the_running_containers_namespaces_and_cgroup() {
     init.signal(libc::SIGKILL).unwrap();
     init.wait().unwrap();
     init.cleanup().unwrap();
+}
+
+/// The lines of `/proc/self/status` a seccomp check reads, as `Key: value` without tabs.
+fn confinement_lines(status: &str) -> Vec<String> {
+    status
+        .lines()
+        .filter(|l| l.starts_with("Seccomp") || l.starts_with("NoNewPrivs"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// A harness whose container has the seccomp probe at `/probe` (read-only).
+fn with_probe(argv: &[&str]) -> Harness {
+    let mut h = Harness::new(argv);
+    h.spec.binds.push(probe_bind());
+    h
+}
+
+fn probe_bind() -> Bind {
+    Bind {
+        source: common::probe::probe().to_path_buf(),
+        destination: "/probe".into(),
+        readonly: true,
+    }
+}
+
+const PROBES: [&str; 9] = [
+    "keyctl",
+    "bpf",
+    "userfaultfd",
+    "perf_event_open",
+    "unshare-user",
+    "personality-query",
+    "personality-exec",
+    "clone3",
+    "mseal",
+];
+
+/// What the same probe printed in a container of the reference dockerd 20.10.24 (runc 1.1.5,
+/// Docker's default profile): refused calls are EPERM, `clone3` is ENOSYS by the profile's own
+/// rule, and a call newer than any the profile names (`mseal`, 462) ENOSYS by runc's stub.
+const DOCKER_DEFAULT_PROBES: &str = "keyctl: EPERM\nbpf: EPERM\nuserfaultfd: EPERM\n\
+    perf_event_open: EPERM\nunshare-user: EPERM\npersonality-query: ok\n\
+    personality-exec: EPERM\nclone3: ENOSYS\nmseal: ENOSYS\n";
+
+#[test]
+fn containers_run_under_dockers_default_seccomp_profile() {
+    if !root_or_skip("containers_run_under_dockers_default_seccomp_profile") {
+        return;
+    }
+    let (exit, out, err) = sh("cat /proc/self/status").run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(
+        confinement_lines(&out),
+        ["NoNewPrivs: 0", "Seccomp: 2", "Seccomp_filters: 1"]
+    );
+    let (exit, _, err) = sh("unshare -U true").run().unwrap();
+    assert_eq!(exit.code, 1);
+    assert_eq!(
+        err,
+        "unshare: unshare(0x10000000): Operation not permitted\n"
+    );
+    let mut argv = vec!["/probe"];
+    argv.extend(PROBES);
+    let (_, out, err) = with_probe(&argv).run().unwrap();
+    assert_eq!(out, DOCKER_DEFAULT_PROBES, "{err}");
+}
+
+#[test]
+fn no_new_privileges_is_set_before_the_command() {
+    if !root_or_skip("no_new_privileges_is_set_before_the_command") {
+        return;
+    }
+    let mut h = sh("cat /proc/self/status; /probe keyctl");
+    h.spec.no_new_privileges = true;
+    h.spec.binds.push(probe_bind());
+    // A user without capabilities: the filter still loads (no_new_privs allows it).
+    h.spec.user = User {
+        uid: 1000,
+        gid: 1000,
+        additional_gids: Vec::new(),
+    };
+    let (exit, out, err) = h.run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(
+        confinement_lines(&out),
+        ["NoNewPrivs: 1", "Seccomp: 2", "Seccomp_filters: 1"]
+    );
+    assert!(out.ends_with("keyctl: EPERM\n"), "{out}");
+}
+
+#[test]
+fn unconfined_containers_have_no_filter() {
+    if !root_or_skip("unconfined_containers_have_no_filter") {
+        return;
+    }
+    let mut h = with_probe(&[
+        "sh",
+        "-c",
+        "cat /proc/self/status; /probe keyctl unshare-user",
+    ]);
+    h.spec.seccomp = Seccomp::Unconfined;
+    let (exit, out, err) = h.run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(
+        confinement_lines(&out),
+        ["NoNewPrivs: 0", "Seccomp: 0", "Seccomp_filters: 0"]
+    );
+    assert!(out.ends_with("keyctl: ok\nunshare-user: ok\n"), "{out}");
+}
+
+#[test]
+fn a_custom_profile_is_applied_and_a_bad_one_fails_the_start() {
+    if !root_or_skip("a_custom_profile_is_applied_and_a_bad_one_fails_the_start") {
+        return;
+    }
+    let profile = r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir",
+        "mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]}"#;
+    let mut h = sh("mkdir /x; grep Seccomp: /proc/self/status");
+    h.spec.seccomp = Seccomp::Profile(profile.into());
+    let (_, out, err) = h.run().unwrap();
+    assert_eq!(out, "Seccomp:\t2\n");
+    assert_eq!(
+        err,
+        "mkdir: can't create directory '/x': Permission denied\n"
+    );
+
+    h.spec.seccomp = Seccomp::Profile("{bad".into());
+    let e = h.run().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::System);
+    assert_eq!(
+        e.to_string(),
+        "Decoding seccomp profile failed: invalid character 'b' looking for beginning of \
+         object key string"
+    );
+    for dir in h.cgroup_dirs() {
+        assert!(!dir.exists(), "{} left behind", dir.display());
+    }
+}
+
+#[test]
+fn an_exec_runs_under_its_containers_filter_and_no_new_privs() {
+    if !root_or_skip("an_exec_runs_under_its_containers_filter_and_no_new_privs") {
+        return;
+    }
+    for (seccomp, nnp, want) in [
+        (
+            Seccomp::Default,
+            false,
+            ["NoNewPrivs: 0", "Seccomp: 2", "Seccomp_filters: 1"],
+        ),
+        (
+            Seccomp::Default,
+            true,
+            ["NoNewPrivs: 1", "Seccomp: 2", "Seccomp_filters: 1"],
+        ),
+        (
+            Seccomp::Unconfined,
+            false,
+            ["NoNewPrivs: 0", "Seccomp: 0", "Seccomp_filters: 0"],
+        ),
+    ] {
+        let mut h = Harness::new(&["sleep", "30"]);
+        h.spec.seccomp = seccomp;
+        h.spec.no_new_privileges = nnp;
+        let mut init = h.spawn_quiet().unwrap();
+        let (out_r, out_w) = common::pipe();
+        let (err_r, err_w) = common::pipe();
+        let (in_r, _in_w) = common::pipe();
+        let spec = ExecSpec {
+            argv: vec!["cat".into(), "/proc/self/status".into()],
+            env: vec!["PATH=/bin".into()],
+            cwd: "/".into(),
+            user: User::default(),
+        };
+        let stdio = Stdio::Fds {
+            stdin: in_r,
+            stdout: out_w,
+            stderr: err_w,
+        };
+        let mut running = h.sandbox.exec(&init, &spec, stdio).unwrap();
+        let (out, err) = (common::reader(out_r), common::reader(err_r));
+        assert_eq!(running.wait().unwrap().code, 0);
+        running.cleanup().unwrap();
+        let (out, err) = (out.join().unwrap(), err.join().unwrap());
+        assert_eq!(confinement_lines(&out), want, "{err}");
+        init.signal(libc::SIGKILL).unwrap();
+        init.wait().unwrap();
+        init.cleanup().unwrap();
+    }
+}
+
+/// Opens `/dev/mem` (made with mknod, which Docker allows) and a host disk: both must fail.
+fn device_rules_hold(h: &Harness) {
+    let disk = fs::read_dir("/sys/dev/block")
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().replace(':', " "))
+        .next()
+        .expect("a block device on the host");
+    let script = format!(
+        "mknod /tmp/mem c 1 1 && (: < /tmp/mem) 2>/dev/null && echo mem-opened || echo mem-denied; \
+         mknod /tmp/disk b {disk} && (: < /tmp/disk) 2>/dev/null && echo disk-opened || echo disk-denied; \
+         head -c 1 /dev/urandom | wc -c"
+    );
+    let mut h2 = Harness::with_layers(&["sh", "-c", &script], h.spec.rootfs.lower_dirs.clone());
+    h2.sandbox = Sandbox::new(h.sandbox_host.clone());
+    let (exit, out, err) = h2.run().unwrap();
+    assert_eq!(exit.code, 0, "{err}");
+    assert_eq!(out, "mem-denied\ndisk-denied\n1\n");
+}
+
+/// Regression: only a child born in its v2 directory got the v2 device program; one that
+/// joins its cgroups itself (other architectures, kernels before 5.7) on a host without a v1
+/// devices controller got no device rules at all. Here: the v1 devices path of this host, and
+/// a v2-only host (an empty v1 root beside the real unified hierarchy), both joined by
+/// writing `cgroup.procs`.
+#[test]
+fn device_rules_hold_on_every_cgroup_path() {
+    if !root_or_skip("device_rules_hold_on_every_cgroup_path") {
+        return;
+    }
+    let standard = HostConfig::standard();
+    let no_v1 = tempfile::tempdir().unwrap();
+    for host in [
+        standard.clone(),
+        HostConfig {
+            clone_into_cgroup: false,
+            ..standard.clone()
+        },
+        HostConfig {
+            clone_into_cgroup: false,
+            cgroup_v1_root: no_v1.path().to_path_buf(),
+            ..standard.clone()
+        },
+    ] {
+        let mut h = Harness::new(&["true"]);
+        h.sandbox_host = host;
+        device_rules_hold(&h);
+    }
+}
+
+/// Regression: an exec joined only the container's v2 directory, and only on x86-64 with
+/// `clone3`: a container with a v1 memory limit ran its execs outside the limit.
+#[test]
+fn an_exec_joins_every_cgroup_of_its_container() {
+    if !root_or_skip("an_exec_joins_every_cgroup_of_its_container") {
+        return;
+    }
+    for clone_into_cgroup in [true, false] {
+        let mut h = Harness::new(&["sleep", "30"]);
+        h.spec.limits = Limits {
+            memory: Some(64 << 20),
+            pids: Some(50),
+            ..Limits::default()
+        };
+        h.sandbox_host.clone_into_cgroup = clone_into_cgroup;
+        h.sandbox = Sandbox::new(h.sandbox_host.clone());
+        let mut init = h.spawn_quiet().unwrap();
+        let (out_r, out_w) = common::pipe();
+        let (err_r, err_w) = common::pipe();
+        let (in_r, _in_w) = common::pipe();
+        let spec = ExecSpec {
+            argv: vec!["cat".into(), "/proc/self/cgroup".into()],
+            env: vec!["PATH=/bin".into()],
+            cwd: "/".into(),
+            user: User::default(),
+        };
+        let stdio = Stdio::Fds {
+            stdin: in_r,
+            stdout: out_w,
+            stderr: err_w,
+        };
+        let mut running = h.sandbox.exec(&init, &spec, stdio).unwrap();
+        let (out, err) = (common::reader(out_r), common::reader(err_r));
+        assert_eq!(running.wait().unwrap().code, 0);
+        running.cleanup().unwrap();
+        let (out, err) = (out.join().unwrap(), err.join().unwrap());
+        let init_cgroups = fs::read_to_string(format!("/proc/{}/cgroup", init.pid())).unwrap();
+        // Every hierarchy in which the container's first process sits in its own directory,
+        // the exec sits there too.
+        let rel = h.spec.cgroup.parent.join(&h.spec.cgroup.name);
+        let rel = rel.to_string_lossy();
+        let theirs: Vec<&str> = init_cgroups.lines().filter(|l| l.contains(&*rel)).collect();
+        assert!(theirs.len() >= 3, "memory, pids and v2: {init_cgroups}");
+        for line in &theirs {
+            assert!(
+                out.lines().any(|l| l == *line),
+                "exec lacks {line}: {out} {err}"
+            );
+        }
+        init.signal(libc::SIGKILL).unwrap();
+        init.wait().unwrap();
+        init.cleanup().unwrap();
+    }
 }

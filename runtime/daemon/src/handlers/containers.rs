@@ -66,6 +66,7 @@ fn create_options(name: Option<String>, b: CreateBody) -> CreateOptions {
         labels: b.labels.unwrap_or_default(),
         hostname: b.hostname,
         network_mode: host.network_mode,
+        security_opt: host.security_opt,
         binds: host.binds.unwrap_or_default(),
         mounts: host.mounts.unwrap_or_default(),
     }

@@ -145,7 +145,8 @@ pub async fn info(ctx: &Context, v: ApiVersion) -> Result<Response<Body>, ApiErr
             "LiveRestoreEnabled": false,
             "Isolation": "",
             "InitBinary": "",
-            "SecurityOptions": [],
+            // Every container gets Docker's default seccomp profile unless it asks otherwise.
+            "SecurityOptions": ["name=seccomp,profile=default"],
             "Swarm": {
                 "NodeID": "",
                 "NodeAddr": "",

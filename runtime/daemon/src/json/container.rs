@@ -147,7 +147,8 @@ fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
         "Privileged": false,
         "PublishAllPorts": false,
         "ReadonlyRootfs": false,
-        "SecurityOpt": null,
+        // As the request gave it: `null`, `[]` or the list (a profile's JSON included).
+        "SecurityOpt": h.security_opt,
         "UTSMode": "",
         "UsernsMode": "",
         "ShmSize": 67108864,
@@ -186,7 +187,7 @@ fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
         "IOMaximumIOps": 0,
         "IOMaximumBandwidth": 0,
         // The sandbox applies these to every container; its lists are the only copy.
-        "MaskedPaths": berth_sandbox::MASKED_PATH_NAMES,
+        "MaskedPaths": berth_sandbox::default_masked_paths(),
         "ReadonlyPaths": berth_sandbox::READONLY_PATH_NAMES,
     });
     // dockerd leaves the key out when there are none.

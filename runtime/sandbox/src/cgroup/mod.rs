@@ -11,6 +11,11 @@
 //! the container gets a v2 directory always, Docker's device rules as a v2 device program
 //! there, and a v1 directory only for a limit that only v1 enforces (memory, pids, cpu
 //! shares). Without limits nothing is written into any `cgroup.procs`.
+//!
+//! Device rules are never optional: every container gets them from exactly one place, the v2
+//! device program on its v2 directory when it has one (or can have one, when v1 has no devices
+//! controller), else the v1 devices controller, which is also the fallback when the kernel
+//! refuses the program. A container for which neither works does not start.
 
 mod device_filter;
 mod v1;
@@ -44,6 +49,27 @@ pub struct CgroupLayout {
     pub pids: Option<Hierarchy>,
     pub cpu: Option<Hierarchy>,
     pub devices: Option<Hierarchy>,
+    /// Whether there is a unified hierarchy to make directories in (a device program needs
+    /// one).
+    pub unified: bool,
+}
+
+/// Where a container's device rules come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DeviceRules {
+    /// The v2 device program, attached to the container's v2 directory.
+    Program,
+    /// The v1 devices controller (the container joins a `devices` directory).
+    V1,
+}
+
+/// The directories of one container: v1 controllers, whether it has a v2 directory, and where
+/// its device rules come from.
+#[derive(Debug, PartialEq, Eq)]
+struct Placement {
+    v1: Vec<&'static str>,
+    v2: bool,
+    devices: DeviceRules,
 }
 
 impl CgroupLayout {
@@ -73,27 +99,24 @@ impl CgroupLayout {
             } else {
                 None
             },
+            unified: v2_root.join("cgroup.procs").exists(),
             v1_root: v1_root.to_path_buf(),
             v2_root: v2_root.to_path_buf(),
         }
     }
 
-    /// The v1 controllers a container with `limits` gets a directory in, and whether it needs
-    /// a v2 directory. A child born into its v2 directory (`born_in_v2`) joins a v1
-    /// controller only for a limit it enforces, and always has a v2 directory. Otherwise memory
-    /// (for OOM detection), pids and devices always; cpu only with a cpu limit, since every
-    /// directory costs time on the start path.
-    fn plan(
-        &self,
-        limits: &Limits,
-        born_in_v2: bool,
-    ) -> Result<(Vec<&'static str>, bool), SandboxError> {
-        let wanted: [(&'static str, Option<Hierarchy>, bool); 4] = [
+    /// The v1 controllers a container with `limits` gets a directory in, whether it has a v2
+    /// directory, and where its device rules come from. A child born into its v2 directory
+    /// (`born_in_v2`) joins a v1 controller only for a limit it enforces. Otherwise memory (for
+    /// OOM detection) and pids always; cpu only with a cpu limit, since every directory costs
+    /// time on the start path. Device rules as the module says; an error when this host offers
+    /// no way to apply them.
+    fn plan(&self, limits: &Limits, born_in_v2: bool) -> Result<Placement, SandboxError> {
+        let wanted: [(&'static str, Option<Hierarchy>, bool); 3] = [
             ("memory", self.memory, limits.memory.is_some()),
             // 0 is "unlimited" for both (Docker's `--pids-limit 0`, `--cpu-shares 0`).
             ("pids", self.pids, limits.pids.is_some_and(|p| p > 0)),
             ("cpu", self.cpu, limits.cpu_shares.is_some_and(|s| s > 0)),
-            ("devices", self.devices, false),
         ];
         let mut v1 = Vec::new();
         let mut v2 = born_in_v2;
@@ -109,7 +132,25 @@ impl CgroupLayout {
                 Some(Hierarchy::V1) => v1.push(name),
             }
         }
-        Ok((v1, v2))
+        let devices = match (v2, self.devices) {
+            (true, _) => DeviceRules::Program,
+            (false, Some(Hierarchy::V1)) => {
+                v1.push("devices");
+                DeviceRules::V1
+            }
+            (false, _) if self.unified => {
+                v2 = true;
+                DeviceRules::Program
+            }
+            (false, _) => {
+                return Err(SandboxError::DeviceRules {
+                    reason: "this host has neither a v1 devices controller nor a cgroup v2 \
+                             hierarchy"
+                        .into(),
+                })
+            }
+        };
+        Ok(Placement { v1, v2, devices })
     }
 }
 
@@ -129,15 +170,16 @@ pub(crate) struct ContainerCgroup {
 }
 
 impl ContainerCgroup {
-    /// Creates the directories and writes the limits. With `born_in_v2` the child is to be
-    /// started with [`ContainerCgroup::born_into`]; otherwise it joins every directory itself.
+    /// Creates the directories, writes the limits and applies the device rules. With
+    /// `born_in_v2` the child is to be started with [`ContainerCgroup::born_into`]; otherwise
+    /// it joins every directory itself.
     pub fn create(
         layout: &CgroupLayout,
         spec: &CgroupSpec,
         limits: &Limits,
         born_in_v2: bool,
     ) -> Result<ContainerCgroup, SandboxError> {
-        let (v1_controllers, v2) = layout.plan(limits, born_in_v2)?;
+        let placement = layout.plan(limits, born_in_v2)?;
         let rel = spec.parent.join(&spec.name);
         let mut cg = ContainerCgroup {
             dirs: Vec::new(),
@@ -147,37 +189,62 @@ impl ContainerCgroup {
             v2_dir: None,
         };
         // On failure `cg` is dropped half-built; remove what exists before returning.
-        let result = if born_in_v2 {
-            cg.populate_born_in_v2(layout, &rel, v1_controllers, limits)
-        } else {
-            cg.populate(layout, &rel, &v1_controllers, v2, limits)
-        };
-        if let Err(e) = result {
+        if let Err(e) = cg.populate(layout, &rel, placement, limits, born_in_v2) {
             let _ = cg.remove();
             return Err(e);
         }
         Ok(cg)
     }
 
-    /// The v2 directory first (with the device program when the kernel takes it), then the v1
-    /// directories of the limits; Docker's device rules fall back to a v1 devices directory
-    /// when no device program could be attached.
-    fn populate_born_in_v2(
+    /// The v2 directory first, with the device program when the rules come from there (a
+    /// kernel that refuses the program gets the v1 devices controller instead, or no start),
+    /// then the v1 directories.
+    fn populate(
         &mut self,
         layout: &CgroupLayout,
         rel: &Path,
-        mut v1_controllers: Vec<&'static str>,
+        mut placement: Placement,
         limits: &Limits,
+        born_in_v2: bool,
     ) -> Result<(), SandboxError> {
-        let dir = self.create_v2(layout, rel, limits)?;
-        let dir_fd = open_dir(&dir)?;
-        // A kernel without cgroup BPF: the v1 devices directory where there is one; a pure v2
-        // host had no device rules before the program existed, and still starts without.
-        if attach_device_filter(dir_fd.as_fd()).is_err() && layout.devices == Some(Hierarchy::V1) {
-            v1_controllers.push("devices");
+        if placement.v2 {
+            let dir = self.create_v2(layout, rel, limits)?;
+            let dir_fd = open_dir(&dir)?;
+            if placement.devices == DeviceRules::Program {
+                if let Err(e) = attach_device_filter(dir_fd.as_fd()) {
+                    if layout.devices != Some(Hierarchy::V1) {
+                        return Err(SandboxError::DeviceRules {
+                            reason: format!(
+                                "the kernel refused the device program for {}: {e}",
+                                dir.display()
+                            ),
+                        });
+                    }
+                    placement.v1.push("devices");
+                }
+            }
+            match born_in_v2 {
+                true => self.born_into = Some(dir_fd),
+                false => self.procs.push(open_procs(&dir)?),
+            }
         }
-        self.born_into = Some(dir_fd);
-        self.populate(layout, rel, &v1_controllers, false, limits)
+        for &controller in &placement.v1 {
+            let dir = layout.v1_root.join(controller).join(rel);
+            if let Some(parent) = make_dir(&dir)? {
+                // Best effort: a concurrent first spawn may already have configured the parent
+                // and created a child (then the kernel refuses the write); each container
+                // checks its own rules anyway.
+                let _ = v1::configure_new_parent(controller, &parent);
+                make_dir(&dir)?;
+            }
+            self.dirs.push(dir.clone());
+            v1::apply(controller, &dir, limits)?;
+            if controller == "memory" {
+                self.memory = Some((Hierarchy::V1, dir.clone()));
+            }
+            self.procs.push(open_procs(&dir)?);
+        }
+        Ok(())
     }
 
     fn create_v2(
@@ -198,35 +265,23 @@ impl ContainerCgroup {
         Ok(dir)
     }
 
-    fn populate(
-        &mut self,
-        layout: &CgroupLayout,
-        rel: &Path,
-        v1_controllers: &[&'static str],
-        v2: bool,
-        limits: &Limits,
-    ) -> Result<(), SandboxError> {
-        for &controller in v1_controllers {
-            let dir = layout.v1_root.join(controller).join(rel);
-            if let Some(parent) = make_dir(&dir)? {
-                // Best effort: a concurrent first spawn may already have configured the parent
-                // and created a child (then the kernel refuses the write); each container
-                // checks its own rules anyway.
-                let _ = v1::configure_new_parent(controller, &parent);
-                make_dir(&dir)?;
+    /// What an exec needs to be in every cgroup of the container, as its first process is:
+    /// the v2 directory to be born into (when `born_in_v2`), and a `cgroup.procs` to write for
+    /// every other directory (each v1 hierarchy, and v2 when not born into it).
+    pub fn join_for_exec(
+        &self,
+        born_in_v2: bool,
+    ) -> Result<(Option<OwnedFd>, Vec<OwnedFd>), SandboxError> {
+        let mut procs = Vec::new();
+        let mut born = None;
+        for dir in &self.dirs {
+            if born_in_v2 && Some(dir) == self.v2_dir.as_ref() {
+                born = Some(open_dir(dir)?);
+            } else {
+                procs.push(open_procs(dir)?);
             }
-            self.dirs.push(dir.clone());
-            v1::apply(controller, &dir, limits)?;
-            if controller == "memory" {
-                self.memory = Some((Hierarchy::V1, dir.clone()));
-            }
-            self.procs.push(open_procs(&dir)?);
         }
-        if v2 {
-            let dir = self.create_v2(layout, rel, limits)?;
-            self.procs.push(open_procs(&dir)?);
-        }
-        Ok(())
+        Ok((born, procs))
     }
 
     pub fn procs(&self) -> &[OwnedFd] {
@@ -433,6 +488,7 @@ fn kill_all(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use berth_core::Kind;
 
     fn fake_host(v2_controllers: &str, v1: &[&str]) -> tempfile::TempDir {
         let root = tempfile::tempdir().unwrap();
@@ -486,15 +542,16 @@ mod tests {
     fn cpu_gets_a_directory_only_with_a_cpu_limit() {
         let host = fake_host("", &["memory", "pids", "cpu", "devices"]);
         let layout = CgroupLayout::detect(host.path(), &host.path().join("unified"));
-        let (v1, v2) = layout.plan(&Limits::default(), false).unwrap();
-        assert_eq!(v1, vec!["memory", "pids", "devices"]);
-        assert!(!v2);
+        let p = layout.plan(&Limits::default(), false).unwrap();
+        assert_eq!(p.v1, vec!["memory", "pids", "devices"]);
+        assert!(!p.v2);
+        assert_eq!(p.devices, DeviceRules::V1);
         let shares = Limits {
             cpu_shares: Some(512),
             ..Limits::default()
         };
         assert_eq!(
-            layout.plan(&shares, false).unwrap().0,
+            layout.plan(&shares, false).unwrap().v1,
             vec!["memory", "pids", "cpu", "devices"]
         );
     }
@@ -503,26 +560,61 @@ mod tests {
     fn born_in_v2_joins_v1_only_for_limits_it_enforces() {
         let host = fake_host("", &["memory", "pids", "cpu", "devices"]);
         let layout = CgroupLayout::detect(host.path(), &host.path().join("unified"));
-        let (v1, v2) = layout.plan(&Limits::default(), true).unwrap();
-        assert!(v1.is_empty(), "{v1:?}");
-        assert!(v2);
+        let p = layout.plan(&Limits::default(), true).unwrap();
+        assert!(p.v1.is_empty(), "{:?}", p.v1);
+        assert!(p.v2);
+        assert_eq!(p.devices, DeviceRules::Program);
         let memory = Limits {
             memory: Some(1 << 20),
             ..Limits::default()
         };
-        assert_eq!(layout.plan(&memory, true).unwrap().0, vec!["memory"]);
+        assert_eq!(layout.plan(&memory, true).unwrap().v1, vec!["memory"]);
         let pids_cpu = Limits {
             pids: Some(10),
             cpu_shares: Some(512),
             ..Limits::default()
         };
-        assert_eq!(layout.plan(&pids_cpu, true).unwrap().0, vec!["pids", "cpu"]);
+        assert_eq!(
+            layout.plan(&pids_cpu, true).unwrap().v1,
+            vec!["pids", "cpu"]
+        );
         let unlimited = Limits {
             pids: Some(0),
             cpu_shares: Some(0),
             ..Limits::default()
         };
-        assert!(layout.plan(&unlimited, true).unwrap().0.is_empty());
+        assert!(layout.plan(&unlimited, true).unwrap().v1.is_empty());
+    }
+
+    /// Regression: on a v2 host whose children are not born in their directory (another
+    /// architecture, or a kernel before 5.7), the container had a v2 directory and no device
+    /// program: no device rules at all.
+    #[test]
+    fn every_placement_has_device_rules() {
+        let v2_host = fake_host("cpuset cpu io memory pids\n", &[]);
+        fs::write(v2_host.path().join("unified/cgroup.procs"), "").unwrap();
+        let layout = CgroupLayout::detect(v2_host.path(), &v2_host.path().join("unified"));
+        for born in [true, false] {
+            let p = layout.plan(&Limits::default(), born).unwrap();
+            assert!(p.v2);
+            assert_eq!(p.devices, DeviceRules::Program, "born in v2: {born}");
+        }
+        // A hybrid host without a v1 devices controller: a v2 directory just for the program.
+        let hybrid = fake_host("", &["memory", "pids"]);
+        fs::write(hybrid.path().join("unified/cgroup.procs"), "").unwrap();
+        let layout = CgroupLayout::detect(hybrid.path(), &hybrid.path().join("unified"));
+        let p = layout.plan(&Limits::default(), false).unwrap();
+        assert_eq!((p.v2, p.devices), (true, DeviceRules::Program));
+        assert_eq!(p.v1, vec!["memory", "pids"]);
+    }
+
+    #[test]
+    fn a_host_with_no_way_to_apply_device_rules_refuses_to_start() {
+        let host = fake_host("", &["memory", "pids"]);
+        let layout = CgroupLayout::detect(host.path(), &host.path().join("unified"));
+        let err = layout.plan(&Limits::default(), false).unwrap_err();
+        assert!(matches!(err, SandboxError::DeviceRules { .. }), "{err}");
+        assert_eq!(err.kind(), berth_core::ErrorKind::System);
     }
 
     #[test]

@@ -39,11 +39,16 @@ pub(super) fn apply(controller: &str, dir: &Path, limits: &Limits) -> Result<(),
         },
         "devices" => {
             // A v1 devices cgroup starts with a copy of its parent's rules, so a parent set up
-            // once (configure_new_parent) spares each container 13 writes. A parent made by
-            // someone else still allows everything: then the container gets the rules itself.
-            let list = fs::read_to_string(dir.join("devices.list")).unwrap_or_default();
-            if list.trim() == "a *:* rwm" {
+            // once (configure_new_parent) spares each container 13 writes. Whatever else the
+            // parent holds (everything allowed, or someone else's rules), the container gets
+            // Docker's rules itself, and starts only if the kernel then lists exactly them.
+            if !holds_docker_rules(&read_list(dir)?) {
                 apply_devices(dir)?;
+                if !holds_docker_rules(&read_list(dir)?) {
+                    return Err(SandboxError::DeviceRules {
+                        reason: format!("{} does not hold Docker's rules", dir.display()),
+                    });
+                }
             }
             Ok(())
         }
@@ -76,6 +81,25 @@ fn apply_memory(dir: &Path, limits: &Limits) -> Result<(), SandboxError> {
     Ok(())
 }
 
+fn read_list(dir: &Path) -> Result<String, SandboxError> {
+    let path = dir.join("devices.list");
+    fs::read_to_string(&path).map_err(|e| SandboxError::Cgroup { path, source: e })
+}
+
+/// Whether a `devices.list` is exactly [`DEVICE_ALLOW`] (the kernel lists rules in the order
+/// they were added; Docker's and ours differ in order only).
+fn holds_docker_rules(list: &str) -> bool {
+    let mut have: Vec<&str> = list
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut want: Vec<&str> = DEVICE_ALLOW.to_vec();
+    have.sort_unstable();
+    want.sort_unstable();
+    have == want
+}
+
 fn apply_devices(dir: &Path) -> Result<(), SandboxError> {
     write(dir, "devices.deny", "a")?;
     for rule in DEVICE_ALLOW {
@@ -106,6 +130,17 @@ mod tests {
         let read = |f: &str| fs::read_to_string(dir.path().join(f)).unwrap();
         assert_eq!(read("memory.limit_in_bytes"), "6291456");
         assert_eq!(read("memory.memsw.limit_in_bytes"), "12582912");
+    }
+
+    #[test]
+    fn only_exactly_dockers_rules_count_as_applied() {
+        let docker_order = "b *:* m\nc *:* m\nc 1:3 rwm\nc 1:5 rwm\nc 1:7 rwm\nc 1:8 rwm\n\
+                            c 1:9 rwm\nc 5:0 rwm\nc 5:1 rwm\nc 5:2 rwm\nc 10:200 rwm\n\
+                            c 136:* rwm\n";
+        assert!(holds_docker_rules(docker_order));
+        assert!(!holds_docker_rules("a *:* rwm\n"));
+        assert!(!holds_docker_rules(&format!("{docker_order}c 1:1 rwm\n")));
+        assert!(!holds_docker_rules(""));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod probe;
+
 use std::fs;
 use std::io::Read;
 use std::os::fd::OwnedFd;
@@ -80,6 +82,8 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 pub struct Harness {
     pub dir: tempfile::TempDir,
     pub sandbox: Sandbox,
+    /// What `sandbox` was made from, for tests that make another with a variation.
+    pub sandbox_host: HostConfig,
     pub spec: Spec,
 }
 
@@ -117,10 +121,13 @@ impl Harness {
                 parent: PathBuf::from(format!("berth-test-{}-{n}", std::process::id())),
                 name: "ctr".into(),
             },
+            seccomp: Default::default(),
+            no_new_privileges: false,
         };
         Harness {
             dir,
             sandbox: Sandbox::new(HostConfig::standard()),
+            sandbox_host: HostConfig::standard(),
             spec,
         }
     }
