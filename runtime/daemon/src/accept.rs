@@ -11,12 +11,15 @@
 //! cap until it ends. It never parses a request (that is `server.rs`).
 
 use std::collections::HashMap;
+use std::io;
+use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use rustix::net::RecvFlags;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
@@ -50,14 +53,12 @@ async fn accept(listener: Listener, ctx: Arc<Context>, slots: Arc<Connections>, 
     loop {
         let slot = slots.take().await;
         let accepted = match &listener {
-            Listener::Unix(l) => l.accept().await.map(|(s, _)| Accepted::Plain(Box::new(s))),
-            Listener::Tcp(l) => l.accept().await.map(|(s, _)| Accepted::Plain(Box::new(s))),
-            Listener::Tls(l, acceptor) => {
-                let acceptor = acceptor.clone();
-                l.accept()
-                    .await
-                    .map(|(s, peer)| Accepted::Tls(s, peer, acceptor))
-            }
+            Listener::Unix(l) => l.accept().await.map(|(s, _)| Accepted::Unix(s)),
+            Listener::Tcp(l) => l.accept().await.map(|(s, _)| Accepted::Tcp(s)),
+            Listener::Tls(l, acceptor) => l
+                .accept()
+                .await
+                .map(|(s, peer)| Accepted::Tls(s, peer, acceptor.clone())),
         };
         let accepted = match accepted {
             Ok(accepted) => accepted,
@@ -70,32 +71,15 @@ async fn accept(listener: Listener, ctx: Arc<Context>, slots: Arc<Connections>, 
             }
         };
         backoff.reset();
-        let ctx = Arc::clone(&ctx);
         let conns = Arc::clone(&slots);
-        match accepted {
-            Accepted::Plain(stream) => {
-                tokio::spawn(serve(stream, ctx, conns, slot, limits));
-            }
-            Accepted::Tls(stream, peer, acceptor) => {
-                let handshake = acceptor.accept(stream);
-                tokio::spawn(async move {
-                    match tokio::time::timeout(limits.tls_handshake_timeout, handshake).await {
-                        Ok(Ok(tls)) => serve(tls, ctx, conns, slot, limits).await,
-                        Ok(Err(e)) => tracing::info!(%peer, "tls handshake refused: {e}"),
-                        Err(_) => tracing::info!(%peer, "tls handshake timed out"),
-                    }
-                });
-            }
-        }
+        tokio::spawn(connection(accepted, Arc::clone(&ctx), conns, slot, limits));
     }
 }
 
-/// A stream both ways, whatever the socket.
-trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
+/// A connection as accepted, before anything is read from it.
 enum Accepted {
-    Plain(Box<dyn Io>),
+    Unix(tokio::net::UnixStream),
+    Tcp(tokio::net::TcpStream),
     Tls(
         tokio::net::TcpStream,
         std::net::SocketAddr,
@@ -103,21 +87,127 @@ enum Accepted {
     ),
 }
 
-/// Serves one connection until it closes, is asked to close at the cap (then it finishes what
-/// is in flight first), or is upgraded (the hijacked stream then holds its own clone of the
-/// slot, and no longer counts as idle).
-async fn serve<S>(
-    stream: S,
+/// One connection's life. Until its first byte arrives it is only a socket and this task (no
+/// HTTP state, no buffers), so thousands of idle connections cost little memory; it waits at
+/// most the header timeout for that byte, and gives up its place at once when asked to at the
+/// cap. Then TLS (with its own deadline) and HTTP.
+async fn connection(
+    accepted: Accepted,
     ctx: Arc<Context>,
     conns: Arc<Connections>,
     slot: OwnedSemaphorePermit,
     limits: Limits,
-) where
+) {
+    let (id, close) = conns.register();
+    let registered = Registered(Arc::clone(&conns), id);
+    let first_byte = async {
+        match &accepted {
+            Accepted::Unix(s) => first_byte(s, || s.readable(), |f| s.try_io(READABLE, f)).await,
+            Accepted::Tcp(s) | Accepted::Tls(s, _, _) => {
+                first_byte(s, || s.readable(), |f| s.try_io(READABLE, f)).await
+            }
+        }
+    };
+    tokio::select! {
+        waited = tokio::time::timeout(limits.header_read_timeout, first_byte) => {
+            if waited.is_err() {
+                tracing::info!(
+                    "closed a connection that sent nothing within {:?}",
+                    limits.header_read_timeout
+                );
+                return;
+            }
+        }
+        () = close.notified() => return,
+    }
+    let http = Http {
+        ctx,
+        conns,
+        slot,
+        limits,
+        close,
+        registered,
+    };
+    // Boxed: the HTTP and TLS state would otherwise be part of every waiting connection's
+    // future, tens of kilobytes each before a byte was sent.
+    match accepted {
+        Accepted::Unix(stream) => Box::pin(serve(stream, http)).await,
+        Accepted::Tcp(stream) => Box::pin(serve(stream, http)).await,
+        Accepted::Tls(stream, peer, acceptor) => Box::pin(tls(stream, peer, acceptor, http)).await,
+    }
+}
+
+async fn tls(
+    stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
+    acceptor: tokio_rustls::TlsAcceptor,
+    http: Http,
+) {
+    let handshake = acceptor.accept(stream);
+    match tokio::time::timeout(http.limits.tls_handshake_timeout, handshake).await {
+        Ok(Ok(tls)) => serve(tls, http).await,
+        Ok(Err(e)) => tracing::info!(%peer, "tls handshake refused: {e}"),
+        Err(_) => tracing::info!(%peer, "tls handshake timed out"),
+    }
+}
+
+const READABLE: tokio::io::Interest = tokio::io::Interest::READABLE;
+
+/// Waits until `socket` has a byte to read (or its peer closed). Readiness alone is not
+/// enough: a new socket may be reported readable before anything arrived, so a peek (which
+/// consumes nothing) confirms it, and a false alarm clears the readiness and waits again.
+async fn first_byte<S, R, T>(socket: &S, readable: impl Fn() -> R, try_io: T) -> io::Result<()>
+where
+    S: AsFd,
+    R: std::future::Future<Output = io::Result<()>>,
+    T: Fn(&mut dyn FnMut() -> io::Result<usize>) -> io::Result<usize>,
+{
+    loop {
+        readable().await?;
+        let mut peek = || {
+            let flags = RecvFlags::PEEK | RecvFlags::DONTWAIT;
+            let mut byte = [0u8; 1];
+            rustix::net::recv(socket.as_fd(), &mut byte, flags)
+                .map(|(n, _)| n)
+                .map_err(io::Error::from)
+        };
+        match try_io(&mut peek) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// What serving one connection over HTTP needs besides the stream.
+struct Http {
+    ctx: Arc<Context>,
+    conns: Arc<Connections>,
+    slot: OwnedSemaphorePermit,
+    limits: Limits,
+    /// The request to close at the cap.
+    close: Arc<Notify>,
+    /// The connection's entry in the table, removed when this ends.
+    registered: Registered,
+}
+
+/// Serves one connection until it closes, is asked to close at the cap (then it finishes what
+/// is in flight first), or is upgraded (the hijacked stream then holds its own clone of the
+/// slot, and no longer counts as idle).
+async fn serve<S>(stream: S, http: Http)
+where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let Http {
+        ctx,
+        conns,
+        slot,
+        limits,
+        close,
+        registered,
+    } = http;
+    let id = registered.1;
     let slot: Slot = Arc::new(slot);
-    let (id, close) = conns.register();
-    let _registered = Registered(Arc::clone(&conns), id);
     let service = service_fn(move |mut req| {
         req.extensions_mut().insert(Arc::clone(&slot));
         let ctx = Arc::clone(&ctx);
@@ -158,11 +248,10 @@ struct Registered(Arc<Connections>, u64);
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        self.0
-            .table
-            .lock()
-            .expect("connection table")
-            .remove(&self.1);
+        let mut table = self.0.table.lock().expect("connection table");
+        if table.conns.remove(&self.1).is_some_and(|c| c.asked) {
+            table.closing -= 1;
+        }
     }
 }
 
@@ -172,8 +261,15 @@ struct Connections {
     cap: usize,
     /// Whether the cap was reached and not yet left, so that it is logged once per episode.
     full: AtomicBool,
-    table: Mutex<HashMap<u64, Conn>>,
+    table: Mutex<Table>,
     next_id: AtomicU64,
+}
+
+/// The open connections, and how many of them were asked to close and have not yet.
+#[derive(Default)]
+struct Table {
+    conns: HashMap<u64, Conn>,
+    closing: usize,
 }
 
 /// One served connection.
@@ -198,7 +294,7 @@ impl Connections {
             free: Arc::new(Semaphore::new(cap)),
             cap,
             full: AtomicBool::new(false),
-            table: Mutex::new(HashMap::new()),
+            table: Mutex::new(Table::default()),
             next_id: AtomicU64::new(0),
         }
     }
@@ -220,7 +316,7 @@ impl Connections {
             );
         }
         loop {
-            self.close_idlest();
+            self.close_idlest(self.batch());
             let waiting = Arc::clone(&self.free).acquire_owned();
             if let Ok(slot) = tokio::time::timeout(Self::RETRY, waiting).await {
                 return slot.expect("the connection semaphore is never closed");
@@ -237,22 +333,32 @@ impl Connections {
             close: Arc::clone(&close),
             asked: false,
         };
-        self.table
-            .lock()
-            .expect("connection table")
-            .insert(id, conn);
+        let mut table = self.table.lock().expect("connection table");
+        table.conns.insert(id, conn);
         (id, close)
     }
 
     fn begin(&self, id: u64) {
-        if let Some(conn) = self.table.lock().expect("connection table").get_mut(&id) {
+        if let Some(conn) = self
+            .table
+            .lock()
+            .expect("connection table")
+            .conns
+            .get_mut(&id)
+        {
             conn.in_flight += 1;
             conn.idle_since = None;
         }
     }
 
     fn end(&self, id: u64) {
-        if let Some(conn) = self.table.lock().expect("connection table").get_mut(&id) {
+        if let Some(conn) = self
+            .table
+            .lock()
+            .expect("connection table")
+            .conns
+            .get_mut(&id)
+        {
             conn.in_flight = conn.in_flight.saturating_sub(1);
             if conn.in_flight == 0 {
                 conn.idle_since = Some(Instant::now());
@@ -260,18 +366,34 @@ impl Connections {
         }
     }
 
-    /// Asks the connection idle longest, and not asked yet, to close.
-    fn close_idlest(&self) {
+    /// How many connections to have asked to close at once when at the cap: a flood of idle
+    /// connections queued behind the cap then drains in a few rounds rather than one
+    /// connection a round, so a client queued behind it waits milliseconds, not seconds.
+    fn batch(&self) -> usize {
+        (self.cap / 16).max(1)
+    }
+
+    /// Asks the connections idle longest to close, until `want` of them are closing. Scans the
+    /// table only when more must be asked, so at the cap an accept costs a lock, not a scan.
+    fn close_idlest(&self, want: usize) {
         let mut table = self.table.lock().expect("connection table");
-        let idlest = table
+        let Some(more) = want.checked_sub(table.closing).filter(|n| *n > 0) else {
+            return;
+        };
+        let mut idle: Vec<(Instant, &mut Conn)> = table
+            .conns
             .values_mut()
             .filter(|c| !c.asked)
             .filter_map(|c| c.idle_since.map(|since| (since, c)))
-            .min_by_key(|(since, _)| *since);
-        if let Some((_, conn)) = idlest {
+            .collect();
+        idle.sort_unstable_by_key(|(since, _)| *since);
+        let mut asked = 0;
+        for (_, conn) in idle.into_iter().take(more) {
             conn.asked = true;
             conn.close.notify_one();
+            asked += 1;
         }
+        table.closing += asked;
     }
 }
 
@@ -323,18 +445,20 @@ mod tests {
         conns.begin(busy);
         let (_old, old_close) = conns.register();
         let (_new, new_close) = conns.register();
-        conns.close_idlest();
+        conns.close_idlest(1);
         assert!(asked(&old_close).await);
         assert!(!asked(&new_close).await && !asked(&busy_close).await);
-        conns.close_idlest();
+        conns.close_idlest(1);
+        assert!(!asked(&new_close).await, "one is closing already");
+        conns.close_idlest(2);
         assert!(asked(&new_close).await);
-        conns.close_idlest();
+        conns.close_idlest(3);
         assert!(
             !asked(&busy_close).await,
             "a busy connection is never asked"
         );
         conns.end(busy);
-        conns.close_idlest();
+        conns.close_idlest(3);
         assert!(
             asked(&busy_close).await,
             "once its request ended it is idle"

@@ -124,14 +124,11 @@ fn symlink<R: Read>(
     raw: &[u8],
 ) -> Result<(), UnpackError> {
     let target = link_name(entry, raw)?;
-    // Docker refuses a relative target that climbs out of the layer (`breakoutError`). An
-    // absolute target is fine to create: it only ever resolves inside a container's root.
-    if !target.starts_with(b"/") {
-        let (parent, _) = path.split_last().expect("not the root");
-        parent
-            .join(&target)
-            .map_err(|_| escape(raw, "symlink target leads outside the layer"))?;
-    }
+    // Any target is kept as it is, as dockerd keeps it: a link is only ever resolved inside a
+    // container's root, where `..` stops at `/`, or by this unpack, which resolves beneath the
+    // layer and refuses an entry whose path leaves it. (moby's `breakoutError` check for links
+    // runs inside a chroot of the layer, where a target that climbs out is cleaned back to its
+    // root, so dockerd loads `etc/passwd -> ../../../../etc/shadow`.)
     let on_disk = fs_error(raw);
     let target = OsStr::from_bytes(&target);
     x.create(dir, name, path, || Ok(rfs::symlinkat(target, dir, name)?))
