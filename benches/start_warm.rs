@@ -65,8 +65,13 @@ fn phases(engine: &Engine) -> [Duration; 5] {
         .unwrap();
     assert_eq!(exit.map(|e| e.status_code), Some(0));
     marks[3] = Instant::now();
-    let logs = engine.logs(id.as_str()).unwrap();
-    assert!(logs[0].bytes.starts_with("Hello from berth!"));
+    let first = engine
+        .logs(id.as_str())
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    assert!(first.bytes.starts_with("Hello from berth!"));
     marks[4] = Instant::now();
     engine.rm(id.as_str(), false).unwrap();
     marks[5] = Instant::now();

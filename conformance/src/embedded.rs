@@ -400,7 +400,7 @@ impl EmbeddedEngine {
     /// Starts `id` and collects what an attached client would see: the output written after
     /// the start and the exit code; or the start error.
     fn start_attached(&self, id: &str) -> Result<Attached, EngineError> {
-        let seen = self.e().logs(id).map_or(0, |l| l.len());
+        let seen = self.e().logs(id).map_or(0, |l| l.into_iter().count());
         if let Err(e) = self.e().start(id) {
             return Ok(Err((model_kind(e.kind()), e.to_string())));
         }
@@ -411,7 +411,7 @@ impl EmbeddedEngine {
             .map_err(|e| self.protocol("wait", &e.to_string()))?
             .ok_or_else(|| self.protocol("wait", "the container did not exit in time"))?;
         let (stdout, stderr) = match self.e().logs(id) {
-            Ok(entries) => split_logs(&entries, seen),
+            Ok(entries) => split_logs(&entries.into_iter().collect::<Vec<_>>(), seen),
             Err(_) => Default::default(),
         };
         Ok(Ok((stdout, stderr, exit.status_code)))
@@ -511,7 +511,7 @@ impl EmbeddedEngine {
     fn logs(&self, target: &str) -> Observation {
         match self.e().logs(target) {
             Ok(entries) => {
-                let (stdout, stderr) = split_logs(&entries, 0);
+                let (stdout, stderr) = split_logs(&entries.into_iter().collect::<Vec<_>>(), 0);
                 Observation::Logs { stdout, stderr }
             }
             Err(e) => observed(&e),

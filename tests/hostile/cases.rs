@@ -42,6 +42,7 @@ pub fn all() -> Vec<Case> {
             "commit_while_a_directory_becomes_a_link_to_root",
             commit_swap_race,
         ),
+        case("a_48_mib_log_read_back_whole_and_its_last_line", big_log),
     ]
 }
 
@@ -386,6 +387,85 @@ fn commit_swap_race(e: &Engine) -> Result<String, String> {
     }
     e.remove_container(name);
     result.map(|_| "5 commits, no host file in any".into())
+}
+
+/// A container writes 48 MiB of output; reading its log back, whole and with `tail=1`, must
+/// not cost the daemon the log's size in memory (berth once read every log whole, and the
+/// tail after it).
+fn big_log(e: &Engine) -> Result<String, String> {
+    e.pull("busybox");
+    let name = "hostile-log";
+    e.remove_container(name);
+    let script = "head -c 50331648 /dev/zero | tr '\\0' x | fold -w 1023; echo last";
+    let code = run_named(e, name, "busybox", script);
+    let before = e.peak_rss_kib();
+    let whole = e.call_with(
+        "GET",
+        &format!("/containers/{name}/logs?stdout=1"),
+        None,
+        b"",
+        Duration::from_secs(120),
+    );
+    let tail = e.call_with(
+        "GET",
+        &format!("/containers/{name}/logs?stdout=1&tail=1"),
+        None,
+        b"",
+        Duration::from_secs(30),
+    );
+    e.remove_container(name);
+    expect(code == Ok(0), || format!("the writer ended {code:?}"))?;
+    let (whole, tail) = (whole?, tail?);
+    // Frames: an 8-byte header per line.
+    let lines = 50331648 / 1023 + 2;
+    expect(whole.body.len() > 50331648 + 8 * (lines - 1), || {
+        format!("the whole log came back as {} bytes", whole.body.len())
+    })?;
+    expect(
+        one_frame(&tail.body) && tail.body.ends_with(b"last\n"),
+        || format!("tail=1 gave {:?}", String::from_utf8_lossy(&tail.body)),
+    )?;
+    let grew = match (before, e.peak_rss_kib()) {
+        (Some(before), Some(after)) => after.saturating_sub(before) / 1024,
+        _ => 0,
+    };
+    expect(grew < 32, || {
+        format!("reading it back grew the daemon's peak RSS by {grew} MiB")
+    })?;
+    Ok(format!(
+        "{} MiB back in {} lines; tail=1 one line{}",
+        whole.body.len() >> 20,
+        lines,
+        match e.kind {
+            Kind::Berth => format!("; peak RSS grew {grew} MiB"),
+            Kind::Dockerd => String::new(),
+        }
+    ))
+}
+
+/// Whether `body` is exactly one stdcopy frame (an 8-byte header with the payload's length).
+fn one_frame(body: &[u8]) -> bool {
+    body.len() > 8
+        && u32::from_be_bytes([body[4], body[5], body[6], body[7]]) as usize == body.len() - 8
+}
+
+/// Runs `sh -c script` in a container `name` (kept); its exit code.
+fn run_named(e: &Engine, name: &str, image: &str, script: &str) -> Result<i64, String> {
+    e.create(name, &json!({"Image": image, "Cmd": ["sh", "-c", script]}));
+    let started = e.call("POST", &format!("/containers/{name}/start"), None);
+    if started.status != 204 {
+        return Err(format!("start: {}", started.text()));
+    }
+    let waited = e.call_with(
+        "POST",
+        &format!("/containers/{name}/wait"),
+        None,
+        b"",
+        Duration::from_secs(120),
+    )?;
+    waited.json()["StatusCode"]
+        .as_i64()
+        .ok_or_else(|| format!("wait: {}", waited.text()))
 }
 
 /// Runs `sh -c script` in a new container of `image`; its exit code.

@@ -21,7 +21,7 @@ use tokio::sync::mpsc::{self, Receiver, Sender};
 
 use crate::attach::{AttachOptions, Output};
 use crate::error::LifecycleError;
-use crate::logs::{self, LogEntry, LogFile, LogFollow, Stream};
+use crate::logs::{LogEntry, LogFile, LogFollow, Stream};
 
 /// How many bytes of output an attached client may lag behind before it is dropped. Counted in
 /// bytes, not chunks: a chunk is one read of a pipe, and a container writing small lines makes
@@ -142,34 +142,21 @@ impl Hub {
     }
 
     /// An attached client's output: the past log from `log_path` first (with `logs`), then
-    /// (with `stream`) the live output until the current or next run ends.
+    /// (with `stream`) the live output until the current or next run ends. The past is a span
+    /// of the log taken under the lock (read later, as the client takes it), so the live
+    /// output starts where it ends.
     pub fn attach_output(
         &self,
         options: &AttachOptions,
         log_path: &Path,
     ) -> Result<OutputReceiver, LifecycleError> {
         let mut s = self.lock();
-        let past = if options.logs {
-            logs::read_log(log_path)?
-        } else {
-            Vec::new()
+        let past = match options.logs {
+            true => crate::LogSpan::open(log_path)?,
+            false => crate::LogSpan::empty(),
         };
-        let sub = |stream| match stream {
-            Stream::Stdout => options.stdout,
-            Stream::Stderr => options.stderr,
-        };
-        let past: Vec<LogEntry> = past.into_iter().filter(|e| sub(e.stream)).collect();
-        let (tx, rx) = mpsc::channel(past.len() + OUTPUT_BACKLOG);
-        // The replayed past is not counted against the budget: it is all there at once.
+        let (tx, rx) = mpsc::channel(OUTPUT_BACKLOG);
         let pending = Arc::new(AtomicUsize::new(0));
-        for e in past {
-            let output = Output {
-                stream: e.stream,
-                bytes: e.bytes.into_bytes(),
-            };
-            // The channel has room for every past entry.
-            let _ = tx.try_send(output);
-        }
         if options.stream {
             s.outputs.push(OutputSub {
                 tx,
@@ -178,13 +165,21 @@ impl Hub {
                 stderr: options.stderr,
             });
         }
-        Ok(OutputReceiver { rx, pending })
+        Ok(OutputReceiver {
+            past: Past {
+                entries: past.into_iter(),
+                stdout: options.stdout,
+                stderr: options.stderr,
+            },
+            rx,
+            pending,
+        })
     }
 
     /// The log so far and, when a run is live, a subscription to the entries after it.
     pub fn follow(&self, log_path: &Path) -> Result<LogFollow, LifecycleError> {
         let mut s = self.lock();
-        let past = logs::read_log(log_path)?;
+        let past = crate::LogSpan::open(log_path)?;
         let live = s.log.is_some().then(|| {
             let (tx, rx) = mpsc::channel(FOLLOW_BACKLOG);
             s.follows.push(tx);
@@ -273,14 +268,38 @@ fn stdin_pipe() -> Result<(OwnedFd, OwnedFd), LifecycleError> {
 /// client was dropped for lagging [`OUTPUT_BACKLOG_BYTES`] behind). Receiving releases budget.
 #[derive(Debug)]
 pub struct OutputReceiver {
+    /// The replayed log (with `logs`), given before anything live.
+    past: Past,
     rx: Receiver<Output>,
     pending: Arc<AtomicUsize>,
+}
+
+/// The log an attach replays, filtered to the streams it asked for.
+#[derive(Debug)]
+struct Past {
+    entries: crate::LogEntries,
+    stdout: bool,
+    stderr: bool,
+}
+
+impl Past {
+    fn next(&mut self) -> Option<Output> {
+        let (stdout, stderr) = (self.stdout, self.stderr);
+        self.entries
+            .find(|e| match e.stream {
+                Stream::Stdout => stdout,
+                Stream::Stderr => stderr,
+            })
+            .map(|e| Output {
+                stream: e.stream,
+                bytes: e.bytes.into_bytes(),
+            })
+    }
 }
 
 impl OutputReceiver {
     fn took(&self, output: Option<Output>) -> Option<Output> {
         if let Some(o) = &output {
-            // Past entries were never counted; saturate rather than wrap for them.
             let _ = self
                 .pending
                 .fetch_update(Ordering::AcqRel, Ordering::Acquire, |p| {
@@ -292,18 +311,27 @@ impl OutputReceiver {
 
     /// The next chunk, from async code (the daemon).
     pub async fn recv(&mut self) -> Option<Output> {
+        if let Some(past) = self.past.next() {
+            return Some(past);
+        }
         let output = self.rx.recv().await;
         self.took(output)
     }
 
     /// The next chunk, blocking the calling thread (never from inside an async runtime).
     pub fn blocking_recv(&mut self) -> Option<Output> {
+        if let Some(past) = self.past.next() {
+            return Some(past);
+        }
         let output = self.rx.blocking_recv();
         self.took(output)
     }
 
     /// The next chunk if one is there, without waiting.
     pub fn try_recv(&mut self) -> Result<Output, TryRecvError> {
+        if let Some(past) = self.past.next() {
+            return Ok(past);
+        }
         let output = self.rx.try_recv()?;
         Ok(self.took(Some(output)).expect("a received chunk"))
     }

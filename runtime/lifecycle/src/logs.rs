@@ -6,7 +6,7 @@
 //! adds the live entries after them (through the container's hub, which owns the open file).
 
 use std::fs::{File, OpenOptions, Permissions};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::sync::Arc;
@@ -96,8 +96,8 @@ impl LogFile {
 /// The log of a container so far and, while it runs, its next entries (`docker logs -f`).
 #[derive(Debug)]
 pub struct LogFollow {
-    /// Every entry logged before the subscription, in order.
-    pub past: Vec<LogEntry>,
+    /// Every entry logged before the subscription, in order, read as it is consumed.
+    pub past: crate::LogSpan,
     /// The entries after `past`, with no gap and no duplicate; `None` when the container is
     /// not running, otherwise closed when the run ends (or when this follower fell too far
     /// behind: it is dropped rather than stall the container).
@@ -170,33 +170,22 @@ fn escape_json(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Reads a json-file log back, in file order. A missing file is an empty log (a container that
-/// never ran); a torn last line (a crash mid-write) is skipped.
+/// Reads a json-file log back, in file order, whole: for tests of what was logged.
+#[cfg(test)]
 pub(crate) fn read_log(path: &Path) -> Result<Vec<LogEntry>, LifecycleError> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(LifecycleError::io("open", path, e)),
-    };
-    let mut entries = Vec::new();
-    for line in BufReader::new(file).lines() {
-        let line = line.map_err(|e| LifecycleError::io("read", path, e))?;
-        if let Ok(entry) = serde_json::from_str::<LogEntry>(&line) {
-            entries.push(entry);
-        }
-    }
-    Ok(entries)
+    Ok(crate::LogSpan::open(path)?.into_iter().collect())
 }
 
 impl<I: crate::Images> crate::Containers<I> {
-    /// Everything the container wrote to stdout and stderr, in the order it was logged.
-    pub fn logs(&self, reference: &str) -> Result<Vec<LogEntry>, LifecycleError> {
+    /// Everything the container wrote to stdout and stderr so far, in the order it was
+    /// logged, read as it is consumed.
+    pub fn logs(&self, reference: &str) -> Result<crate::LogSpan, LifecycleError> {
         let path = {
             let reg = self.shared.lock();
             let id = crate::lookup::find(&reg, reference)?;
             reg.entries[&id].dir.log(&id)
         };
-        read_log(&path)
+        crate::LogSpan::open(&path)
     }
 
     /// The log so far and, if the container is running, the live entries after it, with no

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use berth_lifecycle::{
     AttachOptions, Attachment, ContainerId, Containers, CreateOptions, Inspect, LifecycleError,
-    LogEntry, LogFollow, WaitCondition, WaitOutcome,
+    LogFollow, WaitCondition, WaitOutcome,
 };
 use berth_store::ImageId;
 
@@ -111,8 +111,9 @@ impl Engine {
         Ok(self.containers.changes(reference)?)
     }
 
-    /// Everything the container wrote to stdout and stderr, in order.
-    pub fn logs(&self, reference: &str) -> Result<Vec<LogEntry>, EngineError> {
+    /// Everything the container wrote to stdout and stderr so far, in order, read as it is
+    /// consumed.
+    pub fn logs(&self, reference: &str) -> Result<berth_lifecycle::LogSpan, EngineError> {
         Ok(self.containers.logs(reference)?)
     }
 

@@ -1,6 +1,7 @@
-//! `GET /containers/{id}/logs`: the json-file log filtered by stream, `since`/`until` and
-//! `tail`, with `timestamps`, framed as attach frames them; with `follow`, then the live
-//! entries until the run ends or the client leaves.
+//! `GET /containers/{id}/logs`: the last `tail` lines of the json-file log (counted before
+//! any filter, as dockerd counts them), filtered by stream and `since`/`until`, with
+//! `timestamps`, framed as attach frames them; with `follow`, then the live entries until the
+//! run ends or the client leaves. The log is read as the client takes it, never held whole.
 
 use berth_lifecycle::{LogEntry, Stream};
 use bytes::Bytes;
@@ -25,22 +26,33 @@ pub async fn logs(
     q: LogsQuery,
 ) -> Result<Response<Body>, ApiError> {
     let follow = q.follow;
+    let tail = q.tail;
     let (tty, past, live) = blocking(ctx, move |e| {
         let tty = e.inspect_container(&id)?.config.config.tty;
-        match follow {
+        let (past, live) = match follow {
             true => {
                 let f = e.containers().follow_logs(&id)?;
-                Ok((tty, f.past, f.live))
+                (f.past, f.live)
             }
-            false => Ok((tty, e.logs(&id)?, None)),
-        }
+            false => (e.logs(&id)?, None),
+        };
+        // Found by reading back from the end: `--tail 1` of a huge log reads one line.
+        let past = match tail {
+            Some(n) => past.tail(n)?,
+            None => past,
+        };
+        Ok((tty, past, live))
     })
     .await?;
-    let past = select(past, &q);
     let (tx, body) = body::channel(LOG_BACKLOG);
     tokio::spawn(async move {
-        for entry in &past {
-            if tx.send(render(entry, &q, tty)).await.is_err() {
+        // The stored entries are read as the client takes them (a buffer's worth at a time,
+        // from the page cache in practice), so a log of any size costs no more memory.
+        for entry in past {
+            if past_until(&entry, &q) {
+                return;
+            }
+            if wanted(&entry, &q) && tx.send(render(&entry, &q, tty)).await.is_err() {
                 return;
             }
         }
@@ -55,18 +67,6 @@ pub async fn logs(
         }
     });
     Ok(streamed(StatusCode::OK, content_type(v, tty), body))
-}
-
-/// The stored entries the query asks for: stream, time window, then the last `tail`.
-fn select(entries: Vec<LogEntry>, q: &LogsQuery) -> Vec<LogEntry> {
-    let mut kept: Vec<LogEntry> = entries
-        .into_iter()
-        .filter(|e| wanted(e, q) && !past_until(e, q))
-        .collect();
-    if let Some(n) = q.tail {
-        kept.drain(..kept.len().saturating_sub(n));
-    }
-    kept
 }
 
 fn wanted(e: &LogEntry, q: &LogsQuery) -> bool {
