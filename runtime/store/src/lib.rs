@@ -50,7 +50,6 @@ pub mod space;
 mod spool;
 mod store;
 pub mod tar_guard;
-pub mod time;
 pub mod unpack;
 
 #[cfg(test)]

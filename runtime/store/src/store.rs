@@ -23,7 +23,7 @@ use crate::reference::Reference;
 use crate::references::References;
 use crate::repair::{self, Repair};
 use crate::space::SpaceLimits;
-use crate::time::Timestamp;
+use berth_core::Timestamp;
 
 /// How the store behaves; the defaults are what a daemon wants.
 #[derive(Debug, Clone)]
