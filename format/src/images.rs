@@ -129,7 +129,7 @@ mod tests {
             no_trunc: true,
         };
         assert_eq!(
-            images_table(&[image.clone()], quiet, now()),
+            images_table(std::slice::from_ref(&image), quiet, now()),
             format!("{}\n", image.id)
         );
     }
