@@ -2,13 +2,13 @@
 //! harness sees all of them and keeps the branch the real engine took. The model (or a mutant
 //! of it) can also be driven as the engine under test: the canary does that.
 
+use berth_format::{Duration, Timestamp};
 use berth_model::command::{Command, Verb};
 use berth_model::container::Stream;
 use berth_model::inspect::inspect_json;
 use berth_model::mutation::Mutation;
 use berth_model::render::render;
 use berth_model::response::{DeleteItem, Outcome, Response};
-use berth_model::time::{Duration, Timestamp};
 use berth_model::{Answer, Catalog, Model, Profile, SeededEnv};
 
 use crate::observe::{digest_repo, ContainerView, ImageView, Observation, Probe};

@@ -60,21 +60,22 @@ pub fn load_archive(data: &[u8]) {
     assert!(report.damage().is_empty(), "{:?}", report.damage());
 }
 
-/// An image reference, as the store and the model each parse it: both answer, a parsed
-/// reference prints to a string that parses back to itself, and the two parsers accept the
-/// same strings (they implement the same Docker function).
+/// An image reference, as the runtime (`berth_store::Reference`) and the model and CLI
+/// (berth-format's) each parse it: both answer, a parsed reference prints to a string that
+/// parses back to itself, and the two parsers accept the same strings (they implement the same
+/// Docker function).
 pub fn reference(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     let store = text.parse::<berth_store::Reference>();
-    let model = berth_model::reference::Reference::parse_normalized(text);
+    let model = berth_format::reference::Reference::parse_normalized(text);
     if let Ok(r) = &store {
         let again: berth_store::Reference = r.to_string().parse().expect("store round trip");
         assert_eq!(&again, r, "store reference {text:?} does not round-trip");
     }
     if let Ok(r) = &model {
-        let again = berth_model::reference::Reference::parse_normalized(&r.to_string())
+        let again = berth_format::reference::Reference::parse_normalized(&r.to_string())
             .expect("model round trip");
         assert_eq!(&again, r, "model reference {text:?} does not round-trip");
     }

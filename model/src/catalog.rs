@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use crate::fs::{Changes, Content, Node};
 use crate::ids::Digest;
 use crate::image::{Image, ImageConfig, Layer};
-use crate::reference::Reference;
-use crate::time::Timestamp;
+use berth_format::reference::Reference;
+use berth_format::Timestamp;
 
 /// An image as a registry serves it: the image and the digest of its manifest.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

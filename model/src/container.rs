@@ -9,7 +9,7 @@ use crate::ids::{ContainerId, ImageId};
 use crate::image::Image;
 use crate::image::ImageConfig;
 use crate::program::TermAction;
-use crate::time::Timestamp;
+use berth_format::Timestamp;
 
 /// The lifecycle state (`.State.Status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

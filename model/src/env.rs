@@ -2,7 +2,7 @@
 //! choices for generated names. Injecting them is what keeps the model deterministic: the same
 //! commands with the same `Env` always give the same answers.
 
-use crate::time::{Duration, Timestamp};
+use berth_format::{Duration, Timestamp};
 
 /// Everything the model would otherwise read from the outside world.
 pub trait Env {

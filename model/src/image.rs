@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::fs::Changes;
 use crate::ids::{ContainerId, Digest, ImageId};
-use crate::time::Timestamp;
+use berth_format::Timestamp;
 
 /// The runnable part of an image config (`.Config` in `docker inspect`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

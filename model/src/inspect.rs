@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::container::Container;
 use crate::image::ImageConfig;
 use crate::response::{ImageDetails, Response};
-use crate::time::Timestamp;
+use berth_format::Timestamp;
 
 /// Docker prints never-set times as Go's zero time.
 const ZERO_TIME: &str = "0001-01-01T00:00:00Z";

@@ -10,11 +10,9 @@
 #![forbid(unsafe_code)]
 
 // --- leaf modules (pure helpers with no dependency on the model's state) ---
-pub mod humanize;
+// Go's time and number formats, go-units, the CLI's tables and the reference syntax are in the
+// pure crate berth-format, which the berth CLI shares.
 pub mod names;
-pub mod reference;
-pub mod text;
-pub mod time;
 // --- end of leaf modules ---
 
 pub mod catalog;

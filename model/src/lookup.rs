@@ -5,7 +5,7 @@ use crate::error::ModelError;
 use crate::ids::{ContainerId, ImageId};
 use crate::model::Model;
 use crate::profile::AmbiguousImagePrefix;
-use crate::reference::{AnyReference, Reference};
+use berth_format::reference::{AnyReference, Reference};
 
 /// Docker's container name rule: `^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`.
 pub fn is_valid_name(name: &str) -> bool {
@@ -59,7 +59,7 @@ impl Model {
 
     /// Finds an image as moby's `GetImage` does: a digest ID, a reference, then an ID prefix.
     pub fn find_image(&self, arg: &str) -> Result<ImageId, ModelError> {
-        let parsed = crate::reference::parse_any(arg)
+        let parsed = berth_format::reference::parse_any(arg)
             .map_err(|e| self.profile.reference_error(&e.to_string()))?;
         let reference = match parsed {
             AnyReference::Digest(digest) => {

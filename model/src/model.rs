@@ -11,9 +11,9 @@ use crate::env::Env;
 use crate::ids::{ContainerId, ImageId};
 use crate::image::Image;
 use crate::profile::Profile;
-use crate::reference::Reference;
 use crate::response::{Outcome, Response};
 use crate::store::ImageStore;
+use berth_format::reference::Reference;
 
 /// The whole observable state of a modelled engine, plus the registry it pulls from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use crate::container::{Container, LogChunk, State};
 use crate::error::ModelError;
 use crate::ids::{ContainerId, Digest, ImageId};
 use crate::image::Image;
-use crate::time::Timestamp;
+use berth_format::Timestamp;
 
 /// The answer to one command: a response or an error.
 pub type Outcome = Result<Response, ModelError>;

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::ids::ImageId;
 use crate::image::Image;
-use crate::reference::Reference;
+use berth_format::reference::Reference;
 
 /// A reference in the store, with its full and familiar forms kept for lookups and listings.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -291,7 +291,7 @@ pub fn top(session: &Session, args: &TopArgs, io: &mut Io<'_>) -> Result<i32, Cl
             .map(cells),
     );
     io.out
-        .write_all(berth_model::render::tabwrite_min(&rows, 20).as_bytes())?;
+        .write_all(berth_format::tabwriter::tabwrite_min(&rows, 20).as_bytes())?;
     Ok(0)
 }
 

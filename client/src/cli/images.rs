@@ -1,13 +1,11 @@
-//! The image verbs: `images` (the model's table renderer over the API's list), `tag`, `rmi`,
-//! `commit` and `load`.
+//! The image verbs: `images` (berth-format's table renderer over the API's list), `tag`,
+//! `rmi`, `commit` and `load`.
 
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
-use std::rc::Rc;
 
-use berth_model::render::{images_table, ImagesFormat};
-use berth_model::response::ImageSummary;
-use berth_model::time::Timestamp;
+use berth_format::images::{images_table, ImageListing, ImagesFormat};
+use berth_format::Timestamp;
 use clap::Args;
 use serde_json::Value;
 
@@ -53,36 +51,32 @@ fn list_path(args: &ImagesArgs) -> String {
 
 pub fn images(session: &Session, args: &ImagesArgs, io: &mut Io<'_>) -> Result<i32, CliError> {
     let list = session.get_json(&list_path(args))?;
-    let summaries: Vec<ImageSummary> = list
+    let listings: Vec<ImageListing> = list
         .as_array()
-        .map(|l| l.iter().filter_map(summary).collect())
+        .map(|l| l.iter().map(listing).collect())
         .unwrap_or_default();
     let format = ImagesFormat {
         quiet: args.quiet,
         no_trunc: args.no_trunc,
     };
     io.out
-        .write_all(images_table(&summaries, format, now()).as_bytes())?;
+        .write_all(images_table(&listings, format, now()).as_bytes())?;
     Ok(0)
 }
 
-/// The model's image row from the API's; `<none>` placeholders count as no reference, as the
+/// The table's image from the API's row; `<none>` placeholders count as no reference, as the
 /// CLI's `isDangling` has it.
-fn summary(image: &Value) -> Option<ImageSummary> {
-    let keep = |list: Vec<String>, none: &str| -> Vec<Rc<str>> {
-        list.into_iter()
-            .filter(|r| r != none)
-            .map(Rc::from)
-            .collect()
+fn listing(image: &Value) -> ImageListing {
+    let keep = |list: Vec<String>, none: &str| -> Vec<String> {
+        list.into_iter().filter(|r| r != none).collect()
     };
-    Some(ImageSummary {
-        id: text(image, "Id").parse().ok()?,
-        parent: text(image, "ParentId").parse().ok(),
+    ImageListing {
+        id: text(image, "Id").to_string(),
         repo_tags: keep(strings(image, "RepoTags"), "<none>:<none>"),
         repo_digests: keep(strings(image, "RepoDigests"), "<none>@<none>"),
         created: Timestamp::from_unix_seconds(image["Created"].as_i64().unwrap_or(0)),
         size: image["Size"].as_u64().unwrap_or(0),
-    })
+    }
 }
 
 /// `tag SOURCE TARGET`.

@@ -1,7 +1,7 @@
 //! `info`: the client section (berth's own) and the daemon's `GET /info`, printed in the order
 //! and words of docker CLI 28's `prettyPrintServerInfo`.
 
-use berth_model::humanize::bytes_size;
+use berth_format::units::bytes_size;
 use serde_json::Value;
 
 use crate::cli::table::{strings, text};

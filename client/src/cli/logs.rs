@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use berth_model::time::Timestamp;
+use berth_format::Timestamp;
 
 use crate::cli::session::encode;
 use crate::cli::table::now;

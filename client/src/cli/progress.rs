@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
-use berth_model::humanize::human_size;
+use berth_format::units::human_size;
 use serde_json::Value;
 
 use crate::cli::CliError;

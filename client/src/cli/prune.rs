@@ -3,7 +3,7 @@
 
 use std::io::BufRead;
 
-use berth_model::humanize::human_size;
+use berth_format::units::human_size;
 use clap::{Args, Subcommand};
 use serde_json::Value;
 

@@ -1,9 +1,10 @@
 //! `ps`: the container table exactly as docker CLI 28 prints it. STATUS comes from the daemon
-//! (it computes it); CREATED, the IMAGE and COMMAND cells and the layout are the model's pure
-//! renderers.
+//! (it computes it); CREATED, the IMAGE and COMMAND cells and the layout are the docker CLI's
+//! pure renderers in berth-format, which the model prints through too.
 
-use berth_model::render::{ps_command_cell, ps_image_cell, tabwrite};
-use berth_model::text::truncate_id;
+use berth_format::cells::{id_cell, ps_command_cell, ps_image_cell};
+use berth_format::tabwriter::tabwrite;
+use berth_format::Timestamp;
 use clap::Args;
 use serde_json::{json, Value};
 
@@ -76,15 +77,8 @@ pub fn ps(session: &Session, args: &PsArgs, io: &mut Io<'_>) -> Result<i32, CliE
 }
 
 /// The table (or the IDs with `-q`) for the API's container list.
-pub fn render(rows: &[Value], args: &PsArgs, now: berth_model::time::Timestamp) -> String {
-    let id = |c: &Value| {
-        let id = text(c, "Id");
-        if args.no_trunc {
-            id.to_string()
-        } else {
-            truncate_id(id).to_string()
-        }
-    };
+pub fn render(rows: &[Value], args: &PsArgs, now: Timestamp) -> String {
+    let id = |c: &Value| id_cell(text(c, "Id"), args.no_trunc);
     if args.quiet {
         return rows.iter().map(|c| id(c) + "\n").collect();
     }
@@ -137,7 +131,7 @@ fn ports(ports: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use berth_model::time::Timestamp;
+    use berth_format::Duration;
 
     /// The reference dockerd's answer and docker 28's table for it (two seconds later).
     #[test]
@@ -159,8 +153,7 @@ mod tests {
             no_trunc: false,
             filter: Vec::new(),
         };
-        let now = Timestamp::from_unix_seconds(1795796427)
-            + berth_model::time::Duration::from_millis(500);
+        let now = Timestamp::from_unix_seconds(1795796427) + Duration::from_millis(500);
         let expected = concat!(
             "CONTAINER ID   IMAGE                    COMMAND       CREATED                  STATUS                  PORTS     NAMES\n",
             "de79c9c46cd5   busybox                  \"sleep 300\"   Less than a second ago   Up Less than a second             h3-b\n",

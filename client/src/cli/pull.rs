@@ -3,7 +3,7 @@
 
 use std::io::{BufReader, Write};
 
-use berth_model::reference::{AnyReference, Reference, ReferenceError};
+use berth_format::reference::{AnyReference, Reference, ReferenceError};
 use clap::Args;
 
 use crate::cli::progress::{render, terminal_width, Display};
@@ -36,7 +36,7 @@ pub fn parse_reference(name: &str) -> Result<Reference, CliError> {
 /// `ParseAnyReference` (an image ID or a name), worded as [`parse_reference`] words errors;
 /// `None` for an ID, which is never pulled.
 pub fn parse_image(name: &str) -> Result<Option<Reference>, CliError> {
-    match berth_model::reference::parse_any(name) {
+    match berth_format::reference::parse_any(name) {
         Ok(AnyReference::Named(named)) => Ok(Some(named)),
         Ok(AnyReference::Digest(_)) => Ok(None),
         Err(_) => parse_reference(name).map(Some),

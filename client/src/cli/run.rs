@@ -5,8 +5,8 @@
 
 use std::io::Read;
 
-use berth_model::reference::Reference;
-use berth_model::render::run_exit_code;
+use berth_format::exit_code::run_exit_code;
+use berth_format::reference::Reference;
 use clap::Args;
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! `version`: berth's client section and the daemon's `GET /version`, laid out as docker CLI
 //! 28's template does (labels padded to 20 columns by its tabwriter).
 
-use berth_model::time::Timestamp;
+use berth_format::Timestamp;
 use serde_json::Value;
 
 use crate::cli::session::MAX_API_VERSION;

@@ -1,11 +1,11 @@
-//! Small helpers shared by the table verbs: the clock (the model's renderers take `now` as an
-//! argument), the `CREATED` cell, and the API's JSON fields read leniently.
+//! Small helpers shared by the table verbs: the clock (berth-format's renderers take `now` as an
+//! argument, so the CLI reads it here, at its edge), the `CREATED` cell, and the API's JSON
+//! fields read leniently.
 
-use berth_model::humanize::human_duration;
-use berth_model::time::Timestamp;
+use berth_format::Timestamp;
 use serde_json::Value;
 
-/// Now, as the model's renderers count time.
+/// Now, as berth-format's renderers count time.
 pub fn now() -> Timestamp {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -15,10 +15,7 @@ pub fn now() -> Timestamp {
 
 /// `N units ago` for a Unix time in seconds, as the CREATED columns print it.
 pub fn ago(unix_seconds: i64, now: Timestamp) -> String {
-    format!(
-        "{} ago",
-        human_duration(now - Timestamp::from_unix_seconds(unix_seconds))
-    )
+    berth_format::cells::ago(Timestamp::from_unix_seconds(unix_seconds), now)
 }
 
 /// A string field, empty when absent.

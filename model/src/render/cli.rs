@@ -6,7 +6,8 @@ use crate::error::{ErrorKind, ModelError};
 use crate::render::pull::pull_lines;
 use crate::render::table::{images_table, ps_table, ImagesFormat, PsFormat};
 use crate::response::{DeleteItem, Outcome, PullReport, Response};
-use crate::time::Timestamp;
+use berth_format::exit_code::run_exit_code;
+use berth_format::Timestamp;
 
 /// A CLI invocation's visible result.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -107,22 +108,6 @@ fn run_error(out: &mut CliOutput, e: &ModelError) {
     out.err("");
     out.err("Run 'docker run --help' for more information");
     out.exit = run_exit_code(&e.message);
-}
-
-/// The docker CLI's mapping from a run error's text to its exit code.
-pub fn run_exit_code(message: &str) -> i32 {
-    let not_found = [
-        "executable file not found",
-        "no such file or directory",
-        "system cannot find the file specified",
-    ];
-    if not_found.iter().any(|s| message.contains(s)) {
-        127
-    } else if message.contains("permission denied") || message.contains("is a directory") {
-        126
-    } else {
-        125
-    }
 }
 
 fn render_ok(out: &mut CliOutput, command: &Command, response: &Response, now: Timestamp) {
@@ -254,23 +239,6 @@ fn delete_line(item: &DeleteItem) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn run_exit_codes_follow_the_message() {
-        assert_eq!(
-            run_exit_code("exec: \"/x\": stat /x: no such file or directory: unknown"),
-            127
-        );
-        assert_eq!(
-            run_exit_code("exec: \"x\": executable file not found in $PATH: unknown"),
-            127
-        );
-        assert_eq!(
-            run_exit_code("exec: \"/d\": permission denied: unknown"),
-            126
-        );
-        assert_eq!(run_exit_code("Conflict. The container name ..."), 125);
-    }
 
     fn parse(line: &str) -> Command {
         crate::command::parse_line(line).unwrap().unwrap()

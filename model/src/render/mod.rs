@@ -7,10 +7,7 @@ mod pull;
 mod status;
 mod table;
 
-pub use cli::{render, run_exit_code, CliOutput};
+pub use cli::{render, CliOutput};
 pub use pull::pull_lines;
 pub use status::{status, StatusInput};
-pub use table::{
-    images_table, ps_command_cell, ps_image_cell, ps_table, tabwrite, tabwrite_min, ImagesFormat,
-    PsFormat,
-};
+pub use table::{images_table, ps_table, ImagesFormat, PsFormat};

@@ -1,8 +1,8 @@
 //! The STATUS column of `ps`, from moby's `State.String`, with the clock passed in.
 
 use crate::container::State;
-use crate::humanize::human_duration;
-use crate::time::Timestamp;
+use berth_format::units::human_duration;
+use berth_format::Timestamp;
 
 /// The fields STATUS is computed from.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +35,7 @@ pub fn status(input: StatusInput, now: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Duration;
+    use berth_format::Duration;
 
     fn at(secs: i64) -> Timestamp {
         Timestamp::from_unix_seconds(1_700_000_000 + secs)

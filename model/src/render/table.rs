@@ -1,47 +1,16 @@
-//! The `ps` and `images` tables. Go's tabwriter as the docker CLI configures it (minwidth 10,
-//! padding 3, cells measured in runes, the last column never padded).
+//! The `ps` and `images` tables of the model's answers. The layout, the cells and the images
+//! table itself are the docker CLI's, in berth-format (which the berth CLI shares); this file
+//! only turns the model's summaries into their rows.
 
-use crate::humanize::{human_duration, human_size_with_precision};
-use crate::reference::Reference;
+use berth_format::cells::{ago, id_cell, ps_command_cell, ps_image_cell};
+use berth_format::images::ImageListing;
+use berth_format::tabwriter::tabwrite;
+use berth_format::Timestamp;
+
+pub use berth_format::images::ImagesFormat;
+
 use crate::render::status::{status, StatusInput};
 use crate::response::{ContainerSummary, ImageSummary};
-use crate::text::{ellipsis, go_quote, truncate_id};
-use crate::time::Timestamp;
-
-const MIN_WIDTH: usize = 10;
-const PADDING: usize = 3;
-
-/// Aligns rows of cells the way Go's `tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)` does.
-pub fn tabwrite(rows: &[Vec<String>]) -> String {
-    tabwrite_min(rows, MIN_WIDTH)
-}
-
-/// [`tabwrite`] with another minimum cell width (`docker top` uses 20).
-pub fn tabwrite_min(rows: &[Vec<String>], min_width: usize) -> String {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns.saturating_sub(1))
-        .map(|col| {
-            let widest = rows
-                .iter()
-                .filter_map(|r| r.get(col))
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0);
-            (widest + PADDING).max(min_width)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        for (col, cell) in row.iter().enumerate() {
-            out.push_str(cell);
-            if col + 1 < row.len() {
-                out.extend(std::iter::repeat_n(' ', widths[col] - cell.chars().count()));
-            }
-        }
-        out.push('\n');
-    }
-    out
-}
 
 /// How `ps` prints.
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,7 +48,7 @@ pub fn ps_table(rows: &[ContainerSummary], format: PsFormat, now: Timestamp) -> 
             id_cell(c.id.as_str(), format.no_trunc),
             ps_image_cell(&c.image, c.image_id.as_str(), format.no_trunc),
             ps_command_cell(&c.command, format.no_trunc),
-            format!("{} ago", human_duration(now - c.created)),
+            ago(c.created, now),
             status(input, now),
             String::new(),
             c.name.trim_start_matches('/').to_string(),
@@ -88,112 +57,21 @@ pub fn ps_table(rows: &[ContainerSummary], format: PsFormat, now: Timestamp) -> 
     tabwrite(&table)
 }
 
-fn id_cell(id: &str, no_trunc: bool) -> String {
-    if no_trunc {
-        id.to_string()
-    } else {
-        truncate_id(id).to_string()
-    }
-}
-
-/// The COMMAND cell of `ps`: cut to 20 runes with an ellipsis unless `--no-trunc`, then
-/// Go-quoted.
-pub fn ps_command_cell(command: &str, no_trunc: bool) -> String {
-    if no_trunc {
-        go_quote(command)
-    } else {
-        go_quote(&ellipsis(command, 20))
-    }
-}
-
-/// docker/cli's `ContainerContext.Image`, from the API's `Image` and `ImageID`: a short ID
-/// when the image is shown by ID, else the reference in familiar form (a digest reference loses
-/// its digest).
-pub fn ps_image_cell(image: &str, image_id: &str, no_trunc: bool) -> String {
-    if image.is_empty() {
-        return "<no image>".to_string();
-    }
-    if no_trunc {
-        return image.to_string();
-    }
-    if truncate_id(image_id) == truncate_id(image) {
-        return truncate_id(image).to_string();
-    }
-    match image.parse::<Reference>() {
-        Ok(r) if r.tag().is_some() => r.familiar_name() + ":" + r.tag().unwrap_or_default(),
-        Ok(r) => r.familiar_name(),
-        Err(_) => image.to_string(),
-    }
-}
-
-/// How `images` prints.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ImagesFormat {
-    pub quiet: bool,
-    pub no_trunc: bool,
-}
-
-/// `docker images` output: one row per repository and tag; untagged images as `<none>`.
+/// `docker images` output for the model's image list.
 pub fn images_table(images: &[ImageSummary], format: ImagesFormat, now: Timestamp) -> String {
-    let mut table = vec!["REPOSITORY TAG IMAGE_ID CREATED SIZE"
-        .split(' ')
-        .map(|h| h.replace('_', " "))
-        .collect::<Vec<_>>()];
-    let mut ids = String::new();
-    for image in images {
-        let id = if format.no_trunc {
-            image.id.to_string()
-        } else {
-            image.id.short().to_string()
-        };
-        for (repo, tag) in image_rows(image) {
-            ids.push_str(&id);
-            ids.push('\n');
-            let created = format!("{} ago", human_duration(now - image.created));
-            table.push(vec![
-                repo,
-                tag,
-                id.clone(),
-                created,
-                human_size_with_precision(image.size as f64, 3),
-            ]);
-        }
-    }
-    if format.quiet {
-        return ids;
-    }
-    tabwrite(&table)
+    let listings: Vec<ImageListing> = images.iter().map(listing).collect();
+    berth_format::images::images_table(&listings, format, now)
 }
 
-/// docker/cli's `imageFormatTaggedAndDigest`: a row per tag, then one `<none>` row per
-/// repository known only by digest. (The CLI walks Go maps here, so its row order within one
-/// image varies from run to run; the model's order is sorted.)
-fn image_rows(image: &ImageSummary) -> Vec<(String, String)> {
-    if image.repo_tags.is_empty() && image.repo_digests.is_empty() {
-        return vec![("<none>".to_string(), "<none>".to_string())];
+fn listing(image: &ImageSummary) -> ImageListing {
+    let strings = |list: &[std::rc::Rc<str>]| list.iter().map(|r| r.to_string()).collect();
+    ImageListing {
+        id: image.id.to_string(),
+        repo_tags: strings(&image.repo_tags),
+        repo_digests: strings(&image.repo_digests),
+        created: image.created,
+        size: image.size,
     }
-    let mut rows: Vec<(String, String)> = Vec::new();
-    for tagged in &image.repo_tags {
-        if let Ok(r) = tagged.parse::<Reference>() {
-            rows.push((r.familiar_name(), r.tag().unwrap_or("latest").to_string()));
-        }
-    }
-    let tagged_repos: Vec<String> = rows.iter().map(|(repo, _)| repo.clone()).collect();
-    let mut digest_repos: Vec<String> = image
-        .repo_digests
-        .iter()
-        .filter_map(|d| d.parse::<Reference>().ok())
-        .map(|r| r.familiar_name())
-        .filter(|repo| !tagged_repos.contains(repo))
-        .collect();
-    digest_repos.sort();
-    digest_repos.dedup();
-    rows.extend(
-        digest_repos
-            .into_iter()
-            .map(|repo| (repo, "<none>".to_string())),
-    );
-    rows
 }
 
 #[cfg(test)]
@@ -202,7 +80,7 @@ mod tests {
 
     use crate::container::State;
     use crate::ids::{ContainerId, Digest};
-    use crate::time::Duration;
+    use berth_format::Duration;
 
     fn now() -> Timestamp {
         Timestamp::from_unix_seconds(1_764_000_000)

@@ -8,8 +8,8 @@ use crate::fs;
 use crate::image::{Image, ImageConfig, Layer, Provenance};
 use crate::model::Model;
 use crate::profile::Profile;
-use crate::reference::Reference;
 use crate::response::{Outcome, Response};
+use berth_format::reference::Reference;
 
 impl Model {
     pub(crate) fn commit(
@@ -67,7 +67,7 @@ impl Model {
         let reference: Reference =
             target
                 .parse()
-                .map_err(|e: crate::reference::ReferenceError| {
+                .map_err(|e: berth_format::reference::ReferenceError| {
                     self.profile.reference_error(&e.to_string())
                 })?;
         if reference.is_canonical() {

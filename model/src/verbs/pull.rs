@@ -5,14 +5,16 @@
 use crate::error::ModelError;
 use crate::ids::Digest;
 use crate::model::Model;
-use crate::reference::Reference;
 use crate::response::{LayerPull, PullReport};
+use berth_format::reference::Reference;
 
 impl Model {
     pub(crate) fn pull(&mut self, arg: &str) -> Result<PullReport, ModelError> {
-        let parsed: Reference = arg.parse().map_err(|e: crate::reference::ReferenceError| {
-            self.profile.reference_error(&e.to_string())
-        })?;
+        let parsed: Reference =
+            arg.parse()
+                .map_err(|e: berth_format::reference::ReferenceError| {
+                    self.profile.reference_error(&e.to_string())
+                })?;
         let default_tag = parsed.tag().is_none() && parsed.digest().is_none();
         let reference = parsed.with_default_tag();
         let remote = self

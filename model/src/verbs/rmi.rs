@@ -8,8 +8,8 @@ use crate::error::ModelError;
 use crate::ids::ImageId;
 use crate::model::{Answer, Model};
 use crate::mutation::Mutation;
-use crate::reference::{is_image_id_prefix, Reference};
 use crate::response::{DeleteItem, Response};
+use berth_format::reference::{is_image_id_prefix, Reference};
 
 /// An `rmi` failure, with the equally valid messages Docker may pick instead.
 struct Rejected {

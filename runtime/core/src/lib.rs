@@ -1,11 +1,22 @@
 //! berth-core: the vocabulary every runtime crate shares. It owns the error kinds (the same
-//! set the model and the harness use, each mapping to one HTTP status). It must stay tiny and
-//! free of I/O so that every other runtime crate can depend on it. Beside the kinds, Go's
-//! JSON syntax errors ([`go_json`]), which dockerd and the docker CLI both print.
+//! set the model and the harness use, each mapping to one HTTP status) and the runtime's one
+//! [`Timestamp`], [`Reference`] and [`Digest`], each in a file of its own. It must stay small
+//! and free of I/O (only `Timestamp::now` reads the clock) so that every other runtime crate
+//! can depend on it. Beside them, Go's JSON syntax errors
+//! ([`go_json`]), which dockerd and the docker CLI both print. What is printed for humans
+//! (go-units, Go's number formats, the calendar) is the pure crate berth-format, which this
+//! crate builds on.
 
 use std::fmt;
 
+pub mod digest;
 pub mod go_json;
+pub mod reference;
+pub mod time;
+
+pub use digest::{Digest, DigestError};
+pub use reference::{Reference, ReferenceError};
+pub use time::{TimeError, Timestamp};
 
 /// What kind of failure an error is, independent of its wording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

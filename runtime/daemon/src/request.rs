@@ -474,8 +474,9 @@ fn prune_filters(q: &Query, images: bool) -> Result<PruneFilters, ApiError> {
     let until = match filters.get("until").map(Vec::as_slice) {
         None | Some([]) => None,
         Some([value]) => {
-            let now = berth_store::time::Timestamp::now();
-            let now = i128::from(now.unix) * 1_000_000_000 + i128::from(now.nanos);
+            let now = berth_core::Timestamp::now();
+            let now =
+                i128::from(now.unix_seconds()) * 1_000_000_000 + i128::from(now.subsec_nanos());
             Some(crate::until::parse_until(value, now).map_err(ApiError::bad_request)?)
         }
         Some(_) => {

@@ -49,24 +49,3 @@ mod tests {
         assert_eq!(content_type(ApiVersion(42), false), MULTIPLEXED);
     }
 }
-
-/// `RFC3339NanoFixed`, the form `logs -t` prints: always nine fraction digits.
-pub fn fixed_timestamp(t: berth_lifecycle::Timestamp) -> String {
-    let text = t.to_string();
-    let Some(base) = text.strip_suffix('Z') else {
-        return text;
-    };
-    let (secs, frac) = base.split_once('.').unwrap_or((base, ""));
-    format!("{secs}.{frac:0<9}Z")
-}
-
-#[cfg(test)]
-mod timestamp_tests {
-    use super::*;
-
-    #[test]
-    fn fractions_are_padded_to_nine_digits() {
-        let t = berth_lifecycle::Timestamp::from_unix_nanos(1_500_000_000);
-        assert_eq!(fixed_timestamp(t), "1970-01-01T00:00:01.500000000Z");
-    }
-}

@@ -3,7 +3,7 @@
 //! `2026-11-27T10:00:00Z`, the zone defaulting to UTC, this host's), or Unix seconds with an
 //! optional fraction (`1700000000.5`).
 
-use berth_store::time::Timestamp;
+use berth_core::Timestamp;
 
 /// Unix nanoseconds, or dockerd's words for a value that is none of the above.
 pub fn parse_until(value: &str, now_nanos: i128) -> Result<i128, String> {
@@ -105,7 +105,7 @@ fn rfc3339_nanos(text: &str) -> Option<i128> {
         _ => format!("{text}Z"),
     };
     let t = Timestamp::parse(&full)?;
-    Some(i128::from(t.unix) * 1_000_000_000 + i128::from(t.nanos))
+    Some(i128::from(t.unix_seconds()) * 1_000_000_000 + i128::from(t.subsec_nanos()))
 }
 
 /// Whether the time part ends in `+HH:MM` or `-HH:MM`.

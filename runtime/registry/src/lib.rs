@@ -34,5 +34,7 @@ pub use retry::RetryPolicy;
 pub use transport::TransportPolicy;
 pub use verify::{verified, DigestVerifier, Verified};
 
-pub use oci_spec::distribution::Reference;
-pub use oci_spec::image::{Descriptor, Digest, ImageManifest};
+// References and resolved digests are the runtime's one vocabulary (berth-core); manifests and
+// their descriptors stay oci-spec's document types.
+pub use berth_core::{Digest, Reference};
+pub use oci_spec::image::{Descriptor, ImageManifest};

@@ -1,10 +1,11 @@
-//! What the client needs to know about image references beyond parsing, which
-//! `oci_spec::distribution::Reference` does (and normalises: `alpine` is
-//! `docker.io/library/alpine:latest`). Here: Docker's "familiar" forms used in messages, and
-//! which host serves a registry name. Nothing here does I/O.
+//! Which registry serves a reference. The reference itself, its parsing and its familiar forms
+//! are the runtime's one `berth_core::Reference` (`alpine` is `docker.io/library/alpine:latest`);
+//! this module adds only what the client must know to reach a registry: Docker Hub's name and
+//! the host that really serves its API. Nothing here does I/O.
+
+use berth_core::Reference;
 
 use crate::error::RegistryError;
-use oci_spec::distribution::Reference;
 
 /// The registry name Docker Hub references carry after normalisation.
 pub const DOCKER_HUB: &str = "docker.io";
@@ -23,7 +24,7 @@ pub fn parse(reference: &str) -> Result<Reference, RegistryError> {
 
 /// True for references that live on Docker Hub, the only ones mirrors serve.
 pub fn is_docker_hub(reference: &Reference) -> bool {
-    reference.registry() == DOCKER_HUB
+    reference.domain() == DOCKER_HUB
 }
 
 /// The `host[:port]` to contact for a reference's registry.
@@ -31,35 +32,8 @@ pub fn api_host(reference: &Reference) -> &str {
     if is_docker_hub(reference) {
         DOCKER_HUB_API_HOST
     } else {
-        reference.registry()
+        reference.domain()
     }
-}
-
-/// Docker's `FamiliarName`: `alpine` for `docker.io/library/alpine`, `user/app` for
-/// `docker.io/user/app`, `127.0.0.1:5000/x` otherwise.
-pub fn familiar_name(reference: &Reference) -> String {
-    let repository = reference.repository();
-    if !is_docker_hub(reference) {
-        return format!("{}/{repository}", reference.registry());
-    }
-    match repository.strip_prefix("library/") {
-        Some(rest) if !rest.contains('/') => rest.to_owned(),
-        _ => repository.to_owned(),
-    }
-}
-
-/// Docker's `FamiliarString`: the familiar name with `:tag` and `@digest` as present.
-pub fn familiar_string(reference: &Reference) -> String {
-    let mut out = familiar_name(reference);
-    if let Some(tag) = reference.tag() {
-        out.push(':');
-        out.push_str(tag);
-    }
-    if let Some(digest) = reference.digest() {
-        out.push('@');
-        out.push_str(digest);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -67,41 +41,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn oci_spec_normalises_short_names_as_docker_does() {
+    fn short_names_live_on_docker_hub() {
         let alpine = parse("alpine").unwrap();
-        assert_eq!(alpine.whole(), "docker.io/library/alpine:latest");
-        assert_eq!(alpine.repository(), "library/alpine");
-        assert_eq!(parse("user/app:1").unwrap().whole(), "docker.io/user/app:1");
+        assert_eq!(alpine.to_string(), "docker.io/library/alpine:latest");
+        assert!(is_docker_hub(&alpine));
         let local = parse("127.0.0.1:5000/x").unwrap();
+        assert_eq!((local.domain(), local.path()), ("127.0.0.1:5000", "x"));
+        assert!(!is_docker_hub(&local));
+        assert_eq!(parse("localhost/x").unwrap().domain(), "localhost");
         assert_eq!(
-            (local.registry(), local.repository()),
-            ("127.0.0.1:5000", "x")
-        );
-        let localhost = parse("localhost/x").unwrap();
-        assert_eq!(localhost.registry(), "localhost");
-        assert_eq!(
-            parse("index.docker.io/library/busybox").unwrap().whole(),
+            parse("index.docker.io/library/busybox")
+                .unwrap()
+                .to_string(),
             "docker.io/library/busybox:latest"
-        );
-    }
-
-    #[test]
-    fn familiar_forms_drop_the_hub_and_library() {
-        assert_eq!(familiar_string(&parse("alpine").unwrap()), "alpine:latest");
-        assert_eq!(
-            familiar_string(&parse("docker.io/user/app:1").unwrap()),
-            "user/app:1"
-        );
-        assert_eq!(
-            familiar_string(&parse("127.0.0.1:5055/bb:nope").unwrap()),
-            "127.0.0.1:5055/bb:nope"
-        );
-        let digest = "sha256:113b36625ae3178513c843224b3e0547efc7902a687aff55f0e5b107f1a86176";
-        let by_digest = parse(&format!("bb@{digest}")).unwrap();
-        assert_eq!(familiar_string(&by_digest), format!("bb@{digest}"));
-        assert_eq!(
-            familiar_name(&parse("docker.io/library/a/b").unwrap()),
-            "library/a/b"
         );
     }
 

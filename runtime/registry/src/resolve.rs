@@ -8,12 +8,11 @@ use crate::error::{request_label, ApiError, RegistryError};
 use crate::http::read_api_error;
 use crate::manifest::{self, Manifest};
 use crate::platform::Platform;
-use crate::reference::{familiar_name, familiar_string};
-use crate::verify::{sha256_digest, verify_bytes};
+use crate::verify::verify_bytes;
+use berth_core::{Digest, Reference};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use oci_spec::distribution::Reference;
-use oci_spec::image::{Descriptor, Digest, ImageManifest};
+use oci_spec::image::{Descriptor, ImageManifest};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, Response, StatusCode, Url};
 
@@ -81,7 +80,7 @@ impl Client {
         for endpoint in endpoints {
             let repository = Repository {
                 endpoint,
-                path: reference.repository().to_owned(),
+                path: reference.path().to_owned(),
             };
             let https = repository.base_url().scheme() == "https";
             if !https && tls_confirmed.contains(&repository.host()) {
@@ -112,17 +111,17 @@ impl Client {
         platform: &Platform,
     ) -> Result<Resolved, RegistryError> {
         let target = match (reference.digest(), reference.tag()) {
-            (Some(digest), _) => digest.to_owned(),
+            (Some(digest), _) => digest.to_string(),
             (None, Some(tag)) => tag.to_owned(),
             (None, None) => {
                 let reason = "neither a tag nor a digest".to_owned();
                 return Err(RegistryError::InvalidReference {
-                    reference: reference.whole(),
+                    reference: reference.to_string(),
                     reason,
                 });
             }
         };
-        let what = reference.whole();
+        let what = reference.to_string();
         let top = self.fetch_manifest(repo, reference, &target).await?;
         let (index, manifest, image) =
             match manifest::parse(&top.bytes, Some(&top.media_type), &what)? {
@@ -169,7 +168,7 @@ impl Client {
         let raw = self
             .fetch_manifest(repo, reference, chosen.digest().as_ref())
             .await?;
-        let what = format!("{}@{}", reference.repository(), chosen.digest());
+        let what = format!("{}@{}", reference.path(), chosen.digest());
         if raw.bytes.len() as u64 != chosen.size() {
             let (expected, actual) = (chosen.size(), raw.bytes.len() as u64);
             return Err(RegistryError::SizeMismatch {
@@ -205,13 +204,12 @@ impl Client {
         }
         let media_type = content_type(&response);
         let announced = header(&response, "docker-content-digest");
-        let label = format!("manifest {}", familiar_string(reference));
+        let label = format!("manifest {}", reference.familiar());
         let bytes = read_limited(response, manifest::MAX_MANIFEST_BYTES, &label, &url).await?;
-        let digest: Digest = sha256_digest(&bytes)
-            .parse()
-            .expect("sha256_digest formats a valid digest");
+        let digest = Digest::of(&bytes);
+        // What the registry names may use any algorithm; `verify_bytes` refuses all but sha256.
         for expected in [Some(target), announced.as_deref()].into_iter().flatten() {
-            if let Ok(expected) = expected.parse::<Digest>() {
+            if let Ok(expected) = expected.parse::<oci_spec::image::Digest>() {
                 verify_bytes("manifest", &expected, &bytes)?;
             }
         }
@@ -259,19 +257,19 @@ async fn manifest_error(response: Response, reference: &Reference, url: &Url) ->
     let api = read_api_error(response).await;
     match api.as_ref().map(|a| a.code.as_str()) {
         Some("MANIFEST_UNKNOWN") => RegistryError::ManifestUnknown {
-            reference: familiar_string(reference),
+            reference: reference.familiar(),
             cause: api.unwrap(),
         },
         Some("NAME_UNKNOWN") => RegistryError::RepositoryUnknown {
-            name: familiar_name(reference),
+            name: reference.familiar_name(),
             cause: api.unwrap(),
         },
         Some("DENIED") => RegistryError::AccessDenied {
-            name: familiar_name(reference),
+            name: reference.familiar_name(),
             cause: api.unwrap(),
         },
         _ if status == StatusCode::NOT_FOUND => RegistryError::ManifestUnknown {
-            reference: familiar_string(reference),
+            reference: reference.familiar(),
             cause: ApiError::new("MANIFEST_UNKNOWN", "manifest unknown"),
         },
         _ => RegistryError::UnexpectedStatus {

@@ -7,7 +7,7 @@
 
 use crate::error::RegistryError;
 use crate::reference;
-use oci_spec::distribution::Reference;
+use berth_core::Reference;
 use reqwest::Url;
 use std::net::IpAddr;
 use std::time::Duration;

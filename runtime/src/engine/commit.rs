@@ -13,8 +13,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use berth_core::Timestamp;
 use berth_lifecycle::{CommittedLayer, ContainerId, Inspect};
-use berth_store::time::Timestamp;
 use berth_store::{History, Image, ImageConfig, ImageId, Reference, RunConfig};
 
 use super::changes::apply_changes;

@@ -5,7 +5,7 @@
 
 use berth_core::{ErrorKind, Kind};
 use berth_registry::RegistryError;
-use berth_store::{DigestError, ImportError, ReferenceError};
+use berth_store::{ImportError, ReferenceError};
 
 /// Everything a pull can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -19,13 +19,6 @@ pub enum PullError {
     /// The store refused the image: a digest mismatch, a hostile layer, a disk error.
     #[error(transparent)]
     Import(#[from] ImportError),
-    /// The registry named a digest the store cannot hold (not sha256).
-    #[error("digest {digest}: {source}")]
-    Digest {
-        digest: String,
-        #[source]
-        source: DigestError,
-    },
     /// A worker task of the pull panicked or was cancelled.
     #[error("pull task failed: {reason}")]
     Task { reason: String },
@@ -37,7 +30,6 @@ impl Kind for PullError {
             PullError::Reference(e) => e.kind(),
             PullError::Registry(e) => e.kind(),
             PullError::Import(e) => e.kind(),
-            PullError::Digest { .. } => ErrorKind::InvalidParameter,
             PullError::Task { .. } => ErrorKind::System,
         }
     }

@@ -59,15 +59,15 @@ pub async fn pull(
     platform: &Platform,
     progress: &mut (dyn FnMut(ProgressMessage) + Send),
 ) -> Result<PullOutcome, PullError> {
+    // Parsed once: the store and the registry both take this typed reference.
     let reference: Reference = reference.parse()?;
-    let remote = berth_registry::reference::parse(&reference.to_string())?;
-    let resolved = client.resolve(&remote, platform).await?;
+    let resolved = client.resolve(&reference, platform).await?;
     let mut reporter = Reporter::new(progress);
     reporter.emit(ProgressMessage::pulling_from(
         &tag_or_digest(&reference),
         reference.path(),
     ));
-    let digest = store_digest(resolved.digest())?;
+    let digest = resolved.digest().clone();
     let plan = Arc::new(begin_import(store, &resolved).await?);
     let id = plan.image_id().clone();
     let up_to_date = store.target(&reference).as_ref() == Some(&id);
@@ -104,14 +104,6 @@ fn tag_or_digest(reference: &Reference) -> String {
         (Some(digest), _) => digest.to_string(),
         (None, tag) => tag.unwrap_or("latest").to_owned(),
     }
-}
-
-fn store_digest(digest: &berth_registry::Digest) -> Result<Digest, PullError> {
-    let text = digest.to_string();
-    text.parse().map_err(|source| PullError::Digest {
-        digest: text,
-        source,
-    })
 }
 
 /// What dockerd records for a pull: the tag and `name@digest`, or just the digest reference.

@@ -17,8 +17,8 @@ use std::collections::BTreeSet;
 use crate::error::{ConflictReason, ImageError};
 use crate::image::ImageId;
 use crate::list::has_children;
-use crate::reference::Reference;
 use crate::store::{resolve_in, used_blobs, used_chain_ids, used_diff_ids, State, Store};
+use berth_core::reference::Reference;
 
 /// A container that uses an image.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use crate::digest::Digest;
 use crate::image::ImageId;
 use crate::layer::LayerError;
 use crate::record::RecordError;
-use crate::reference::ReferenceError;
+use berth_core::reference::ReferenceError;
 
 /// Why an image can't be deleted (moby's `imageDeleteConflict`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::config::ImageConfig;
 use crate::digest::{chain_ids, Digest, DigestError};
 use crate::record::{self, io_at, RecordError};
-use crate::time::{Timestamp, ZERO};
+use berth_core::Timestamp;
 
 /// An image ID: `sha256:` and the digest of the image's config.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -108,7 +108,7 @@ impl Image {
             .created
             .as_deref()
             .and_then(Timestamp::parse)
-            .unwrap_or(ZERO)
+            .unwrap_or(Timestamp::ZERO)
     }
 
     /// The ChainIDs of the image's layers, bottom first.

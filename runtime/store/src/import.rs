@@ -22,9 +22,9 @@ use crate::digest::{Digest, TeeReader};
 use crate::error::ImageError;
 use crate::image::{ImageId, ImageRecord};
 use crate::layer::{LayerError, LayerRecord};
-use crate::reference::Reference;
 use crate::store::{used_blobs, used_diff_ids, State, Store};
 use crate::unpack::UnpackOptions;
+use berth_core::reference::Reference;
 
 /// What went wrong importing an image.
 #[derive(Debug, thiserror::Error)]

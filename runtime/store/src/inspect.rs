@@ -10,7 +10,7 @@ use crate::config::RunConfig;
 use crate::error::ImageError;
 use crate::image::Image;
 use crate::store::{resolve_in, State, Store};
-use crate::time::{Timestamp, ZERO};
+use berth_core::Timestamp;
 
 /// `GET /images/{name}/json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,7 +118,7 @@ impl Store {
             let created = entry.created.as_deref().and_then(Timestamp::parse);
             rows.push(HistoryItem {
                 id: "<missing>".into(),
-                created: created.unwrap_or(ZERO).unix,
+                created: created.unwrap_or(Timestamp::ZERO).unix_seconds(),
                 created_by: entry.created_by.clone().unwrap_or_default(),
                 tags: None,
                 size,
@@ -180,7 +180,7 @@ fn inspect_image(state: &State, image: &Image) -> ImageInspect {
                 .record
                 .last_tag_time
                 .clone()
-                .unwrap_or_else(|| ZERO.rfc3339_nano()),
+                .unwrap_or_else(|| Timestamp::ZERO.rfc3339_nano()),
         },
     }
 }

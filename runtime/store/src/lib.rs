@@ -43,14 +43,12 @@ mod list;
 mod load;
 mod lock;
 mod record;
-pub mod reference;
 mod references;
 mod repair;
 pub mod space;
 mod spool;
 mod store;
 pub mod tar_guard;
-pub mod time;
 pub mod unpack;
 
 #[cfg(test)]
@@ -59,6 +57,8 @@ mod testutil;
 pub use blob::{BlobError, BlobStore};
 pub use config::{History, ImageConfig, RootFs, RunConfig};
 pub use delete::{DeleteRecord, ImageUser, ImageUsers, NoContainers};
+// The runtime's one digest and reference are berth-core's; the store's API speaks them.
+pub use berth_core::{Reference, ReferenceError};
 pub use digest::{chain_ids, Digest, DigestError};
 pub use error::{ConflictReason, ImageError};
 pub use fsck::{fsck, FsckError, FsckReport, Problem, Severity};
@@ -71,7 +71,6 @@ pub use lease::{Lease, LeaseKind};
 pub use list::{ImageSummary, ListOptions};
 pub use load::{LoadError, LoadOptions, LoadReport};
 pub use record::RecordError;
-pub use reference::{Reference, ReferenceError};
 pub use repair::Repair;
 pub use space::{SpaceError, SpaceGuard, SpaceLimits};
 pub use store::{Store, StoreOptions};

@@ -77,7 +77,7 @@ fn summarise(state: &State, image: &Image) -> ImageSummary {
         parent_id: image.record.parent.clone(),
         repo_tags: tags.iter().map(|r| r.familiar()).collect(),
         repo_digests: digests.iter().map(|r| r.familiar()).collect(),
-        created: image.created().unix,
+        created: image.created().unix_seconds(),
         size: image.record.size,
         virtual_size: image.record.size,
         labels: image.config.config.as_ref().and_then(|c| c.labels.clone()),

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::image::ImageId;
 use crate::record::{self, RecordError};
-use crate::reference::Reference;
+use berth_core::reference::Reference;
 
 /// The file's name under the root.
 pub const FILE: &str = "repositories.json";

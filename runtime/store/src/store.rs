@@ -19,11 +19,11 @@ use crate::layer::LayerStore;
 use crate::layout;
 use crate::lease::Leases;
 use crate::lock::RootLock;
-use crate::reference::Reference;
 use crate::references::References;
 use crate::repair::{self, Repair};
 use crate::space::SpaceLimits;
-use crate::time::Timestamp;
+use berth_core::reference::Reference;
+use berth_core::Timestamp;
 
 /// How the store behaves; the defaults are what a daemon wants.
 #[derive(Debug, Clone)]

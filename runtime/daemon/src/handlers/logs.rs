@@ -12,7 +12,7 @@ use crate::body::{self, Body};
 use crate::error::ApiError;
 use crate::json::unix_nanos;
 use crate::request::LogsQuery;
-use crate::stream::{content_type, fixed_timestamp, frame};
+use crate::stream::{content_type, frame};
 use crate::versions::ApiVersion;
 use crate::Context;
 
@@ -85,7 +85,7 @@ fn past_until(e: &LogEntry, q: &LogsQuery) -> bool {
 
 fn render(e: &LogEntry, q: &LogsQuery, tty: bool) -> Bytes {
     let text = match q.timestamps {
-        true => format!("{} {}", fixed_timestamp(e.time), e.bytes),
+        true => format!("{} {}", e.time.rfc3339_nano_fixed(), e.bytes),
         false => e.bytes.clone(),
     };
     frame(tty, e.stream, text.as_bytes())

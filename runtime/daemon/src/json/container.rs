@@ -2,10 +2,11 @@
 //! values where it has them, dockerd's defaults where berth has no such feature), and the
 //! entries of `GET /containers/json` with dockerd's STATUS words.
 
+use berth_format::units::human_duration;
+use berth_format::Duration;
 use berth_lifecycle::{Inspect, State};
 use serde_json::{json, Value};
 
-use super::duration::{between, human};
 use super::unix_nanos;
 use crate::versions::ApiVersion;
 
@@ -313,7 +314,12 @@ pub fn summary(c: &Inspect, image: &str, now: i128) -> Value {
 /// dockerd's `State.String()` at `now` (Unix nanoseconds).
 pub fn status(c: &Inspect, now: i128) -> String {
     let st = &c.state;
-    let since = |t| human(between(unix_nanos(t).unwrap_or(now), now));
+    let since = |t| {
+        let nanos = now - unix_nanos(t).unwrap_or(now);
+        human_duration(Duration::from_nanos(
+            nanos.clamp(0, i128::from(i64::MAX)) as i64
+        ))
+    };
     match st.status {
         State::Paused => format!("Up {} (Paused)", since(st.started_at)),
         State::Restarting => format!(

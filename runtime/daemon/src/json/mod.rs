@@ -3,7 +3,6 @@
 //! call the engine.
 
 pub mod container;
-pub mod duration;
 pub mod image;
 
 /// A lifecycle timestamp in Unix nanoseconds; `None` for Go's zero time.

@@ -4,7 +4,8 @@
 //! writes is byte-identical to dockerd's. The constructors name the statuses a pull emits;
 //! nothing here does I/O.
 
-use super::units::{go_duration_seconds, human_size};
+use berth_format::duration::go_duration_seconds;
+use berth_format::units::human_size;
 use serde::{Deserialize, Serialize};
 use std::io;
 

@@ -8,8 +8,7 @@
 //! skipped without a callback.
 
 use super::message::ProgressMessage;
-use super::units::rfc3339_nano_fixed_utc;
-use berth_core::{ErrorKind, Kind};
+use berth_core::{ErrorKind, Kind, Timestamp};
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -138,13 +137,9 @@ impl<W: Write> Renderer<W> {
         }
         let out = &mut self.out;
         if m.time_nano != 0 {
-            write!(out, "{} ", rfc3339_nano_fixed_utc(m.time_nano))?;
+            write!(out, "{} ", fixed_utc(m.time_nano))?;
         } else if m.time != 0 {
-            write!(
-                out,
-                "{} ",
-                rfc3339_nano_fixed_utc(m.time.saturating_mul(1_000_000_000))
-            )?;
+            write!(out, "{} ", fixed_utc(m.time.saturating_mul(1_000_000_000)))?;
         }
         if !m.id.is_empty() {
             write!(out, "{}: ", m.id)?;
@@ -163,6 +158,11 @@ impl<W: Write> Renderer<W> {
 }
 
 /// `aec.Up(n)` / `aec.Down(n)`: nothing for 0.
+/// Go's `time.Unix(0, nanos).UTC().Format(RFC3339NanoFixed)`, as the CLI stamps a message.
+fn fixed_utc(unix_nanos: i64) -> String {
+    Timestamp::from_unix_nanos(i128::from(unix_nanos)).rfc3339_nano_fixed()
+}
+
 fn cursor(out: &mut impl Write, n: usize, direction: char) -> io::Result<()> {
     if n == 0 {
         return Ok(());

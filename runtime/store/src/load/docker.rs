@@ -12,8 +12,8 @@ use super::{tag_lines, unpack_missing, LoadError, LoadReport};
 use crate::config::ImageConfig;
 use crate::digest::Digest;
 use crate::image::ImageId;
-use crate::reference::Reference;
 use crate::store::Store;
+use berth_core::reference::Reference;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]

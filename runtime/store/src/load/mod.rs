@@ -21,13 +21,13 @@ use crate::error::ImageError;
 use crate::image::ImageId;
 use crate::import::{ImportError, ImportPlan};
 use crate::layer::LayerError;
-use crate::reference::{Reference, ReferenceError};
 use crate::space::{space_error, SpaceError};
 use crate::spool::Spool;
 use crate::store::Store;
 use crate::tar_guard::{fault_of, TarFault, TarGuard};
 use crate::unpack::compress::{self, Compression};
 use crate::unpack::UnpackError;
+use berth_core::reference::{Reference, ReferenceError};
 use source::{DirSource, Source, TarSource};
 
 /// What went wrong loading an archive.

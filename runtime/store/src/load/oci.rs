@@ -11,8 +11,8 @@ use super::source::Source;
 use super::{tag_lines, unpack_missing, LoadError, LoadOptions, LoadReport};
 use crate::digest::Digest;
 use crate::image::ImageId;
-use crate::reference::Reference;
 use crate::store::Store;
+use berth_core::reference::Reference;
 
 const CONTAINERD_NAME: &str = "io.containerd.image.name";
 const REF_NAME: &str = "org.opencontainers.image.ref.name";

@@ -1,11 +1,14 @@
 //! Human-readable durations and sizes exactly as docker/go-units (v0.4.0, vendored by moby
 //! 20.10 and docker/cli) prints them: `HumanDuration` for the STATUS and CREATED columns,
-//! `HumanSizeWithPrecision` for SIZE, and the Go `%.*g` formatting they rest on.
+//! `HumanSizeWithPrecision` for SIZE, `HumanSize` for pull progress and prune totals,
+//! `BytesSize` for `info`'s memory. The one copy in the workspace: the model, the daemon, the
+//! registry's progress and the berth CLI all print through it.
 //!
-//! It owns only the wording and the number formatting. It never reads a clock: the caller
-//! passes the span (`now - then`), already computed.
+//! It owns only the wording. It never reads a clock: the caller passes the span
+//! (`now - then`), already computed.
 
-use crate::time::Duration;
+use crate::duration::Duration;
+use crate::go_float::go_format_g;
 
 /// go-units' decimal unit names, in the order `getSizeAndUnit` climbs them.
 const DECIMAL_UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
@@ -79,75 +82,6 @@ fn scale(mut size: f64, base: f64, units: &[&'static str]) -> (f64, &'static str
         index += 1;
     }
     (size, units[index])
-}
-
-/// Go's `fmt.Sprintf("%.*g", precision, value)` for a float64.
-///
-/// The value is rounded to `precision` significant digits (0 counts as 1) with exact
-/// round-half-to-even, as Go's `strconv` does; trailing zeros are dropped; the exponent form
-/// (`1e+03`, `1.5e-05`, at least two exponent digits) is used when the decimal exponent is
-/// below -4 or at least `precision`. Infinities print as `+Inf`/`-Inf` and NaN as `NaN`, as
-/// `fmt` prints them.
-pub fn go_format_g(value: f64, precision: usize) -> String {
-    if value.is_nan() {
-        return "NaN".to_string();
-    }
-    if value.is_infinite() {
-        return if value > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    let precision = precision.max(1);
-    let sign = if value.is_sign_negative() { "-" } else { "" };
-    let (digits, point) = significant_digits(value.abs(), precision);
-    let exponent = point - 1;
-    let body = if value == 0.0 {
-        "0".to_string()
-    } else if exponent < -4 || exponent >= precision as i64 {
-        exponent_form(&digits, exponent)
-    } else {
-        positional_form(&digits, point)
-    };
-    format!("{sign}{body}")
-}
-
-/// The digits of `value` (non-negative, finite) rounded to `precision` significant digits
-/// with trailing zeros removed, and the position of the decimal point relative to the first
-/// digit (Go's `decimalSlice.dp`: `1.23` is ("123", 1), `0.05` is ("5", -1)).
-///
-/// Rust's `{:.N$e}` formatting is exact and rounds ties to even, which is what Go's
-/// `ryuFtoaFixed64` does; the tests pin the tie cases so a change would be caught.
-fn significant_digits(value: f64, precision: usize) -> (String, i64) {
-    if value == 0.0 {
-        return (String::new(), 0);
-    }
-    let scientific = format!("{:.*e}", precision - 1, value);
-    let (mantissa, exponent) = scientific
-        .split_once('e')
-        .expect("`{:e}` always writes an `e`");
-    let exponent: i64 = exponent.parse().expect("`{:e}` writes a decimal exponent");
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    (digits.trim_end_matches('0').to_string(), exponent + 1)
-}
-
-/// Go's `fmtE` for `%g`: `d.ddde±XX` with every kept digit and at least two exponent digits.
-fn exponent_form(digits: &str, exponent: i64) -> String {
-    let (first, rest) = digits.split_at(1);
-    let dot = if rest.is_empty() { "" } else { "." };
-    let sign = if exponent < 0 { '-' } else { '+' };
-    format!("{first}{dot}{rest}e{sign}{:02}", exponent.abs())
-}
-
-/// Go's `fmtF` for `%g`: the digits with the decimal point placed at `point`, padded with
-/// zeros where the point lies outside them.
-fn positional_form(digits: &str, point: i64) -> String {
-    if point <= 0 {
-        let zeros = "0".repeat(point.unsigned_abs() as usize);
-        return format!("0.{zeros}{digits}");
-    }
-    let point = point as usize;
-    if digits.len() <= point {
-        return format!("{digits}{}", "0".repeat(point - digits.len()));
-    }
-    format!("{}.{}", &digits[..point], &digits[point..])
 }
 
 #[cfg(test)]
@@ -296,48 +230,33 @@ mod tests {
         assert_eq!(human_size_with_precision(1234.0, 0), "1kB");
     }
 
+    /// Go's `%.4g` through go-units `HumanSize`, as the registry's progress renderer pinned
+    /// them against the observed dockerd stream.
+    #[test]
+    fn sizes_of_pull_progress_as_dockerd_streams_them() {
+        let cases: &[(f64, &str)] = &[
+            (36445.0, "36.45kB"),
+            (32768.0, "32.77kB"),
+            (1068791.0, "1.069MB"),
+            (12_345_678.0, "12.35MB"),
+            (123_456_789.0, "123.5MB"),
+            (999_950.0, "1000kB"),
+            (1_062_500.0, "1.062MB"),
+            (1_063_500.0, "1.063MB"),
+            (40_000_000.0, "40MB"),
+            (5e24, "5YB"),
+            (5e27, "5000YB"),
+            (5e28, "5e+04YB"),
+        ];
+        for (size, want) in cases {
+            assert_eq!(human_size(*size), *want, "{size}");
+        }
+    }
+
     #[test]
     fn binary_sizes() {
         assert_eq!(bytes_size(1024.0), "1KiB");
         assert_eq!(bytes_size(1_048_576.0), "1MiB");
         assert_eq!(bytes_size(1_500_000.0), "1.431MiB");
-    }
-
-    #[test]
-    fn go_g_exponent_thresholds() {
-        assert_eq!(go_format_g(100_000.0, 6), "100000");
-        assert_eq!(go_format_g(1_000_000.0, 6), "1e+06");
-        assert_eq!(go_format_g(123_456_789.0, 4), "1.235e+08");
-        assert_eq!(go_format_g(0.0001, 3), "0.0001");
-        assert_eq!(go_format_g(0.00001, 3), "1e-05");
-        assert_eq!(go_format_g(0.000123456, 3), "0.000123");
-        assert_eq!(go_format_g(1.5e-7, 3), "1.5e-07");
-        assert_eq!(go_format_g(1e100, 3), "1e+100");
-        assert_eq!(go_format_g(1.0e-300, 2), "1e-300");
-        assert_eq!(go_format_g(12.0, 3), "12");
-        assert_eq!(go_format_g(120.0, 3), "120");
-        assert_eq!(go_format_g(1200.0, 3), "1.2e+03");
-    }
-
-    #[test]
-    fn go_g_rounds_exact_ties_to_even() {
-        // These values are exact in binary, so the digit after the cut is an exact 5.
-        assert_eq!(go_format_g(0.125, 2), "0.12");
-        assert_eq!(go_format_g(0.375, 2), "0.38");
-        assert_eq!(go_format_g(2.5, 1), "2");
-        assert_eq!(go_format_g(3.5, 1), "4");
-        assert_eq!(go_format_g(1.125, 3), "1.12");
-        assert_eq!(go_format_g(1125.0 / 1000.0, 3), "1.12");
-        assert_eq!(human_size_with_precision(1125.0, 3), "1.12kB");
-        assert_eq!(human_size_with_precision(1375.0, 3), "1.38kB");
-        // Not a tie: 1.005 is stored a little below, so it rounds down.
-        assert_eq!(go_format_g(1.005, 3), "1");
-    }
-
-    #[test]
-    fn go_g_signs() {
-        assert_eq!(go_format_g(-0.0, 3), "-0");
-        assert_eq!(go_format_g(-1.5, 3), "-1.5");
-        assert_eq!(go_format_g(f64::NEG_INFINITY, 3), "-Inf");
     }
 }

@@ -4,18 +4,22 @@
 //! `oci_spec::distribution::Reference`; this module adds what that type lacks for Docker
 //! compatibility: Docker's pre-checks and error texts (`repository name must be lowercase`,
 //! 64-hex names refused), the total name length rule, and the *familiar* form (`alpine:latest`)
-//! that every Docker message prints. It never looks anything up.
+//! that every Docker message prints. It never looks anything up. It is the runtime's one
+//! reference: the store keys tags by it and the registry resolves it, so a pull parses the
+//! user's text once and passes this value through. (The model and the berth CLI parse with
+//! berth-format's independent implementation of the same grammar; the `reference` fuzz target
+//! holds the two to the same answers.)
 
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-use berth_core::{ErrorKind, Kind};
 use oci_spec::distribution::{ParseError, Reference as OciReference};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::digest::Digest;
+use crate::{ErrorKind, Kind};
 
 const DEFAULT_DOMAIN: &str = "docker.io";
 const LEGACY_DOMAIN: &str = "index.docker.io";

@@ -1,9 +1,9 @@
-//! Instants and spans of time as the model counts them: [`Timestamp`] (nanoseconds since the
-//! Unix epoch, UTC) and [`Duration`] (signed nanoseconds, like Go's `time.Duration`), with
-//! formatting and parsing of Go's `time.RFC3339Nano`, the form Docker puts in JSON.
+//! Instants as the model and the berth CLI count them: [`Timestamp`] (nanoseconds since the
+//! Unix epoch, UTC), with formatting and parsing of Go's `time.RFC3339Nano` (the form Docker
+//! puts in JSON) and `time.ANSIC`; spans between instants are Go [`Duration`]s.
 //!
 //! This module only computes: it never reads a clock. "Now" always comes in from the caller
-//! (through `env::Env`), which is what keeps the model deterministic.
+//! (the model's `Env`, the CLI's edge), which is what keeps the model deterministic.
 //!
 //! Go's zero time (`0001-01-01T00:00:00Z`, what `docker inspect` shows for a container that
 //! never started) lies far outside the range of an `i64` of nanoseconds (1677-09-21 to
@@ -12,149 +12,13 @@
 //! arithmetic on a real timestamp.
 
 use std::fmt;
-use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
+use std::ops::{Add, AddAssign, Sub, SubAssign};
 use std::str::FromStr;
 
+use crate::civil::{days_in_month, DateTime, ZERO_TIME_UNIX_SECS};
+use crate::duration::Duration;
+
 const NANOS_PER_SEC: i64 = 1_000_000_000;
-const SECS_PER_DAY: i64 = 86_400;
-/// Seconds from Go's zero time (0001-01-01T00:00:00Z) to the Unix epoch, negated.
-const ZERO_TIME_UNIX_SECS: i64 = -62_135_596_800;
-
-/// A signed span of time in nanoseconds, as Go's `time.Duration`.
-///
-/// The operators saturate at [`Duration::MIN`] and [`Duration::MAX`] instead of wrapping as
-/// Go does, so an absurd input cannot panic the model. Serialised as an integer of
-/// nanoseconds, as Go's `encoding/json` writes a `time.Duration`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct Duration(i64);
-
-impl Duration {
-    pub const ZERO: Duration = Duration(0);
-    pub const NANOSECOND: Duration = Duration(1);
-    pub const MICROSECOND: Duration = Duration(1_000);
-    pub const MILLISECOND: Duration = Duration(1_000_000);
-    pub const SECOND: Duration = Duration(NANOS_PER_SEC);
-    pub const MINUTE: Duration = Duration(60 * NANOS_PER_SEC);
-    pub const HOUR: Duration = Duration(3_600 * NANOS_PER_SEC);
-    /// Go's `maxDuration`, what `Time.Sub` answers when the true difference overflows.
-    pub const MAX: Duration = Duration(i64::MAX);
-    /// Go's `minDuration`.
-    pub const MIN: Duration = Duration(i64::MIN);
-
-    pub const fn from_nanos(nanos: i64) -> Duration {
-        Duration(nanos)
-    }
-
-    pub const fn from_millis(millis: i64) -> Duration {
-        Duration(millis.saturating_mul(1_000_000))
-    }
-
-    pub const fn from_secs(secs: i64) -> Duration {
-        Duration(secs.saturating_mul(NANOS_PER_SEC))
-    }
-
-    pub const fn from_mins(mins: i64) -> Duration {
-        Duration(mins.saturating_mul(60 * NANOS_PER_SEC))
-    }
-
-    pub const fn from_hours(hours: i64) -> Duration {
-        Duration(hours.saturating_mul(3_600 * NANOS_PER_SEC))
-    }
-
-    pub const fn as_nanos(self) -> i64 {
-        self.0
-    }
-
-    /// Whole seconds, truncated toward zero (Go's `int64(d / time.Second)`).
-    pub const fn whole_secs(self) -> i64 {
-        self.0 / NANOS_PER_SEC
-    }
-
-    /// Go's `Duration.Seconds()`: whole seconds plus the fraction, computed in two parts so
-    /// the result rounds exactly as Go's does.
-    pub fn seconds_f64(self) -> f64 {
-        split_f64(self.0, NANOS_PER_SEC)
-    }
-
-    /// Go's `Duration.Minutes()`.
-    pub fn minutes_f64(self) -> f64 {
-        split_f64(self.0, 60 * NANOS_PER_SEC)
-    }
-
-    /// Go's `Duration.Hours()`.
-    pub fn hours_f64(self) -> f64 {
-        split_f64(self.0, 3_600 * NANOS_PER_SEC)
-    }
-
-    pub const fn is_negative(self) -> bool {
-        self.0 < 0
-    }
-
-    pub const fn checked_add(self, other: Duration) -> Option<Duration> {
-        match self.0.checked_add(other.0) {
-            Some(nanos) => Some(Duration(nanos)),
-            None => None,
-        }
-    }
-
-    pub const fn checked_sub(self, other: Duration) -> Option<Duration> {
-        match self.0.checked_sub(other.0) {
-            Some(nanos) => Some(Duration(nanos)),
-            None => None,
-        }
-    }
-}
-
-/// `whole + rest / unit` where `whole` and `rest` are Go's `d / unit` and `d % unit`.
-fn split_f64(nanos: i64, unit: i64) -> f64 {
-    (nanos / unit) as f64 + (nanos % unit) as f64 / unit as f64
-}
-
-impl Add for Duration {
-    type Output = Duration;
-    fn add(self, other: Duration) -> Duration {
-        Duration(self.0.saturating_add(other.0))
-    }
-}
-
-impl Sub for Duration {
-    type Output = Duration;
-    fn sub(self, other: Duration) -> Duration {
-        Duration(self.0.saturating_sub(other.0))
-    }
-}
-
-impl Neg for Duration {
-    type Output = Duration;
-    fn neg(self) -> Duration {
-        Duration(self.0.saturating_neg())
-    }
-}
-
-impl AddAssign for Duration {
-    fn add_assign(&mut self, other: Duration) {
-        *self = *self + other;
-    }
-}
-
-impl SubAssign for Duration {
-    fn sub_assign(&mut self, other: Duration) {
-        *self = *self - other;
-    }
-}
 
 /// An instant: nanoseconds since 1970-01-01T00:00:00Z, or Go's zero time ([`Timestamp::ZERO`]).
 ///
@@ -229,7 +93,7 @@ impl Timestamp {
         if self.is_zero() {
             return None;
         }
-        match self.0.checked_add(d.0) {
+        match self.0.checked_add(d.as_nanos()) {
             Some(nanos) if nanos != i64::MIN => Some(Timestamp(nanos)),
             _ => None,
         }
@@ -251,10 +115,7 @@ impl Timestamp {
     /// `...00.123456789Z` (the fraction loses its trailing zeros and vanishes when zero).
     pub fn rfc3339_nano(self) -> String {
         let (secs, nanos) = self.seconds_and_nanos();
-        let (year, month, day) = civil_from_days(secs.div_euclid(SECS_PER_DAY));
-        let of_day = secs.rem_euclid(SECS_PER_DAY);
-        let (hour, minute, second) = (of_day / 3_600, of_day / 60 % 60, of_day % 60);
-        let mut out = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
+        let mut out = DateTime::from_unix_seconds(secs).rfc3339_seconds();
         if nanos != 0 {
             let fraction = format!("{nanos:09}");
             out.push('.');
@@ -272,13 +133,13 @@ impl Timestamp {
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
         ];
         let (secs, _) = self.seconds_and_nanos();
-        let days = secs.div_euclid(SECS_PER_DAY);
-        let (year, month, day) = civil_from_days(days);
-        let of_day = secs.rem_euclid(SECS_PER_DAY);
-        let (hour, minute, second) = (of_day / 3_600, of_day / 60 % 60, of_day % 60);
-        let weekday = DAYS[days.rem_euclid(7) as usize];
-        let month = MONTHS[(month - 1).clamp(0, 11) as usize];
-        format!("{weekday} {month} {day:>2} {hour:02}:{minute:02}:{second:02} {year}")
+        let t = DateTime::from_unix_seconds(secs);
+        let weekday = DAYS[secs.div_euclid(crate::civil::SECS_PER_DAY).rem_euclid(7) as usize];
+        let month = MONTHS[(t.month - 1).clamp(0, 11) as usize];
+        format!(
+            "{weekday} {month} {:>2} {:02}:{:02}:{:02} {}",
+            t.day, t.hour, t.minute, t.second, t.year
+        )
     }
 
     /// Parses what Go's `time.Parse(time.RFC3339Nano, s)` accepts on its strict fast path:
@@ -317,8 +178,15 @@ fn parse_rfc3339_parts(s: &[u8]) -> Option<(i128, i64)> {
     let second = number(&s[17..19], 0, 59)?;
     let (nanos, zone) = split_fraction(&s[19..]);
     let offset = parse_zone(zone)?;
-    let days = days_from_civil(year, month, day);
-    let secs = days * SECS_PER_DAY + hour * 3_600 + minute * 60 + second - offset;
+    let local = DateTime {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+    };
+    let secs = local.unix_seconds() - offset;
     Some((i128::from(secs), nanos))
 }
 
@@ -364,49 +232,6 @@ fn number(digits: &[u8], min: i64, max: i64) -> Option<i64> {
     (min..=max).contains(&value).then_some(value)
 }
 
-fn is_leap_year(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 /// Go's `Time.Sub`: the difference, saturated at [`Duration::MIN`]/[`Duration::MAX`] when it
 /// overflows. The zero time lies some 2000 years before any real timestamp, so any difference
 /// with it saturates, exactly as in Go.
@@ -417,7 +242,7 @@ impl Sub for Timestamp {
             (true, true) => Duration::ZERO,
             (false, true) => Duration::MAX,
             (true, false) => Duration::MIN,
-            (false, false) => Duration(self.0.saturating_sub(earlier.0)),
+            (false, false) => Duration::from_nanos(self.0.saturating_sub(earlier.0)),
         }
     }
 }
@@ -430,7 +255,7 @@ impl Add<Duration> for Timestamp {
         if self.is_zero() {
             return self;
         }
-        Timestamp::from_unix_nanos(self.0.saturating_add(d.0))
+        Timestamp::from_unix_nanos(self.0.saturating_add(d.as_nanos()))
     }
 }
 
@@ -688,30 +513,6 @@ mod tests {
     }
 
     #[test]
-    fn duration_float_views_match_go() {
-        let d = Duration::from_secs(90) + Duration::from_millis(500);
-        assert_eq!(d.seconds_f64(), 90.5);
-        assert_eq!(d.minutes_f64(), 90.5 / 60.0);
-        assert_eq!(Duration::from_mins(90).hours_f64(), 1.5);
-        assert_eq!((-Duration::from_millis(1500)).seconds_f64(), -1.5);
-        assert_eq!(Duration::from_millis(-1500).whole_secs(), -1);
-    }
-
-    #[test]
-    fn duration_operators_saturate() {
-        assert_eq!(Duration::MAX + Duration::NANOSECOND, Duration::MAX);
-        assert_eq!(Duration::MIN - Duration::NANOSECOND, Duration::MIN);
-        assert_eq!(-Duration::MIN, Duration::MAX);
-        assert_eq!(Duration::MAX.checked_add(Duration::NANOSECOND), None);
-        assert_eq!(Duration::MIN.checked_sub(Duration::NANOSECOND), None);
-        assert_eq!(Duration::from_hours(i64::MAX), Duration::MAX);
-        let mut d = Duration::SECOND;
-        d += Duration::SECOND;
-        d -= Duration::MILLISECOND;
-        assert_eq!(d, Duration::from_millis(1_999));
-    }
-
-    #[test]
     fn serde_uses_go_json_forms() {
         let t = ts("2024-01-01T00:00:00.5Z");
         assert_eq!(
@@ -727,14 +528,6 @@ mod tests {
             "\"0001-01-01T00:00:00Z\""
         );
         assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
-        assert_eq!(
-            serde_json::to_string(&Duration::SECOND).unwrap(),
-            "1000000000"
-        );
-        assert_eq!(
-            serde_json::from_str::<Duration>("-5").unwrap(),
-            Duration::from_nanos(-5)
-        );
     }
 
     #[test]
@@ -747,15 +540,6 @@ mod tests {
         );
         let t = Timestamp::parse_rfc3339("2025-05-30T12:07:14Z").unwrap();
         assert_eq!(t.ansic(), "Fri May 30 12:07:14 2025");
-    }
-
-    #[test]
-    fn civil_round_trip_over_four_centuries() {
-        for days in (-146_097 * 2..146_097).step_by(97) {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
-        assert_eq!(days_from_civil(1, 1, 1), ZERO_TIME_UNIX_SECS / SECS_PER_DAY);
     }
 
     proptest! {
