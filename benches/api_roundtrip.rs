@@ -25,10 +25,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn missing() -> Option<String> {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:\t0\t")))
-        .unwrap_or(false);
-    if !root {
+    if !berth_testkit::is_root() {
         return Some("needs root".into());
     }
     let layout = fixtures().join("hello-world/index.json");

@@ -99,7 +99,7 @@ fn bench(c: &mut Criterion) {
             PathBuf::from,
         )
         .join("hello-world");
-    if !berth_store::unpack::running_as_root() || !fixture.join("index.json").exists() {
+    if !berth_testkit::is_root() || !fixture.join("index.json").exists() {
         eprintln!("skipped start_warm: needs root and scripts/fixtures");
         return;
     }

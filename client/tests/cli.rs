@@ -49,11 +49,7 @@ fn reference(test: &str) -> Option<Env> {
         (None, _) => Some("no docker CLI 28 at /usr/local/bin/docker".to_string()),
         _ => None,
     };
-    if let Some(why) = missing {
-        if std::env::var("BERTH_REQUIRE_ALL").is_ok_and(|v| v == "1") {
-            panic!("{test}: {why} (BERTH_REQUIRE_ALL=1)");
-        }
-        eprintln!("skipping {test}: {why}");
+    if berth_testkit::skip(test, missing) {
         return None;
     }
     Some(Env {

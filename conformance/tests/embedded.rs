@@ -22,7 +22,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn ready(test: &str) -> bool {
-    let missing = if !berth_store::unpack::running_as_root() {
+    let missing = if !berth_testkit::is_root() {
         Some("needs root".to_string())
     } else {
         ["toolbox", "hello-world"]
@@ -30,12 +30,7 @@ fn ready(test: &str) -> bool {
             .find(|n| !fixtures().join(n).join("index.json").exists())
             .map(|n| format!("fixture {n} missing (run scripts/fixtures)"))
     };
-    let Some(why) = missing else { return true };
-    if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") {
-        panic!("{test}: {why} and BERTH_REQUIRE_ALL=1 is set");
-    }
-    eprintln!("skipped {test}: {why}");
-    false
+    !berth_testkit::skip(test, missing)
 }
 
 #[test]

@@ -29,7 +29,7 @@ fn fixtures() -> PathBuf {
 /// True when the test may run; otherwise one line on stderr (or a panic under
 /// `BERTH_REQUIRE_ALL=1`).
 fn ready(test: &str) -> bool {
-    let missing = if !berth_store::unpack::running_as_root() {
+    let missing = if !berth_testkit::is_root() {
         Some("needs root".to_string())
     } else {
         ["toolbox", "hello-world"]
@@ -37,12 +37,7 @@ fn ready(test: &str) -> bool {
             .find(|n| !fixtures().join(n).join("index.json").exists())
             .map(|n| format!("fixture {n} missing (run scripts/fixtures)"))
     };
-    let Some(why) = missing else { return true };
-    if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") {
-        panic!("{test}: {why} and BERTH_REQUIRE_ALL=1 is set");
-    }
-    eprintln!("skipped {test}: {why}");
-    false
+    !berth_testkit::skip(test, missing)
 }
 
 /// An engine in a temp dir with toolbox and hello-world loaded and a per-test cgroup parent,

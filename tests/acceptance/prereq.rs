@@ -33,10 +33,7 @@ pub fn ready(test: &str) -> Option<Setup> {
         crate::confine::install();
         return Some(setup);
     };
-    if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") {
-        panic!("{test}: {why}, and BERTH_REQUIRE_ALL=1 is set");
-    }
-    eprintln!("skipped {test}: {why}");
+    berth_testkit::skip(test, Some(why));
     None
 }
 
@@ -61,7 +58,7 @@ fn registry_addr() -> String {
 }
 
 fn missing(setup: &Setup) -> Option<String> {
-    if !running_as_root() {
+    if !berth_testkit::is_root() {
         return Some("needs root".to_string());
     }
     if !setup.docker_cli.is_file() {
@@ -80,15 +77,6 @@ fn missing(setup: &Setup) -> Option<String> {
         ));
     }
     None
-}
-
-fn running_as_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .find(|l| l.starts_with("Uid:"))
-            .and_then(|l| l.split_whitespace().nth(2))
-            == Some("0")
-    })
 }
 
 /// One HTTP/1.0 request on a stream; the whole answer as text.

@@ -20,7 +20,7 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 /// `BERTH_REQUIRE_ALL=1`). Gives the registry's address.
 pub fn prerequisites(test: &str) -> Option<String> {
     let registry = registry_addr();
-    let missing = if !is_root() {
+    let missing = if !berth_testkit::is_root() {
         Some("needs root".to_string())
     } else if !registry_answers(&registry) {
         Some(format!(
@@ -29,16 +29,7 @@ pub fn prerequisites(test: &str) -> Option<String> {
     } else {
         None
     };
-    match missing {
-        None => Some(registry),
-        Some(why) if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") => {
-            panic!("{test}: {why}, and BERTH_REQUIRE_ALL=1 is set")
-        }
-        Some(why) => {
-            eprintln!("skipped {test}: {why}");
-            None
-        }
-    }
+    (!berth_testkit::skip(test, missing)).then_some(registry)
 }
 
 /// How a command the kill landed in ended.
@@ -233,15 +224,6 @@ fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .find(|l| l.starts_with("Uid:"))
-            .and_then(|l| l.split_whitespace().nth(2))
-            == Some("0")
-    })
 }
 
 fn registry_addr() -> String {

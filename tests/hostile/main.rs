@@ -91,7 +91,7 @@ fn prerequisites() -> Option<(String, PathBuf)> {
     let reference = std::env::var_os("BERTH_REF_SOCKET")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/tmp/berth-ref/docker.sock"));
-    let missing = if !rustix_is_root() {
+    let missing = if !berth_testkit::is_root() {
         Some("needs root".to_string())
     } else if std::net::TcpStream::connect(&registry).is_err() {
         Some(format!("no registry at {registry}"))
@@ -103,23 +103,5 @@ fn prerequisites() -> Option<(String, PathBuf)> {
     } else {
         None
     };
-    match missing {
-        None => Some((registry, reference)),
-        Some(why) if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") => {
-            panic!("hostile inputs: {why}, and BERTH_REQUIRE_ALL=1 is set")
-        }
-        Some(why) => {
-            eprintln!("skipped hostile inputs: {why}");
-            None
-        }
-    }
-}
-
-fn rustix_is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .find(|l| l.starts_with("Uid:"))
-            .and_then(|l| l.split_whitespace().nth(2))
-            == Some("0")
-    })
+    (!berth_testkit::skip("hostile inputs", missing)).then_some((registry, reference))
 }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use berth_daemon::{DaemonConfig, TlsFiles};
+use berth_testkit::{is_root, root_or_skip, skip};
 use serde_json::Value;
 
 /// Hostile clients against a daemon process of its own.
@@ -28,25 +29,6 @@ fn fixtures() -> PathBuf {
         Some(dir) => PathBuf::from(dir),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/fixtures"),
     }
-}
-
-/// Skips (one line) or, under `BERTH_REQUIRE_ALL=1`, fails when `missing` says why.
-fn skip(test: &str, missing: Option<String>) -> bool {
-    let Some(why) = missing else { return false };
-    if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") {
-        panic!("{test}: {why} and BERTH_REQUIRE_ALL=1 is set");
-    }
-    eprintln!("skipped {test}: {why}");
-    true
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .map(|s| {
-            s.lines()
-                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
 }
 
 /// True when containers can run: root and the fixture images.
@@ -820,7 +802,7 @@ fn tls_ping(addr: &str, config: rustls::ClientConfig) -> std::io::Result<Vec<u8>
 #[test]
 fn tcp_needs_mutual_tls() {
     let test = "tcp_needs_mutual_tls";
-    if skip(test, (!is_root()).then(|| "needs root".to_string())) {
+    if !root_or_skip(test) {
         return;
     }
     let certs_dir = tempfile::tempdir().unwrap();
@@ -852,7 +834,7 @@ fn tcp_needs_mutual_tls() {
 #[test]
 fn tls_handshake_that_never_finishes_is_dropped() {
     let test = "tls_handshake_that_never_finishes_is_dropped";
-    if skip(test, (!is_root()).then(|| "needs root".to_string())) {
+    if !root_or_skip(test) {
         return;
     }
     let certs_dir = tempfile::tempdir().unwrap();

@@ -79,7 +79,7 @@ fn run_once(c: &Containers<Busybox>, argv: &[&str]) -> String {
 }
 
 fn bench(cr: &mut Criterion) {
-    if !rustix::process::geteuid().is_root() {
+    if !berth_testkit::is_root() {
         eprintln!("skipped lifecycle_start: needs root");
         return;
     }

@@ -1,10 +1,11 @@
 //! The container registry: every known container's records in memory, guarded by one mutex,
 //! with a condition variable that is notified on every state change (start, exit, removal) so
 //! `wait` and `stop` can sleep on it, and a change counter that async callers await instead
-//! (`until`), so that a daemon's waiting clients hold no thread. Every change is written to disk before the lock is
-//! released, so what is on disk is never behind what a caller was told. The verbs live in one
-//! file each; this module owns only the shared structure and its invariants (names unique,
-//! one process handle per running container).
+//! (`until`), so that a daemon's waiting clients hold no thread. Every change is written to
+//! disk before the lock is released, so what is on disk is never behind what a caller was
+//! told. This module owns only the shared structure and its invariants (names unique, one
+//! process handle per running container); it never implements a verb: the verbs live in
+//! `verbs/`, one file each, and the steps several of them share in `steps/`.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
@@ -16,7 +17,6 @@ use berth_sandbox::{CgroupSpec, HostConfig, NetnsPool, Running, Sandbox};
 use crate::error::LifecycleError;
 use crate::hub::Hub;
 use crate::id::ContainerId;
-use crate::images::Images;
 use crate::names::ContainerName;
 use crate::record::{self, ContainerConfig, ContainerDir};
 use crate::state::StateRecord;
@@ -39,10 +39,20 @@ pub struct Inspect {
     /// `LogPath`: the json-file log.
     pub log_path: PathBuf,
     /// `HostnamePath`, `HostsPath`, `ResolvConfPath`: none until the first start writes them.
-    pub etc_files: Option<crate::EtcFiles>,
+    pub etc_files: Option<crate::etc_files::EtcFiles>,
 }
 
 impl Inspect {
+    /// What `entry` records, as inspect shows it.
+    pub(crate) fn of(e: &Entry) -> Inspect {
+        Inspect {
+            config: e.config.clone(),
+            state: e.state.clone(),
+            log_path: e.dir.log(&e.config.id),
+            etc_files: crate::etc_files::EtcFiles::written(&e.dir.path),
+        }
+    }
+
     /// The container's writable layer (overlay's upper directory).
     pub fn upper_dir(&self) -> PathBuf {
         self.dir().join("upper")
@@ -91,8 +101,8 @@ pub(crate) struct Registry {
     /// The last state of recently removed containers, so a `wait` that was sleeping when an
     /// auto-removal happened can still answer the exit code. Bounded by [`TOMBSTONES`].
     pub tombstones: VecDeque<(ContainerId, StateRecord)>,
-    /// The exec instances of the containers ([`crate::exec`]).
-    pub execs: crate::exec::Execs,
+    /// The exec instances of the containers ([`crate::execs`]).
+    pub execs: crate::execs::Execs,
 }
 
 const TOMBSTONES: usize = 256;
@@ -114,8 +124,8 @@ pub(crate) struct Entry {
     /// The container's live I/O: attached clients, log followers, stdin, the pty master.
     pub hub: Arc<Hub>,
     /// A start passed its checks and is reading the container's files with the registry
-    /// released ([`crate::start`]); another start and `rm` wait until it is done, as dockerd's
-    /// per-container lock makes them.
+    /// released (the start step's claim); another start and `rm` wait until it is done, as
+    /// dockerd's per-container lock makes them.
     pub starting: bool,
 }
 
@@ -278,32 +288,6 @@ impl Registry {
             .rev()
             .find(|(i, _)| i == id)
             .map(|(_, s)| s)
-    }
-}
-
-impl<I: Images> Containers<I> {
-    /// Every container, oldest first.
-    pub fn list(&self) -> Vec<Inspect> {
-        let reg = self.shared.lock();
-        let mut all: Vec<Inspect> = reg.entries.values().map(inspect_of).collect();
-        all.sort_by_key(|c| c.config.created);
-        all
-    }
-
-    /// One container's records (`docker inspect`).
-    pub fn inspect(&self, reference: &str) -> Result<Inspect, LifecycleError> {
-        let reg = self.shared.lock();
-        let id = crate::lookup::find(&reg, reference)?;
-        Ok(inspect_of(&reg.entries[&id]))
-    }
-}
-
-fn inspect_of(e: &Entry) -> Inspect {
-    Inspect {
-        config: e.config.clone(),
-        state: e.state.clone(),
-        log_path: e.dir.log(&e.config.id),
-        etc_files: crate::EtcFiles::written(&e.dir.path),
     }
 }
 

@@ -150,7 +150,7 @@ pub enum LifecycleError {
     #[error("container {id} is {state}: cannot {verb}")]
     BadState {
         id: String,
-        state: crate::State,
+        state: crate::state::State,
         verb: &'static str,
     },
 

@@ -16,12 +16,13 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use tokio::sync::mpsc::error::{TryRecvError, TrySendError};
-use tokio::sync::mpsc::{self, Receiver, Sender};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::mpsc::{self, Sender};
 
-use crate::attach::{AttachOptions, Output};
 use crate::error::LifecycleError;
-use crate::logs::{LogEntry, LogFile, LogFollow, Stream};
+use crate::json_log::{LogEntry, LogFile, Stream};
+use crate::log_span::LogSpan;
+use crate::output::{AttachOptions, LogFollow, Output, OutputReceiver};
 
 /// How many bytes of output an attached client may lag behind before it is dropped. Counted in
 /// bytes, not chunks: a chunk is one read of a pipe, and a container writing small lines makes
@@ -152,8 +153,8 @@ impl Hub {
     ) -> Result<OutputReceiver, LifecycleError> {
         let mut s = self.lock();
         let past = match options.logs {
-            true => crate::LogSpan::open(log_path)?,
-            false => crate::LogSpan::empty(),
+            true => LogSpan::open(log_path)?,
+            false => LogSpan::empty(),
         };
         let (tx, rx) = mpsc::channel(OUTPUT_BACKLOG);
         let pending = Arc::new(AtomicUsize::new(0));
@@ -165,21 +166,13 @@ impl Hub {
                 stderr: options.stderr,
             });
         }
-        Ok(OutputReceiver {
-            past: Past {
-                entries: past.into_iter(),
-                stdout: options.stdout,
-                stderr: options.stderr,
-            },
-            rx,
-            pending,
-        })
+        Ok(OutputReceiver::new(past, options, rx, pending))
     }
 
     /// The log so far and, when a run is live, a subscription to the entries after it.
     pub fn follow(&self, log_path: &Path) -> Result<LogFollow, LifecycleError> {
         let mut s = self.lock();
-        let past = crate::LogSpan::open(log_path)?;
+        let past = LogSpan::open(log_path)?;
         let live = s.log.is_some().then(|| {
             let (tx, rx) = mpsc::channel(FOLLOW_BACKLOG);
             s.follows.push(tx);
@@ -253,7 +246,7 @@ impl StdinPipe {
 }
 
 /// A container's stdin pipe. The engine's write end is non-blocking, so that an async writer
-/// can wait for room without a thread ([`crate::ContainerStdin::try_write`]); the read end the
+/// can wait for room without a thread (`ContainerStdin::try_write`); the read end the
 /// container gets stays blocking, as a program expects its stdin.
 fn stdin_pipe() -> Result<(OwnedFd, OwnedFd), LifecycleError> {
     let io = |e: rustix::io::Errno| LifecycleError::io("pipe", "stdin", e.into());
@@ -264,79 +257,6 @@ fn stdin_pipe() -> Result<(OwnedFd, OwnedFd), LifecycleError> {
 
 /// Sends without waiting; answers whether the subscriber stays (a full or closed channel
 /// drops it).
-/// An attached client's end of its output: chunks in order, `None` once the run ended (or the
-/// client was dropped for lagging [`OUTPUT_BACKLOG_BYTES`] behind). Receiving releases budget.
-#[derive(Debug)]
-pub struct OutputReceiver {
-    /// The replayed log (with `logs`), given before anything live.
-    past: Past,
-    rx: Receiver<Output>,
-    pending: Arc<AtomicUsize>,
-}
-
-/// The log an attach replays, filtered to the streams it asked for.
-#[derive(Debug)]
-struct Past {
-    entries: crate::LogEntries,
-    stdout: bool,
-    stderr: bool,
-}
-
-impl Past {
-    fn next(&mut self) -> Option<Output> {
-        let (stdout, stderr) = (self.stdout, self.stderr);
-        self.entries
-            .find(|e| match e.stream {
-                Stream::Stdout => stdout,
-                Stream::Stderr => stderr,
-            })
-            .map(|e| Output {
-                stream: e.stream,
-                bytes: e.bytes.into_bytes(),
-            })
-    }
-}
-
-impl OutputReceiver {
-    fn took(&self, output: Option<Output>) -> Option<Output> {
-        if let Some(o) = &output {
-            let _ = self
-                .pending
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |p| {
-                    Some(p.saturating_sub(o.bytes.len()))
-                });
-        }
-        output
-    }
-
-    /// The next chunk, from async code (the daemon).
-    pub async fn recv(&mut self) -> Option<Output> {
-        if let Some(past) = self.past.next() {
-            return Some(past);
-        }
-        let output = self.rx.recv().await;
-        self.took(output)
-    }
-
-    /// The next chunk, blocking the calling thread (never from inside an async runtime).
-    pub fn blocking_recv(&mut self) -> Option<Output> {
-        if let Some(past) = self.past.next() {
-            return Some(past);
-        }
-        let output = self.rx.blocking_recv();
-        self.took(output)
-    }
-
-    /// The next chunk if one is there, without waiting.
-    pub fn try_recv(&mut self) -> Result<Output, TryRecvError> {
-        if let Some(past) = self.past.next() {
-            return Ok(past);
-        }
-        let output = self.rx.try_recv()?;
-        Ok(self.took(Some(output)).expect("a received chunk"))
-    }
-}
-
 fn deliver<T>(tx: &Sender<T>, item: T) -> bool {
     match tx.try_send(item) {
         Ok(()) => true,

@@ -11,7 +11,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use crate::error::LifecycleError;
-use crate::logs::LogEntry;
+use crate::json_log::LogEntry;
 
 /// How much of the file a backwards search for the tail reads at once.
 const TAIL_BLOCK: u64 = 64 * 1024;
@@ -139,7 +139,7 @@ impl Iterator for LogEntries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::{LogFile, Stream};
+    use crate::json_log::{LogFile, Stream};
 
     fn log_of(lines: usize) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@
 //! - `state.json` ([`replace`]) is renamed without an fsync. After power loss it holds an
 //!   earlier state or the latest; on ext4 (`auto_da_alloc`, the default) a rename over an
 //!   existing file also orders its data first, so it is never empty. Losing the last transition
-//!   is harmless: after power loss nothing runs, and [`crate::recover`] reports a container
+//!   is harmless: after power loss nothing runs, and opening the store (`verbs/open.rs`) reports a container
 //!   recorded as running as exited. A state file that a filesystem without that ordering left
 //!   empty or zero-filled reads as missing (the container is `created`), never as corrupt.
 
@@ -96,7 +96,7 @@ pub struct HostOptions {
     pub pids_limit: Option<u64>,
     pub cpu_shares: Option<u64>,
     /// `HostConfig.NetworkMode` as inspect shows it: `default`, `none`, `host`, a network name,
-    /// or `container:<full ID>` ([`crate::NetworkMode`]). Records older than it mean `default`.
+    /// or `container:<full ID>` (`NetworkMode`). Records older than it mean `default`.
     #[serde(default = "default_network_mode")]
     pub network_mode: String,
     /// `HostConfig.Binds` as the request gave them.
@@ -104,11 +104,11 @@ pub struct HostOptions {
     pub binds: Vec<String>,
     /// `HostConfig.Mounts` as the request gave them.
     #[serde(default)]
-    pub mounts: Vec<crate::MountRequest>,
+    pub mounts: Vec<crate::binds::MountRequest>,
     /// What the two above bind, checked at create (inspect's `Mounts`).
     #[serde(default)]
-    pub mount_points: Vec<crate::MountPoint>,
-    /// `HostConfig.SecurityOpt` as the request gave it ([`crate::SecurityOptions`]); records
+    pub mount_points: Vec<crate::binds::MountPoint>,
+    /// `HostConfig.SecurityOpt` as the request gave it ([`crate::security`]); records
     /// older than it had none (Docker's defaults).
     #[serde(default)]
     pub security_opt: Option<Vec<String>>,

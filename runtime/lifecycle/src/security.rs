@@ -3,7 +3,8 @@
 //! which are accepted and have no effect (berth has neither), each as `KEY=VALUE` or the
 //! deprecated `KEY:VALUE`. Checked at create with dockerd's texts; the list itself is kept as
 //! the client sent it (inspect shows it back) and read again at start. A profile's JSON is not
-//! looked at here: dockerd decodes it at start, and so does the sandbox.
+//! looked at here: dockerd decodes it at start, and so does the sandbox. This module never
+//! applies an option itself.
 
 use berth_sandbox::Seccomp;
 

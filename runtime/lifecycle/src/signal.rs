@@ -11,6 +11,10 @@ use crate::error::LifecycleError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Signal(i64);
 
+/// The two signals berth sends on its own (stop, `rm -f`, shutdown), as Linux numbers them.
+pub(crate) const SIGKILL: i32 = 9;
+pub(crate) const SIGTERM: i32 = 15;
+
 const SIGRTMIN: i64 = 34;
 const SIGRTMAX: i64 = 64;
 
@@ -54,8 +58,8 @@ const NAMES: [(&str, i64); 35] = [
 ];
 
 impl Signal {
-    pub const KILL: Signal = Signal(9);
-    pub const TERM: Signal = Signal(15);
+    pub const KILL: Signal = Signal(SIGKILL as i64);
+    pub const TERM: Signal = Signal(SIGTERM as i64);
 
     /// dockerd's platform check: `The linux daemon does not support signal 99`.
     pub fn validate(self) -> Result<i32, LifecycleError> {

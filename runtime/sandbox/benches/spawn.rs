@@ -165,7 +165,7 @@ fn breakdown(label: &str, f: &Fixture, rounds: usize) {
 }
 
 fn bench(c: &mut Criterion) {
-    if !rustix::process::geteuid().is_root() {
+    if !berth_testkit::is_root() {
         eprintln!("skipped spawn bench: needs root");
         return;
     }

@@ -330,12 +330,7 @@ mod tests {
     /// flags. Runs in a thread with a mount namespace of its own, so the host sees nothing.
     #[test]
     fn the_old_kernels_remount_keeps_nosuid_nodev_noexec() {
-        if !rustix::process::geteuid().is_root() {
-            assert!(
-                std::env::var_os("BERTH_REQUIRE_ALL").is_none(),
-                "needs root"
-            );
-            eprintln!("skipped the_old_kernels_remount_keeps_nosuid_nodev_noexec: needs root");
+        if !berth_testkit::root_or_skip("the_old_kernels_remount_keeps_nosuid_nodev_noexec") {
             return;
         }
         let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,7 @@
 //! Test helpers: layer tars built member by member, including the hostile ones no honest tar
 //! writer produces (the `tar` crate's builder refuses `..` and absolute names, so names are
-//! written into the header bytes directly), and the root check of root-only tests.
+//! written into the header bytes directly). The root check of root-only tests is the test
+//! kit's (`berth_testkit::root_or_skip`).
 
 use std::io::Write;
 
@@ -115,17 +116,4 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(bytes).expect("gzip");
     gz.finish().expect("gzip")
-}
-
-/// Whether a root-only test can run. Without root it says so in one line and the test
-/// returns, unless `BERTH_REQUIRE_ALL=1`, when a missing root is a failure.
-pub fn have_root(test: &str) -> bool {
-    if crate::unpack::running_as_root() {
-        return true;
-    }
-    if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") {
-        panic!("{test} needs root and BERTH_REQUIRE_ALL=1");
-    }
-    eprintln!("skipping {test}: needs root");
-    false
 }

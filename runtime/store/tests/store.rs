@@ -927,37 +927,23 @@ fn fixtures_dir() -> std::path::PathBuf {
     )
 }
 
-fn require_all() -> bool {
-    std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1")
-}
-
-fn is_root() -> bool {
-    fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
-}
-
 #[test]
 fn the_fixture_images_load_with_their_pinned_ids() {
     let dir = fixtures_dir();
     let Ok(set) = berth_fixtures::FixtureSet::load(&dir) else {
-        assert!(
-            !require_all(),
+        let why = format!(
             "fixtures not built in {} (run scripts/fixtures)",
             dir.display()
         );
-        eprintln!(
-            "skipping: fixtures not built in {} (run scripts/fixtures)",
-            dir.display()
-        );
+        berth_testkit::skip("", Some(why));
         return;
     };
     let root = tempfile::tempdir().unwrap();
     let store = open(root.path());
     for image in &set.images {
-        if image.name == "big" && !is_root() {
-            assert!(!require_all(), "loading big (whiteouts) needs root");
-            eprintln!("skipping big: its whiteouts need root");
+        let needs_root = (image.name == "big" && !berth_testkit::is_root())
+            .then(|| "its whiteouts need root".to_string());
+        if berth_testkit::skip("big", needs_root) {
             continue;
         }
         let options = LoadOptions {

@@ -4,71 +4,21 @@
 #![allow(dead_code)]
 
 use std::fs;
-use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use berth_core::{ErrorKind, Kind};
 use berth_lifecycle::{Containers, CreateOptions, ImageConfig, ImageInfo, Images, StoreOptions};
 use berth_sandbox::HostConfig;
 
-/// True when the test may run; false (after one line on stderr) when it must skip. Under
-/// `BERTH_REQUIRE_ALL=1` a missing root is a failure, never a skip.
-pub fn root_or_skip(test: &str) -> bool {
-    if rustix::process::geteuid().is_root() {
-        return true;
-    }
-    if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") {
-        panic!("{test} needs root and BERTH_REQUIRE_ALL=1 is set");
-    }
-    eprintln!("skipped {test}: needs root");
-    false
-}
+pub use berth_testkit::root_or_skip;
 
-/// Debian's static busybox with its applet links and a non-executable `/data/seed.txt`, built
-/// once under Cargo's target tmp dir, atomically (built aside, then renamed).
+/// The test kit's busybox layer ([`berth_testkit::busybox_layer`]): Debian's static busybox
+/// with its applet links and a non-executable `/data/seed.txt`, built once under Cargo's
+/// target tmp dir.
 pub fn busybox_layer() -> &'static Path {
-    static LAYER: OnceLock<PathBuf> = OnceLock::new();
-    LAYER.get_or_init(|| {
-        let layer = Path::new(env!("CARGO_TARGET_TMPDIR")).join("berth-lifecycle-busybox-layer");
-        if !layer.join("bin/busybox").exists() {
-            let staging = tempfile::Builder::new()
-                .prefix("busybox-layer-")
-                .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-                .unwrap();
-            build_busybox_layer(staging.path());
-            if fs::rename(staging.path(), &layer).is_ok() {
-                std::mem::forget(staging);
-            }
-        }
-        layer
-    })
-}
-
-fn build_busybox_layer(layer: &Path) {
-    for d in ["bin", "data", "etc", "proc", "sys", "dev", "tmp"] {
-        fs::create_dir_all(layer.join(d)).unwrap();
-    }
-    fs::copy("/bin/busybox", layer.join("bin/busybox")).unwrap();
-    let list = std::process::Command::new("/bin/busybox")
-        .arg("--list")
-        .output()
-        .unwrap();
-    for applet in String::from_utf8(list.stdout).unwrap().lines() {
-        if applet != "busybox" {
-            symlink("busybox", layer.join("bin").join(applet)).unwrap();
-        }
-    }
-    fs::write(layer.join("data/seed.txt"), "seed\n").unwrap();
-    fs::set_permissions(
-        layer.join("data/seed.txt"),
-        fs::Permissions::from_mode(0o644),
-    )
-    .unwrap();
-    fs::write(layer.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").unwrap();
-    fs::set_permissions(layer, fs::Permissions::from_mode(0o755)).unwrap();
+    berth_testkit::busybox_layer(Path::new(env!("CARGO_TARGET_TMPDIR")))
 }
 
 #[derive(Debug, thiserror::Error)]

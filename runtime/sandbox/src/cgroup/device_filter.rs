@@ -275,12 +275,7 @@ mod tests {
     /// a unified hierarchy at `/sys/fs/cgroup/unified` or `/sys/fs/cgroup`.
     #[test]
     fn the_kernel_takes_the_program() {
-        if !rustix::process::geteuid().is_root() {
-            assert!(
-                std::env::var_os("BERTH_REQUIRE_ALL").is_none(),
-                "needs root"
-            );
-            eprintln!("skipped the_kernel_takes_the_program: needs root");
+        if !berth_testkit::root_or_skip("the_kernel_takes_the_program") {
             return;
         }
         let base = std::path::Path::new("/sys/fs/cgroup");

@@ -8,11 +8,12 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use berth_core::{ErrorKind, Kind};
+use berth_testkit::root_or_skip;
 use tar::EntryType;
 
 use crate::digest::Digest;
 use crate::layer::{LayerError, LayerStore};
-use crate::testutil::{gzip, have_root, Layer, MTIME};
+use crate::testutil::{gzip, Layer, MTIME};
 use crate::unpack::{Compression, UnpackError, UnpackOptions};
 
 struct Fixture {
@@ -176,7 +177,7 @@ fn missing_parents_are_created() {
 
 #[test]
 fn owners_xattrs_and_devices_are_kept_as_root() {
-    if !have_root("owners_xattrs_and_devices_are_kept_as_root") {
+    if !root_or_skip("owners_xattrs_and_devices_are_kept_as_root") {
         return;
     }
     let f = fixture();
@@ -217,7 +218,7 @@ fn owners_xattrs_and_devices_are_kept_as_root() {
 
 #[test]
 fn whiteouts_become_overlayfs_whiteouts_as_root() {
-    if !have_root("whiteouts_become_overlayfs_whiteouts_as_root") {
+    if !root_or_skip("whiteouts_become_overlayfs_whiteouts_as_root") {
         return;
     }
     let f = fixture();

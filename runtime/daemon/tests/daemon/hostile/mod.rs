@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::{is_root, read_body, read_head, read_reply, ready, send, skip, Reply};
+use crate::{read_body, read_head, read_reply, ready, root_or_skip, send, Reply};
 use harness::{filters, raise_own_open_files, Hostile, Setup};
 
 #[test]
@@ -248,7 +248,7 @@ fn create_with_text_plain_content_type_is_refused() {
 #[test]
 fn thousand_idle_connections_leave_ping_answering() {
     let test = "thousand_idle_connections_leave_ping_answering";
-    if skip(test, (!is_root()).then(|| "needs root".to_string())) {
+    if !root_or_skip(test) {
         return;
     }
     raise_own_open_files();
@@ -268,7 +268,7 @@ fn thousand_idle_connections_leave_ping_answering() {
 #[test]
 fn slow_headers_are_cut_off_by_the_header_timeout() {
     let test = "slow_headers_are_cut_off_by_the_header_timeout";
-    if skip(test, (!is_root()).then(|| "needs root".to_string())) {
+    if !root_or_skip(test) {
         return;
     }
     let d = Hostile::start(Setup {
@@ -319,7 +319,7 @@ fn slow_headers_are_cut_off_by_the_header_timeout() {
 #[test]
 fn connection_cap_makes_new_clients_wait_and_says_so() {
     let test = "connection_cap_makes_new_clients_wait_and_says_so";
-    if skip(test, (!is_root()).then(|| "needs root".to_string())) {
+    if !root_or_skip(test) {
         return;
     }
     let d = Hostile::start(Setup {
@@ -347,7 +347,7 @@ fn connection_cap_makes_new_clients_wait_and_says_so() {
 #[test]
 fn open_file_limit_is_raised_to_the_hard_limit() {
     let test = "open_file_limit_is_raised_to_the_hard_limit";
-    if skip(test, (!is_root()).then(|| "needs root".to_string())) {
+    if !root_or_skip(test) {
         return;
     }
     let d = Hostile::start(Setup {
@@ -367,7 +367,7 @@ fn open_file_limit_is_raised_to_the_hard_limit() {
 #[test]
 fn descriptor_exhaustion_backs_off_instead_of_spinning() {
     let test = "descriptor_exhaustion_backs_off_instead_of_spinning";
-    if skip(test, (!is_root()).then(|| "needs root".to_string())) {
+    if !root_or_skip(test) {
         return;
     }
     raise_own_open_files();
@@ -409,7 +409,7 @@ fn descriptor_exhaustion_backs_off_instead_of_spinning() {
 #[test]
 fn huge_json_body_is_refused_with_bounded_memory() {
     let test = "huge_json_body_is_refused_with_bounded_memory";
-    if skip(test, (!is_root()).then(|| "needs root".to_string())) {
+    if !root_or_skip(test) {
         return;
     }
     let d = Hostile::start(Setup::default());
@@ -453,7 +453,7 @@ fn huge_json_body_is_refused_with_bounded_memory() {
 #[test]
 fn deeply_nested_json_is_refused() {
     let test = "deeply_nested_json_is_refused";
-    if skip(test, (!is_root()).then(|| "needs root".to_string())) {
+    if !root_or_skip(test) {
         return;
     }
     let d = Hostile::start(Setup::default());

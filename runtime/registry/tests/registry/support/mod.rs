@@ -20,17 +20,11 @@ pub fn have_tools(tools: &[&str]) -> bool {
         .name()
         .unwrap_or("a registry test")
         .to_owned();
-    let message = format!(
-        "skipped {test}: {} not installed (apt-get install docker-registry skopeo)",
+    let why = format!(
+        "{} not installed (apt-get install docker-registry skopeo)",
         missing.join(", ")
     );
-    if std::env::var("BERTH_REQUIRE_ALL").as_deref() == Ok("1") {
-        panic!("{message}, and BERTH_REQUIRE_ALL=1");
-    }
-    // Straight to stderr, past the test harness's capture, so that a skip is never silent.
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{message}");
-    false
+    !berth_testkit::skip(&test, Some(why))
 }
 
 fn on_path(tool: &str) -> bool {

@@ -1,40 +1,20 @@
-//! `attach` and `resize`: a client's view of a container's live I/O. An [`Attachment`] carries
-//! the output (past log first with `logs`, then the live output of the current or next run
-//! with `stream`) and, for a container created with `OpenStdin`, a [`ContainerStdin`] writer.
-//! `resize` sets the pty size of a running container that has a terminal. The delivery rules
-//! (bounded channels, slow clients dropped) are the hub's; this module only wires clients to it.
+//! `attach`: a client's view of a container's live I/O. An [`Attachment`] carries the output
+//! (past log first with `logs`, then the live output of the current or next run with
+//! `stream`) and, for a container created with `OpenStdin`, a [`ContainerStdin`] writer. The
+//! delivery rules (bounded channels, slow clients dropped) are the hub's; this verb only wires
+//! clients to it, and never starts a container or reads its output itself.
 
 use std::io;
 use std::os::fd::OwnedFd;
 use std::sync::{Arc, Weak};
 
 use rustix::event::{poll, PollFd, PollFlags};
-use rustix::termios::Winsize;
 
 use crate::containers::Containers;
 use crate::error::LifecycleError;
-use crate::hub::{Hub, OutputReceiver, StdinPipe};
+use crate::hub::{Hub, StdinPipe};
 use crate::images::Images;
-use crate::logs::Stream;
-
-/// What `POST /containers/{id}/attach` asks for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AttachOptions {
-    pub stdin: bool,
-    pub stdout: bool,
-    pub stderr: bool,
-    /// Replay the log so far first.
-    pub logs: bool,
-    /// Then the live output of the current run (or the next, if none runs).
-    pub stream: bool,
-}
-
-/// One piece of container output. With a TTY everything is `Stream::Stdout` (raw).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
-    pub stream: Stream,
-    pub bytes: Vec<u8>,
-}
+use crate::output::{AttachOptions, OutputReceiver};
 
 /// A client attached to a container.
 #[derive(Debug)]
@@ -162,30 +142,5 @@ impl<I: Images> Containers<I> {
             output,
             stdin,
         })
-    }
-
-    /// Sets the terminal size of a running container (TIOCSWINSZ on its pty master); a
-    /// no-op for a running container without a terminal, as in dockerd.
-    pub fn resize(&self, reference: &str, height: u16, width: u16) -> Result<(), LifecycleError> {
-        let hub = {
-            let reg = self.shared.lock();
-            let id = crate::lookup::find(&reg, reference)?;
-            let entry = &reg.entries[&id];
-            if !entry.state.status.is_running() {
-                return Err(LifecycleError::NotRunning { id: id.to_string() });
-            }
-            entry.hub.clone()
-        };
-        let Some(master) = hub.master() else {
-            return Ok(());
-        };
-        let size = Winsize {
-            ws_row: height,
-            ws_col: width,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        rustix::termios::tcsetwinsize(&*master, size)
-            .map_err(|e| LifecycleError::io("resize", "pty", e.into()))
     }
 }

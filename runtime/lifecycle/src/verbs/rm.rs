@@ -1,16 +1,18 @@
 //! `rm`: remove a stopped container's records, log and upper dir; with force, kill a running
 //! one first. The container leaves the registry and its directory is moved aside before `rm`
-//! answers; deleting the tree happens off the caller's path ([`crate::reaper`]). Mounts need no cleanup (they live only in the container's mount namespace) and the
-//! exit watcher has already removed the cgroup by the time a container counts as stopped.
+//! answers ([`crate::steps::removal`]); deleting the tree happens off the caller's path
+//! ([`crate::reaper`]). Mounts need no cleanup (they live only in the container's mount
+//! namespace) and the exit watcher has already removed the cgroup by the time a container
+//! counts as stopped.
 
 use std::time::{Duration, Instant};
 
-use crate::containers::{Containers, Registry, Shared};
+use crate::containers::Containers;
 use crate::error::LifecycleError;
-use crate::id::ContainerId;
 use crate::images::Images;
+use crate::signal::SIGKILL;
 use crate::state::State;
-use crate::stop::libc_signal::SIGKILL;
+use crate::steps::{exits, freezer, removal};
 
 impl<I: Images> Containers<I> {
     /// Removes a container; a running one only with `force` (which kills it first).
@@ -41,34 +43,15 @@ impl<I: Images> Containers<I> {
         };
         if let Some((process, exits)) = kill {
             process.signal(SIGKILL)?;
-            crate::pause::resume_if_paused(&self.shared, &id, &process)?;
+            freezer::resume_if_paused(&self.shared, &id, &process)?;
             let deadline = Instant::now() + Duration::from_secs(10);
-            crate::stop::wait_exit(&self.shared, &id, exits, Some(deadline));
+            exits::wait_exit(&self.shared, &id, exits, Some(deadline));
         }
         let mut reg = self.shared.lock();
         if !reg.entries.contains_key(&id) {
             // Auto-removed while it was being killed: the caller's wish is fulfilled.
             return Ok(());
         }
-        remove_locked(&self.shared, &mut reg, &id)
+        removal::remove_locked(&self.shared, &mut reg, &id)
     }
-}
-
-/// Forgets `id` and deletes its directory. The caller has checked that it is not running.
-pub(crate) fn remove_locked(
-    shared: &Shared,
-    reg: &mut Registry,
-    id: &ContainerId,
-) -> Result<(), LifecycleError> {
-    let Some(entry) = reg.entries.remove(id) else {
-        return Ok(());
-    };
-    reg.names.remove(&entry.config.name);
-    crate::exec::forget_container(reg, id);
-    // Clients waiting for a next run that will never come.
-    entry.hub.end_run();
-    reg.bury(id.clone(), entry.state);
-    shared.notify();
-    // Gone from the store's directory at once; the tree is deleted in the background.
-    shared.reaper.bury(id, &entry.dir.path)
 }

@@ -6,6 +6,9 @@
 //! - anything else is `A`, unless the path exists in a layer below: then `C`, except for a
 //!   directory whose mode, size and mtime equal the layer's (only a parent of a change);
 //! - the parent of an `A` or `D` is reported `C` once, before it, if nothing reported it yet.
+//!
+//! This module only reads, by descriptors ([`crate::tree`], [`crate::beneath`]); it never
+//! follows a link out of a layer and never looks a container up (the `changes` verb does).
 
 use std::collections::BTreeSet;
 use std::os::fd::{AsFd, OwnedFd};
@@ -14,9 +17,6 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{FileType, Stat};
 
 use crate::beneath;
-use crate::containers::Containers;
-use crate::error::LifecycleError;
-use crate::images::Images;
 use crate::tree::{self, Kind};
 
 /// How a path changed (the API's `Kind` numbers).
@@ -43,42 +43,6 @@ impl ChangeKind {
 pub struct Change {
     pub path: String,
     pub kind: ChangeKind,
-}
-
-impl<I: Images> Containers<I> {
-    /// The container's filesystem changes, as `GET /containers/{id}/changes` lists them.
-    pub fn changes(&self, reference: &str) -> Result<Vec<Change>, LifecycleError> {
-        let (upper, layers) = {
-            let reg = self.shared.lock();
-            let id = crate::lookup::find(&reg, reference)?;
-            let entry = &reg.entries[&id];
-            let mut layers = entry.config.layer_dirs.clone();
-            layers.reverse();
-            (entry.dir.upper(), layers)
-        };
-        changes(&upper, &layers).map_err(|e| LifecycleError::io("diff", upper, e))
-    }
-
-    /// The bytes of the regular files and symlinks in the container's upper dir, hard links
-    /// counted once (dockerd's `SizeRw`); read by descriptors, as `diff` reads it.
-    pub fn size_rw(&self, reference: &str) -> Result<u64, LifecycleError> {
-        let upper = {
-            let reg = self.shared.lock();
-            let id = crate::lookup::find(&reg, reference)?;
-            reg.entries[&id].dir.upper()
-        };
-        let mut seen = BTreeSet::new();
-        let mut total = 0u64;
-        tree::walk(&upper, &mut |_, entry| {
-            let stat = entry.stat();
-            if entry.kind() != Kind::Dir && seen.insert((stat.st_dev, stat.st_ino)) {
-                total += u64::try_from(stat.st_size).unwrap_or(0);
-            }
-            Ok(())
-        })
-        .map_err(|e| LifecycleError::io("size", &upper, e))?;
-        Ok(total)
-    }
 }
 
 /// The changes of `upper` over `layers` (top layer first).

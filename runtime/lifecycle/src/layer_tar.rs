@@ -1,10 +1,10 @@
-//! `commit`'s layer: the container's overlay upper directory as an uncompressed tar in OCI
-//! form. overlayfs records a deletion as a 0/0 character device and a replaced directory as
-//! one with `trusted.overlay.opaque=y`; the OCI layer format says `.wh.<name>` and
-//! `<dir>/.wh..wh..opq` instead. Entries are sorted so the same changes give the same bytes
-//! (and the same diff ID). The upper dir is read by descriptors ([`crate::tree`]), and a
-//! running container is paused meanwhile unless the caller says not to, as dockerd does.
-//! Building the image config from the layer is the image store's job.
+//! `commit`'s layer: a container's overlay upper directory as an uncompressed tar in OCI form.
+//! overlayfs records a deletion as a 0/0 character device and a replaced directory as one with
+//! `trusted.overlay.opaque=y`; the OCI layer format says `.wh.<name>` and `<dir>/.wh..wh..opq`
+//! instead. Entries are sorted so the same changes give the same bytes (and the same diff ID).
+//! The upper dir is read by descriptors ([`crate::tree`]), so nothing outside it can be read.
+//! This module only writes the tar: it never pauses a container (the `commit` verb does) and
+//! never builds an image config (the image store's job).
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -13,16 +13,12 @@ use std::path::{Path, PathBuf};
 use rustix::fs::Stat;
 use sha2::{Digest, Sha256};
 
-use crate::containers::Containers;
-use crate::error::LifecycleError;
-use crate::images::Images;
-use crate::state::State;
 use crate::tree::{self, Entry, Kind};
 
 const OPAQUE: &str = ".wh..wh..opq";
 const WHITEOUT: &str = ".wh.";
 
-/// What [`Containers::commit_layer`] wrote.
+/// What a commit's layer tar holds (what `Containers::commit_layer` wrote).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommittedLayer {
     /// `sha256:<hex>` of the uncompressed tar (the layer's DiffID).
@@ -30,33 +26,6 @@ pub struct CommittedLayer {
     pub size: u64,
     /// False when the container changed nothing (dockerd then adds no layer).
     pub changed: bool,
-}
-
-impl<I: Images> Containers<I> {
-    /// Writes the container's filesystem changes to `out` as an OCI layer tar. With `pause`, a
-    /// running container is frozen for the while (and thawed after), as dockerd's commit does
-    /// by default; one that is paused already, or not running, is left as it is.
-    pub fn commit_layer(
-        &self,
-        reference: &str,
-        pause: bool,
-        out: &mut dyn Write,
-    ) -> Result<CommittedLayer, LifecycleError> {
-        let (id, upper, running) = {
-            let reg = self.shared.lock();
-            let id = crate::lookup::find(&reg, reference)?;
-            let entry = &reg.entries[&id];
-            (id, entry.dir.upper(), entry.state.status == State::Running)
-        };
-        // dockerd ignores a pause or unpause that fails here (the container stopped, or a
-        // client paused or unpaused it meanwhile): the commit goes on regardless.
-        let paused = pause && running && self.pause(id.as_str()).is_ok();
-        let written = write_layer(&upper, out).map_err(|e| LifecycleError::io("commit", upper, e));
-        if paused {
-            let _ = self.unpause(id.as_str());
-        }
-        written
-    }
 }
 
 /// Tars `upper` into `out`, translating overlay whiteouts to OCI ones. The tree is read by
@@ -296,7 +265,7 @@ mod tests {
                     assert_eq!(entry.link_name().unwrap().unwrap(), Path::new("/etc"));
                 }
             }
-            let changes = crate::changes::changes(upper, &[]).unwrap();
+            let changes = crate::upper_changes::changes(upper, &[]).unwrap();
             for c in changes {
                 let known = ["/w", "/w/d", "/w/d/f", "/w/l", "/w/l/f"];
                 assert!(known.contains(&c.path.as_str()), "{c:?}");

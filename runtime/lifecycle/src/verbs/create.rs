@@ -1,13 +1,14 @@
 //! `create`: resolve the image, merge its config with the request (dockerd's rules for Cmd,
-//! Entrypoint, Env, WorkingDir, User), pick the ID and the name, and write the records. Nothing
-//! is mounted or started here; the container's directory holds only empty `upper/`, `work/` and
-//! `rootfs/` until `start`.
+//! Entrypoint, Env, WorkingDir, User), pick the ID and the name, and write the records, in
+//! dockerd's order of checks. Nothing is mounted or started here; the container's directory
+//! holds only empty `upper/`, `work/` and `rootfs/` until `start`.
 
 use std::collections::BTreeMap;
 
 use berth_core::Kind;
 
 use crate::containers::{Containers, Entry};
+use crate::environment::replace_or_append;
 use crate::error::LifecycleError;
 use crate::id::{fill_random, ContainerId};
 use crate::images::{ImageInfo, Images};
@@ -51,7 +52,7 @@ pub struct CreateOptions {
     /// `-v SRC:DST[:MODE]`: `HostConfig.Binds`, binds of absolute host paths.
     pub binds: Vec<String>,
     /// `--mount`: `HostConfig.Mounts`, of type `bind`.
-    pub mounts: Vec<crate::MountRequest>,
+    pub mounts: Vec<crate::binds::MountRequest>,
     /// `--security-opt`: `HostConfig.SecurityOpt` as sent (`None` is JSON `null`).
     pub security_opt: Option<Vec<String>>,
 }
@@ -204,7 +205,7 @@ fn write_new(dir: &ContainerDir, config: &ContainerConfig) -> Result<(), Lifecyc
 /// dockerd's merge of the request with the image config (`daemon/commit.go`, `merge`): an
 /// explicit entrypoint drops the image's Cmd; env entries of the request replace the image's
 /// by key.
-pub(crate) fn merge(options: &CreateOptions, image: &ImageInfo) -> ProcessConfig {
+fn merge(options: &CreateOptions, image: &ImageInfo) -> ProcessConfig {
     let ic = &image.config;
     let own_entrypoint = options.entrypoint.as_ref().is_some_and(|ep| !ep.is_empty());
     let cmd = if own_entrypoint || !options.cmd.is_empty() {
@@ -241,25 +242,6 @@ pub(crate) fn merge(options: &CreateOptions, image: &ImageInfo) -> ProcessConfig
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
     }
-}
-
-/// Appends `overrides` to `base`, an entry replacing the one with the same key in place
-/// (moby's `ReplaceOrAppendEnvValues`; a bare `KEY` without `=` removes it).
-pub(crate) fn replace_or_append(base: &[String], overrides: &[String]) -> Vec<String> {
-    let key = |e: &str| e.split('=').next().unwrap_or_default().to_string();
-    let mut env: Vec<String> = base.to_vec();
-    for o in overrides {
-        let k = key(o);
-        match (env.iter().position(|e| key(e) == k), o.contains('=')) {
-            (Some(i), true) => env[i] = o.clone(),
-            (Some(i), false) => {
-                env.remove(i);
-            }
-            (None, true) => env.push(o.clone()),
-            (None, false) => {}
-        }
-    }
-    env
 }
 
 #[cfg(test)]
@@ -325,14 +307,5 @@ mod tests {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         assert_eq!(pairs, [("a", "image"), ("b", "mine"), ("c", "")]);
-    }
-
-    #[test]
-    fn request_env_replaces_by_key() {
-        let env = replace_or_append(
-            &strings(&["PATH=/bin", "A=1", "B=2"]),
-            &strings(&["A=9", "C=3", "B"]),
-        );
-        assert_eq!(env, strings(&["PATH=/bin", "A=9", "C=3"]));
     }
 }

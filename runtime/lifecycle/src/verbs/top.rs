@@ -1,6 +1,7 @@
 //! `docker top`'s question to the runtime: which host processes are the container's. They are
 //! the processes in the PID namespace of the container's PID 1, found by comparing namespace
-//! inodes under the host's `/proc` (independent of the cgroup layout).
+//! inodes under the host's `/proc` (independent of the cgroup layout). This verb only reads
+//! `/proc`, with the registry released; it never enters the container.
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;

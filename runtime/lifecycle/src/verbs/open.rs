@@ -1,20 +1,21 @@
-//! Opening a store and closing it. [`Containers::open`] reads every record and repairs what a
-//! dead owner left: a container recorded as running has no process any more (its watcher died
-//! with the owner), so it is recorded as exited with dockerd's unknown-status code 255, its
-//! leftover cgroup (and any process still in it) removed, and an auto-remove one removed.
-//! Half-written creates and temp files are deleted. [`Containers::shutdown`] stops every running
-//! container (SIGTERM, then SIGKILL) and waits for their exits to be recorded.
+//! Opening a store, and the crash recovery that comes with it. [`Containers::open`] takes the
+//! store's lock, reads every record and repairs what a dead owner left: a container recorded
+//! as running has no process any more (its watcher died with the owner), so it is recorded as
+//! exited with dockerd's unknown-status code 255, its leftover cgroup (and any process still
+//! in it) removed, and an auto-remove one removed. Half-written creates and temp files are
+//! deleted. It never touches what under the root is not a container's directory (the
+//! reaper's own leftovers are the reaper's), and a record that cannot be read fails the open
+//! rather than be lost.
 
 use std::fs;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use crate::containers::{Containers, Entry, Registry, Shared, StoreOptions};
 use crate::error::LifecycleError;
 use crate::id::ContainerId;
 use crate::images::Images;
 use crate::record::{self, ContainerDir};
-use crate::stop::libc_signal::{SIGKILL, SIGTERM};
+use crate::steps::removal;
 use crate::time::Timestamp;
 
 /// The exit code recorded for a container whose real exit status was lost with its owner.
@@ -36,50 +37,6 @@ impl<I: Images> Containers<I> {
             }
         }
         Ok(Containers { shared, images })
-    }
-
-    /// Stops every running container (SIGTERM, SIGKILL after `timeout`) and waits until their
-    /// exits are recorded.
-    pub fn shutdown(self, timeout: Duration) {
-        let live: Vec<_> = {
-            // A start between its checks and its spawn ends first, so that what it starts is
-            // stopped here too.
-            let deadline = Some(Instant::now() + timeout);
-            let (reg, _) = self.shared.wait_until(self.shared.lock(), deadline, |r| {
-                r.entries.values().all(|e| !e.starting)
-            });
-            reg.entries
-                .iter()
-                .filter_map(|(id, e)| e.process.clone().map(|p| (id.clone(), p)))
-                .collect()
-        };
-        for (_, p) in &live {
-            let _ = p.signal(SIGTERM);
-            // A paused container handles its SIGTERM only once thawed.
-            let _ = p.freeze(false);
-        }
-        let all_exited = |reg: &Registry| {
-            live.iter()
-                .all(|(id, _)| reg.entries.get(id).is_none_or(|e| e.process.is_none()))
-        };
-        let reg = self.shared.lock();
-        let (reg, done) = self
-            .shared
-            .wait_until(reg, Some(Instant::now() + timeout), all_exited);
-        drop(reg);
-        if !done {
-            for (_, p) in &live {
-                let _ = p.signal(SIGKILL);
-            }
-            let reg = self.shared.lock();
-            drop(self.shared.wait_until(reg, None, all_exited));
-        }
-        // The exit watchers hold the store (and its lock file) until their last step; a caller
-        // that reopens the store right after shutdown must find it free.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Arc::strong_count(&self.shared) > 1 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
     }
 }
 
@@ -129,7 +86,7 @@ fn recover_one(shared: &Shared, reg: &mut Registry, id: ContainerId) -> Result<(
         },
     );
     if was_running && auto_remove {
-        crate::rm::remove_locked(shared, reg, &id)?;
+        removal::remove_locked(shared, reg, &id)?;
     }
     Ok(())
 }

@@ -1,52 +1,23 @@
-//! `docker exec`: exec instances of a running container, as dockerd 20.10 keeps them. An exec
-//! is created (checked against the container's state), started once (its process joins the
-//! container through the sandbox), and inspected for its exit code; its instances go with the
-//! container. The process's streams are handed to the caller, which copies them to the client;
-//! exec output never reaches the container's log.
+//! `exec start`: an exec instance runs once, its process joined to the container's running
+//! PID 1 through the sandbox with the container's environment, user and working directory and
+//! the exec's own on top. The process's streams are handed to the caller, which copies them to
+//! the client; exec output never reaches the container's log. A watcher thread records the
+//! exit. A command that cannot be started is dockerd's `OCI runtime exec failed: ...` with exit
+//! code 126 recorded. This verb never reads the container's files with the registry held.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
-use std::time::Instant;
 
 use berth_sandbox::{exec_error, ExecSpec, SandboxError, Stdio};
 
-use crate::containers::{Containers, Registry, Shared};
+use crate::containers::{Containers, Shared};
+use crate::environment::{process_env, replace_or_append, with_home};
 use crate::error::LifecycleError;
-use crate::id::{fill_random, ContainerId};
+use crate::execs::{self, ExecOptions, ExecState};
+use crate::id::ContainerId;
 use crate::images::Images;
-use crate::state::State;
-
-/// What `POST /containers/{id}/exec` asks for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExecOptions {
-    pub cmd: Vec<String>,
-    /// Added to the container's environment, replacing entries with the same key.
-    pub env: Vec<String>,
-    /// Empty: the container's user.
-    pub user: String,
-    /// Empty: the container's working directory.
-    pub working_dir: String,
-    pub tty: bool,
-    pub attach_stdin: bool,
-    pub attach_stdout: bool,
-    pub attach_stderr: bool,
-    pub privileged: bool,
-}
-
-/// An exec instance as `GET /exec/{id}/json` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExecInspect {
-    pub id: String,
-    pub container: ContainerId,
-    pub running: bool,
-    /// `None` until the process ended (or failed to start, 126).
-    pub exit_code: Option<i32>,
-    /// The host PID, 0 before the start.
-    pub pid: i32,
-    pub options: ExecOptions,
-}
+use crate::layers::{lower_layers, Reading};
 
 /// A started exec's streams, for the caller to copy: with a TTY, `stdout` reads and `stdin`
 /// writes the pty master; without, they are pipes. Each is `None` when not attached.
@@ -58,66 +29,13 @@ pub struct ExecStreams {
     pub stdin: Option<File>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ExecState {
-    Created,
-    Running { pid: i32 },
-    Exited { pid: i32, code: i32 },
-}
-
-#[derive(Debug)]
-pub(crate) struct ExecEntry {
-    container: ContainerId,
-    options: ExecOptions,
-    state: ExecState,
-    /// The pty master of a TTY exec, for resizes.
-    pty: Option<Arc<OwnedFd>>,
-}
-
-/// The exec instances of every container, by exec ID.
-pub(crate) type Execs = HashMap<String, ExecEntry>;
-
 impl<I: Images> Containers<I> {
-    /// Registers an exec of `options.cmd` in the running container `reference`.
-    pub fn exec_create(
-        &self,
-        reference: &str,
-        options: ExecOptions,
-    ) -> Result<String, LifecycleError> {
-        let mut reg = self.shared.lock();
-        let id = crate::lookup::find(&reg, reference)?;
-        match reg.entries[&id].state.status {
-            // dockerd names the container as the client did here.
-            State::Paused => {
-                return Err(LifecycleError::ExecPaused {
-                    id: reference.to_string(),
-                })
-            }
-            State::Running => {}
-            _ => return Err(LifecycleError::NotRunning { id: id.to_string() }),
-        }
-        if options.cmd.is_empty() {
-            return Err(LifecycleError::NoExecCommand);
-        }
-        let exec_id = ContainerId::generate_with(&mut fill_random).to_string();
-        reg.execs.insert(
-            exec_id.clone(),
-            ExecEntry {
-                container: id,
-                options,
-                state: ExecState::Created,
-                pty: None,
-            },
-        );
-        Ok(exec_id)
-    }
-
     /// Starts an exec once. With `detach` its streams go nowhere. A command that cannot be
     /// started is dockerd's `OCI runtime exec failed: ...` with exit code 126 recorded.
     pub fn exec_start(&self, exec_id: &str, detach: bool) -> Result<ExecStreams, LifecycleError> {
         let (container, options) = {
             let mut reg = self.shared.lock();
-            let entry = exec_entry(&mut reg, exec_id)?;
+            let entry = execs::entry(&mut reg.execs, exec_id)?;
             match entry.state {
                 ExecState::Created => {}
                 ExecState::Running { .. } => {
@@ -165,85 +83,6 @@ impl<I: Images> Containers<I> {
         }
     }
 
-    pub fn exec_inspect(&self, exec_id: &str) -> Result<ExecInspect, LifecycleError> {
-        let mut reg = self.shared.lock();
-        let entry = exec_entry(&mut reg, exec_id)?;
-        let (running, exit_code, pid) = match entry.state {
-            ExecState::Created => (false, None, 0),
-            ExecState::Running { pid } => (true, None, pid),
-            ExecState::Exited { pid, code } => (false, Some(code), pid),
-        };
-        Ok(ExecInspect {
-            id: exec_id.to_string(),
-            container: entry.container.clone(),
-            running,
-            exit_code,
-            pid,
-            options: entry.options.clone(),
-        })
-    }
-
-    /// Blocks until the exec has ended (or `deadline` passed) and answers its exit code.
-    pub fn exec_wait(
-        &self,
-        exec_id: &str,
-        deadline: Option<Instant>,
-    ) -> Result<Option<i32>, LifecycleError> {
-        let reg = self.shared.lock();
-        if !reg.execs.contains_key(exec_id) {
-            return Err(no_such_exec(exec_id));
-        }
-        let (reg, _) = self.shared.wait_until(reg, deadline, |r| {
-            r.execs
-                .get(exec_id)
-                .is_none_or(|e| matches!(e.state, ExecState::Exited { .. }))
-        });
-        Ok(match reg.execs.get(exec_id).map(|e| e.state) {
-            Some(ExecState::Exited { code, .. }) => Some(code),
-            _ => None,
-        })
-    }
-
-    /// Resolves once the exec has ended (or is gone with its container), holding no thread
-    /// while it waits: its exit code, `None` when it is gone.
-    pub async fn exec_exited(&self, exec_id: &str) -> Result<Option<i32>, LifecycleError> {
-        if !self.shared.lock().execs.contains_key(exec_id) {
-            return Err(no_such_exec(exec_id));
-        }
-        Ok(self
-            .shared
-            .until(|r| match r.execs.get(exec_id).map(|e| e.state) {
-                None => Some(None),
-                Some(ExecState::Exited { code, .. }) => Some(Some(code)),
-                Some(_) => None,
-            })
-            .await)
-    }
-
-    /// Resizes a TTY exec's terminal; without one there is nothing to resize.
-    pub fn exec_resize(
-        &self,
-        exec_id: &str,
-        height: u16,
-        width: u16,
-    ) -> Result<(), LifecycleError> {
-        let pty = {
-            let mut reg = self.shared.lock();
-            exec_entry(&mut reg, exec_id)?.pty.clone()
-        };
-        if let Some(master) = pty {
-            let size = rustix::termios::Winsize {
-                ws_row: height,
-                ws_col: width,
-                ws_xpixel: 0,
-                ws_ypixel: 0,
-            };
-            rustix::termios::tcsetwinsize(&*master, size)
-                .map_err(|e| LifecycleError::io("resize", "exec pty", e.into()))?;
-        }
-        Ok(())
-    }
-
     /// The process of an exec: the container's environment, user and working directory with
     /// the exec's own on top, joined to the container's running PID 1.
     #[allow(clippy::type_complexity)]
@@ -282,19 +121,16 @@ impl<I: Images> Containers<I> {
             (own, _) => own,
         };
         // The running container's files as it sees them, read with no lock held.
-        let identity = crate::start::Reading {
+        let identity = Reading {
             user: user.to_string(),
             upper,
-            lower: crate::start::lower_layers(&self.shared.init_layer, &config.layer_dirs),
+            lower: lower_layers(&self.shared.init_layer, &config.layer_dirs),
         }
         .identity()?;
         let spec = ExecSpec {
             argv: options.cmd.clone(),
-            env: crate::start::with_home(
-                crate::create::replace_or_append(
-                    &crate::start::process_env(p, options.tty),
-                    &options.env,
-                ),
+            env: with_home(
+                replace_or_append(&process_env(p, options.tty), &options.env),
                 &identity.home,
             ),
             cwd: cwd.to_string(),
@@ -410,24 +246,4 @@ fn watch(shared: Arc<Shared>, exec_id: String, mut running: berth_sandbox::Runni
         drop(reg);
         shared.notify();
     });
-}
-
-fn exec_entry<'a>(
-    reg: &'a mut Registry,
-    exec_id: &str,
-) -> Result<&'a mut ExecEntry, LifecycleError> {
-    reg.execs
-        .get_mut(exec_id)
-        .ok_or_else(|| no_such_exec(exec_id))
-}
-
-fn no_such_exec(exec_id: &str) -> LifecycleError {
-    LifecycleError::NoSuchExec {
-        id: exec_id.to_string(),
-    }
-}
-
-/// Forgets the exec instances of a removed container.
-pub(crate) fn forget_container(reg: &mut Registry, container: &ContainerId) {
-    reg.execs.retain(|_, e| &e.container != container);
 }

@@ -1,6 +1,7 @@
 //! `rename`: dockerd's checks in dockerd's order (empty names, lookup, same name, then the new
 //! name's validity and uniqueness, both reported as "Error when allocating new name"), then the
-//! config record is rewritten atomically.
+//! config record is rewritten atomically. The in-memory name changes only once the record
+//! is written, so a failed write never leaves the two apart.
 
 use crate::containers::Containers;
 use crate::error::LifecycleError;

@@ -1,7 +1,8 @@
 //! `kill`: send any signal to a running container. The signal is parsed before the container
 //! is looked up (an invalid one is a plain 400); every later failure is wrapped in dockerd's
 //! `Cannot kill container: <arg>: ...`. SIGKILL returns once the exit is recorded, as dockerd's
-//! `Kill` does.
+//! `Kill` does. A paused container is thawed to handle the signal. This verb never records an
+//! exit itself (the exit watcher does) and never escalates one signal to another.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,7 @@ use crate::containers::Containers;
 use crate::error::LifecycleError;
 use crate::images::Images;
 use crate::signal::Signal;
+use crate::steps::{exits, freezer};
 
 /// How long a SIGKILL may take to show up as an exit before `kill` returns anyway.
 const KILL_GRACE: Duration = Duration::from_secs(10);
@@ -37,10 +39,10 @@ impl<I: Images> Containers<I> {
             process.signal(number)?;
             (id, process, entry.exits)
         };
-        crate::pause::resume_if_paused(&self.shared, &id, &process)?;
+        freezer::resume_if_paused(&self.shared, &id, &process)?;
         drop(process);
         if signal == Signal::KILL {
-            crate::stop::wait_exit(&self.shared, &id, exits, Some(Instant::now() + KILL_GRACE));
+            exits::wait_exit(&self.shared, &id, exits, Some(Instant::now() + KILL_GRACE));
         }
         Ok(())
     }

@@ -2,21 +2,19 @@
 //! `{"log":"...\n","stream":"stdout","time":"<RFC3339Nano>"}` line of `<id>-json.log`, split
 //! at newlines (and at 16 KiB, as Docker's copier does for long lines), in the order the
 //! daemon read them. Encoding follows moby's `jsonlog` (HTML characters escaped, invalid
-//! UTF-8 replaced). Reading the file back gives ordered (stream, bytes) chunks; `follow_logs`
-//! adds the live entries after them (through the container's hub, which owns the open file).
+//! UTF-8 replaced). This module owns the file's format: writing a line, and cutting what a
+//! reader thread read into lines. Reading a log back is the log span's, and the open file of a
+//! live run belongs to the container's hub, which writes to it under its lock; this module
+//! never reads a log and never decides when one is written.
 
 use std::fs::{File, OpenOptions, Permissions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
-use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use serde::Deserialize;
-use tokio::sync::mpsc::Receiver;
 
 use crate::error::LifecycleError;
-use crate::hub::Hub;
 use crate::time::Timestamp;
 
 /// Docker's copier hands at most this much of a line to the driver at once.
@@ -93,28 +91,9 @@ impl LogFile {
     }
 }
 
-/// The log of a container so far and, while it runs, its next entries (`docker logs -f`).
-#[derive(Debug)]
-pub struct LogFollow {
-    /// Every entry logged before the subscription, in order, read as it is consumed.
-    pub past: crate::LogSpan,
-    /// The entries after `past`, with no gap and no duplicate; `None` when the container is
-    /// not running, otherwise closed when the run ends (or when this follower fell too far
-    /// behind: it is dropped rather than stall the container).
-    pub live: Option<Receiver<LogEntry>>,
-}
-
-/// Copies `src` into `hub` until EOF (the container and everything it started are gone; for
-/// a pty master, the read error once the last slave closes).
-pub(crate) fn spawn_reader(stream: Stream, src: File, hub: Arc<Hub>) -> JoinHandle<()> {
-    std::thread::spawn(move || {
-        copy_lines(src, |raw, lines| hub.record(stream, raw, lines));
-    })
-}
-
 /// Reads `src` to the end and hands `sink` each chunk read with the complete lines it
 /// finished; a last line without a newline comes with an empty chunk at the end.
-fn copy_lines(mut src: impl Read, mut sink: impl FnMut(&[u8], &[&[u8]])) {
+pub(crate) fn copy_lines(mut src: impl Read, mut sink: impl FnMut(&[u8], &[&[u8]])) {
     let mut pending: Vec<u8> = Vec::new();
     let mut buf = vec![0u8; 32 * 1024];
     loop {
@@ -170,41 +149,18 @@ fn escape_json(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Reads a json-file log back, in file order, whole: for tests of what was logged.
-#[cfg(test)]
-pub(crate) fn read_log(path: &Path) -> Result<Vec<LogEntry>, LifecycleError> {
-    Ok(crate::LogSpan::open(path)?.into_iter().collect())
-}
-
-impl<I: crate::Images> crate::Containers<I> {
-    /// Everything the container wrote to stdout and stderr so far, in the order it was
-    /// logged, read as it is consumed.
-    pub fn logs(&self, reference: &str) -> Result<crate::LogSpan, LifecycleError> {
-        let path = {
-            let reg = self.shared.lock();
-            let id = crate::lookup::find(&reg, reference)?;
-            reg.entries[&id].dir.log(&id)
-        };
-        crate::LogSpan::open(&path)
-    }
-
-    /// The log so far and, if the container is running, the live entries after it, with no
-    /// gap and no duplicate between the two (the snapshot and the subscription are taken under
-    /// the lock the log is written under).
-    pub fn follow_logs(&self, reference: &str) -> Result<LogFollow, LifecycleError> {
-        let (path, hub) = {
-            let reg = self.shared.lock();
-            let id = crate::lookup::find(&reg, reference)?;
-            let entry = &reg.entries[&id];
-            (entry.dir.log(&id), entry.hub.clone())
-        };
-        hub.follow(&path)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The log file's lines as entries, whole: for tests of what was logged.
+    fn read_log(path: &Path) -> Vec<LogEntry> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
 
     fn logged(stream: Stream, input: &[u8]) -> Vec<LogEntry> {
         let dir = tempfile::tempdir().unwrap();
@@ -215,7 +171,7 @@ mod tests {
                 log.append(stream, line);
             }
         });
-        read_log(&path).unwrap()
+        read_log(&path)
     }
 
     #[test]
