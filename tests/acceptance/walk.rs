@@ -167,6 +167,15 @@ pub const WALK: &[Step] = &[
     step(&["exec", "sleeper", "/nosuch"]),
     step(&[
         "exec",
+        "-w",
+        "/var/opt/nope",
+        "sleeper",
+        "/toolbox",
+        "out",
+        "x",
+    ]),
+    step(&[
+        "exec",
         "-d",
         "sleeper",
         "/toolbox",
