@@ -536,3 +536,129 @@ fn labels_merge_and_prune_removes_what_is_unused() {
     assert_eq!(left, ["toolbox:latest"]);
     t.e().rm(&running, true).unwrap();
 }
+
+/// A tar of `(name, kind, content or link target)` members, as a client would send it.
+fn tar_of(members: &[(&str, tar::EntryType, &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, kind, data) in members {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(*kind);
+        header.set_mode(if *kind == tar::EntryType::Directory {
+            0o755
+        } else {
+            0o644
+        });
+        header.set_uid(1234);
+        header.set_gid(5678);
+        match kind {
+            tar::EntryType::Symlink => {
+                header.set_size(0);
+                builder.append_link(&mut header, name, data).unwrap();
+            }
+            _ => {
+                header.set_size(data.len() as u64);
+                builder
+                    .append_data(&mut header, name, data.as_bytes())
+                    .unwrap();
+            }
+        }
+    }
+    builder.into_inner().unwrap()
+}
+
+/// `docker cp` into a created container, then out again: members land under the destination
+/// with their owners (or the container user's with copyUIDGID), a `.wh.` name is a plain
+/// file, a symlink climbing out is followed inside the container's root only, and the
+/// destination's errors are dockerd's.
+#[test]
+fn archive_put_extracts_inside_the_container_only() {
+    if !ready("archive_put_extracts_inside_the_container_only") {
+        return;
+    }
+    let t = TestEngine::new();
+    let id = t.create(
+        "toolbox",
+        &["/toolbox", "cat", "/data/dir/file", "cat", "/etc/planted"],
+    );
+    use tar::EntryType as T;
+    let archive = tar_of(&[
+        ("dir/", T::Directory, ""),
+        ("dir/file", T::Regular, "copied"),
+        ("dir/.wh.kept", T::Regular, "plain"),
+        ("esc", T::Symlink, "/../../../etc"),
+        ("esc/planted", T::Regular, "inside"),
+    ]);
+    t.e()
+        .archive_put(&id, "/data", &archive[..], false, false)
+        .unwrap();
+    assert!(
+        !Path::new("/etc/planted").exists(),
+        "an archive wrote on the host"
+    );
+    t.e().start(&id).unwrap();
+    assert_eq!(t.wait(&id, WaitCondition::NotRunning), 0);
+    let logs: String = t
+        .e()
+        .logs(&id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.bytes)
+        .collect();
+    assert_eq!(logs, "copiedinside");
+
+    let (stat, tar) = t.e().archive(&id, "/data/dir").unwrap();
+    assert_eq!(stat.name, "dir");
+    let mut listed = Vec::new();
+    let mut archive_out = tar::Archive::new(tar);
+    for entry in archive_out.entries().unwrap() {
+        let entry = entry.unwrap();
+        let owner = (entry.header().uid().unwrap(), entry.header().gid().unwrap());
+        listed.push((entry.path().unwrap().display().to_string(), owner));
+    }
+    assert_eq!(
+        listed,
+        [
+            ("dir/".to_string(), (1234, 5678)),
+            ("dir/.wh.kept".to_string(), (1234, 5678)),
+            ("dir/file".to_string(), (1234, 5678)),
+        ]
+    );
+    // copyUIDGID: owned by the container's user (root here).
+    let again = tar_of(&[("owned", T::Regular, "x")]);
+    t.e()
+        .archive_put(&id, "/data", &again[..], false, true)
+        .unwrap();
+    let (_, tar) = t.e().archive(&id, "/data/owned").unwrap();
+    let mut archive_out = tar::Archive::new(tar);
+    let entry = archive_out.entries().unwrap().next().unwrap().unwrap();
+    assert_eq!(
+        (entry.header().uid().unwrap(), entry.header().gid().unwrap()),
+        (0, 0)
+    );
+
+    let kind_of = |path: &str, archive: &[u8], no_overwrite: bool| {
+        let e = t
+            .e()
+            .archive_put(&id, path, archive, no_overwrite, false)
+            .unwrap_err();
+        (e.kind(), e.to_string())
+    };
+    assert_eq!(
+        kind_of("/data/dir/file", &again, false),
+        (
+            ErrorKind::InvalidParameter,
+            "extraction point is not a directory".into()
+        )
+    );
+    assert_eq!(
+        kind_of("/nope", &again, false),
+        (
+            ErrorKind::NotFound,
+            format!("Could not find the file /nope in container {id}")
+        )
+    );
+    let file_over_dir = tar_of(&[("dir", T::Regular, "x")]);
+    let (kind, text) = kind_of("/data", &file_over_dir, true);
+    assert_eq!(kind, ErrorKind::System);
+    assert!(text.contains("cannot overwrite directory"), "{text}");
+}

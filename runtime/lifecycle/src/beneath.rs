@@ -174,13 +174,30 @@ pub(crate) fn is_opaque(dir: &OwnedFd) -> bool {
     )
 }
 
+/// `openat2` of a scoped path, tried again while the kernel answers `EAGAIN` (a rename or a
+/// mount anywhere raced a `..` in the lookup; it says so rather than risk an escape).
+pub(crate) fn openat2_retrying<P: rustix::path::Arg + Copy>(
+    root: BorrowedFd<'_>,
+    path: P,
+    flags: OFlags,
+    resolve: ResolveFlags,
+) -> Result<OwnedFd, Errno> {
+    let mut tries = 0;
+    loop {
+        match rfs::openat2(root, path, flags, Mode::empty(), resolve) {
+            Err(Errno::AGAIN) if tries < 64 => tries += 1,
+            done => return done,
+        }
+    }
+}
+
 /// What `rel` is in the tree under `root`, following symlinks as the tree's own root would
 /// (`RESOLVE_IN_ROOT`: an absolute target or `..` never leaves it), without opening it: Go's
 /// `os.Stat` of a path inside an image layer, minus the escape. `None` when nothing is there.
 pub(crate) fn stat_in_root(root: BorrowedFd<'_>, rel: &Path) -> io::Result<Option<Stat>> {
     let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
     let flags = OFlags::PATH | OFlags::CLOEXEC;
-    match rfs::openat2(root, rel, flags, Mode::empty(), resolve) {
+    match openat2_retrying(root, rel, flags, resolve) {
         Ok(fd) => Ok(Some(rfs::fstat(fd.as_fd())?)),
         Err(Errno::NOENT | Errno::NOTDIR | Errno::LOOP) => Ok(None),
         Err(e) => Err(e.into()),

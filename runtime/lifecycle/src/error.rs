@@ -168,6 +168,14 @@ pub enum LifecycleError {
     #[error("Could not find the file {path} in container {container}")]
     PathNotFound { path: String, container: String },
 
+    /// `docker cp` into a path that is not a directory.
+    #[error("extraction point is not a directory")]
+    ExtractPointNotDirectory,
+
+    /// The archive a `docker cp` sent could not be extracted (the extractor's words and kind).
+    #[error("{message}")]
+    Extract { kind: ErrorKind, message: String },
+
     #[error("{op} {path}: {source}")]
     Io {
         op: &'static str,
@@ -202,7 +210,8 @@ impl Kind for LifecycleError {
             | E::NoSuchExec { .. }
             | E::NetworkNotFound { .. }
             | E::PathNotFound { .. } => ErrorKind::NotFound,
-            E::NoExecCommand => ErrorKind::InvalidParameter,
+            E::NoExecCommand | E::ExtractPointNotDirectory => ErrorKind::InvalidParameter,
+            E::Extract { kind, .. } => *kind,
             E::ExecFailed { .. } => ErrorKind::System,
             E::EmptyReference
             | E::InvalidName { .. }

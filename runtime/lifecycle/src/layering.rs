@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 /// Every verb module (`src/verbs/<name>.rs`).
 const VERBS: &[&str] = &[
     "archive",
+    "archive_put",
     "attach",
     "changes",
     "commit",

@@ -86,6 +86,6 @@ pub use time::Timestamp;
 pub use upper_changes::{Change, ChangeKind};
 pub use user::{Unreadable, UserError};
 pub use verbs::{
-    Attachment, ContainerStdin, CreateOptions, ExecInspect, ExecStreams, PathStat, WaitCondition,
-    WaitOutcome,
+    Attachment, ContainerStdin, CreateOptions, Destination, ExecInspect, ExecStreams, PathStat,
+    WaitCondition, WaitOutcome,
 };

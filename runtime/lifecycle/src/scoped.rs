@@ -10,7 +10,7 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-use rustix::fs::{self as rfs, FileType, Mode, OFlags, ResolveFlags};
+use rustix::fs::{FileType, OFlags, ResolveFlags};
 
 use crate::beneath;
 
@@ -68,7 +68,7 @@ pub(crate) fn open_dir(root: BorrowedFd<'_>, rel: &str) -> io::Result<Option<Own
     let rel = if rel.is_empty() { "." } else { rel };
     let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
     let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    match rfs::openat2(root, rel, flags, Mode::empty(), resolve) {
+    match beneath::openat2_retrying(root, rel, flags, resolve) {
         Ok(fd) => Ok(Some(fd)),
         Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => Ok(None),
         Err(e) => Err(e.into()),

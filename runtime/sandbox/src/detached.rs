@@ -1,16 +1,22 @@
 //! A container's root filesystem for the daemon's own use while the container does not run
 //! (`docker cp` into or out of a created or exited container): the same overlay a start
-//! mounts, mounted in a mount namespace of its own on a short-lived thread, and handed back as
-//! a directory descriptor. When the thread ends its namespace goes with it and the mount is
-//! detached from every tree; the descriptor keeps it alive, and closing the descriptor
-//! releases it. The host never sees the mount, and a daemon that dies mid-copy leaves nothing
-//! mounted behind.
+//! mounts, mounted in a mount namespace of its own that a parked thread keeps alive, and
+//! handed back as a directory descriptor. Dropping the [`PrivateRoot`] ends the thread, its
+//! namespace goes with it and the mount is released. The host never sees the mount, and a
+//! daemon that dies mid-copy leaves nothing mounted behind.
 //!
-//! The overlay's upper and work dirs are in use while the descriptor is open: the caller must
-//! keep the container from starting until it is closed.
+//! Why a thread stays: a mount whose namespace is gone still works through a descriptor, but
+//! every reference dropped on it takes the global mount lock for writing, and the kernel then
+//! refuses each scoped lookup that crosses a `..` (`RESOLVE_IN_ROOT` answers `EAGAIN`: it
+//! cannot prove the `..` did not race a mount). A live namespace keeps lookups on the fast
+//! path.
+//!
+//! The overlay's upper and work dirs are in use while the root is held: the caller must keep
+//! the container from starting until it is dropped.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
+use std::sync::mpsc;
 
 use rustix::fs::{Mode, OFlags};
 
@@ -18,16 +24,32 @@ use crate::error::SandboxError;
 use crate::overlay::{OverlayApi, OverlayPlan};
 use crate::spec::RootfsSpec;
 
-/// Mounts `rootfs` privately and answers a descriptor of its root directory. `proc_root` is
-/// the host's `/proc`.
-pub fn detached_root(rootfs: &RootfsSpec, proc_root: &Path) -> Result<OwnedFd, SandboxError> {
+/// A privately mounted root; see the module docs.
+#[derive(Debug)]
+pub struct PrivateRoot {
+    root: OwnedFd,
+    /// Dropped to let the namespace's thread end.
+    _release: mpsc::Sender<()>,
+}
+
+impl PrivateRoot {
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.root.as_fd()
+    }
+}
+
+/// Mounts `rootfs` privately and answers its root. `proc_root` is the host's `/proc`.
+pub fn detached_root(rootfs: &RootfsSpec, proc_root: &Path) -> Result<PrivateRoot, SandboxError> {
     let plan = OverlayPlan::new(rootfs, proc_root, OverlayApi::Auto)?;
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| -> Result<OwnedFd, SandboxError> {
+    let (opened, root_rx) = mpsc::channel::<Result<OwnedFd, SandboxError>>();
+    let (release, released) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("berth-rootfs-view".into())
+        .spawn(move || {
+            let root = (|| {
                 // SAFETY: unsharing the mount namespace (and with it this thread's fs struct:
                 // root and working directory) affects only this thread, which mounts the
-                // overlay, opens its root and ends; no other code runs on it meanwhile.
+                // overlay, opens its root and then only waits; no other code runs on it.
                 unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNS) }
                     .map_err(|e| SandboxError::sys("unshare(CLONE_NEWNS)", e))?;
                 crate::mounts::make_private()
@@ -40,11 +62,20 @@ pub fn detached_root(rootfs: &RootfsSpec, proc_root: &Path) -> Result<OwnedFd, S
                     Mode::empty(),
                 )
                 .map_err(|e| SandboxError::sys("open the overlay's root", e))
-            })
-            .join()
-            .map_err(|_| {
-                SandboxError::sys("detached root thread", std::io::Error::other("panicked"))
-            })?
+            })();
+            let mounted = root.is_ok();
+            if opened.send(root).is_ok() && mounted {
+                // Parked until the root is dropped (the sender goes away).
+                let _ = released.recv();
+            }
+        })
+        .map_err(|e| SandboxError::sys("spawn the rootfs view thread", e))?;
+    let root = root_rx
+        .recv()
+        .map_err(|_| SandboxError::sys("rootfs view thread", std::io::Error::other("ended")))??;
+    Ok(PrivateRoot {
+        root,
+        _release: release,
     })
 }
 
@@ -75,7 +106,10 @@ mod tests {
             volatile: false,
         };
         let root = detached_root(&spec, Path::new("/proc")).unwrap();
-        let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&root));
+        let proc_path = format!(
+            "/proc/self/fd/{}",
+            std::os::fd::AsRawFd::as_raw_fd(&root.fd())
+        );
         let seen = fs::read_to_string(Path::new(&proc_path).join("from-image")).unwrap();
         assert_eq!(seen, "image");
         fs::write(Path::new(&proc_path).join("written"), "cp").unwrap();

@@ -41,7 +41,7 @@ mod spec;
 mod timing;
 
 pub use cgroup::{CgroupLayout, Hierarchy};
-pub use detached::detached_root;
+pub use detached::{detached_root, PrivateRoot};
 pub use error::SandboxError;
 pub use join::ExecSpec;
 pub use mounts::{

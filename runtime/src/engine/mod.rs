@@ -9,6 +9,7 @@
 //! the rules live in `berth-store` and `berth-lifecycle`. It never depends on the reference
 //! model.
 
+mod archive;
 mod changes;
 mod commit;
 mod containers;

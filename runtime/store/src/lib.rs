@@ -74,4 +74,6 @@ pub use record::RecordError;
 pub use repair::Repair;
 pub use space::{SpaceError, SpaceGuard, SpaceLimits};
 pub use store::{Store, StoreOptions};
-pub use unpack::{Compression, UnpackError, UnpackOptions, UnpackedLayer};
+pub use unpack::{
+    extract_archive, ArchiveOptions, Compression, UnpackError, UnpackOptions, UnpackedLayer,
+};

@@ -78,6 +78,11 @@ pub(crate) struct State {
 }
 
 impl Store {
+    /// What one layer, archive or upload may write, and the free space kept.
+    pub fn limits(&self) -> SpaceLimits {
+        self.inner.options.limits
+    }
+
     /// Opens the store under `root` with default options.
     pub fn open(root: &Path) -> Result<Store, ImageError> {
         Store::open_with(root, StoreOptions::default())

@@ -5,10 +5,10 @@
 //! privately by the sandbox ([`berth_sandbox::detached_root`]); it is claimed meanwhile, as a
 //! start claims it, so a start or an `rm` waits until the view is dropped.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 
-use berth_sandbox::RootfsSpec;
+use berth_sandbox::{PrivateRoot, RootfsSpec};
 use rustix::fs::{Mode, OFlags};
 
 use crate::containers::{Process, Shared};
@@ -19,10 +19,27 @@ use crate::layers::lower_layers;
 /// An open root, and the claim that keeps a stopped container from starting under it.
 #[derive(Debug)]
 pub(crate) struct View {
-    pub root: OwnedFd,
+    root: Root,
     /// Whether the container's processes run (and can change the tree meanwhile).
     pub running: bool,
     _claim: Option<Claim>,
+}
+
+/// Where the root came from; both hold it open.
+#[derive(Debug)]
+enum Root {
+    Live(OwnedFd),
+    Private(PrivateRoot),
+}
+
+impl View {
+    /// The root directory (an `O_PATH` descriptor): `/` for lookups with `RESOLVE_IN_ROOT`.
+    pub fn root(&self) -> BorrowedFd<'_> {
+        match &self.root {
+            Root::Live(fd) => fd.as_fd(),
+            Root::Private(private) => private.fd(),
+        }
+    }
 }
 
 /// Opens the root of the container `reference` names.
@@ -54,7 +71,7 @@ pub(crate) fn open(shared: &Arc<Shared>, reference: &str) -> Result<View, Lifecy
     };
     let root = berth_sandbox::detached_root(&spec, &shared.proc_root)?;
     Ok(View {
-        root,
+        root: Root::Private(root),
         running: false,
         _claim: Some(claim),
     })
@@ -77,7 +94,7 @@ fn live(shared: &Shared, process: Arc<Process>, id: ContainerId) -> Result<View,
     init.signal(0).map_err(|_| not_running())?;
     drop(running);
     Ok(View {
-        root,
+        root: Root::Live(root),
         running: true,
         _claim: None,
     })

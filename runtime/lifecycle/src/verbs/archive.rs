@@ -13,7 +13,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
 use rustix::fs::{FileType, Stat};
@@ -73,7 +73,7 @@ impl<I: Images> Containers<I> {
     pub fn export(&self, reference: &str) -> Result<File, LifecycleError> {
         let view = view::open(&self.shared, reference)?;
         let device = view.running.then_some(view_device(&view)?);
-        let root = duplicate(&view.root)?;
+        let root = duplicate(view.root())?;
         spawn_tar(view, move |out| {
             let mut builder = tar::Builder::new(out);
             let mut links = tar_members::Links::new();
@@ -87,7 +87,7 @@ impl<I: Images> Containers<I> {
 
 /// Resolves `path` as moby's `ResolvePath` and `StatPath` do.
 fn target(view: &View, reference: &str, path: &str) -> Result<Target, LifecycleError> {
-    let root = view.root.as_fd();
+    let root = view.root();
     let abs = absolute(path);
     let (dir, base) = split(&abs);
     let at = |e: io::Error| LifecycleError::io("lstat", abs.clone(), e);
@@ -215,14 +215,14 @@ fn mtime(stat: &Stat) -> Timestamp {
 /// The device of a running container's root: its `/proc` and `/sys` are other filesystems,
 /// visited but not descended into, as dockerd's archive of the root filesystem has them.
 fn view_device(view: &View) -> Result<u64, LifecycleError> {
-    rustix::fs::fstat(&view.root)
+    rustix::fs::fstat(view.root())
         .map(|s| s.st_dev)
         .map_err(|e| LifecycleError::io("stat", "/", e.into()))
 }
 
-fn duplicate(fd: &OwnedFd) -> Result<OwnedFd, LifecycleError> {
+fn duplicate(fd: BorrowedFd<'_>) -> Result<OwnedFd, LifecycleError> {
     let pinned = fd
-        .try_clone()
+        .try_clone_to_owned()
         .map_err(|e| LifecycleError::io("dup", "/", e))?;
     beneath::pin_fd(pinned)
         .and_then(|p| p.open_dir())

@@ -5,6 +5,7 @@
 //! another; a new verb file goes on that list.
 
 mod archive;
+mod archive_put;
 mod attach;
 mod changes;
 mod commit;
@@ -30,6 +31,7 @@ mod top;
 mod wait;
 
 pub use archive::PathStat;
+pub use archive_put::Destination;
 pub use attach::{Attachment, ContainerStdin};
 pub use create::CreateOptions;
 pub use exec_inspect::ExecInspect;

@@ -25,15 +25,22 @@ pub fn apply<R: Read>(
     entry: &mut tar::Entry<'_, R>,
 ) -> Result<(), UnpackError> {
     let raw = entry.path_bytes().into_owned();
-    let path = RelPath::clean(&raw).map_err(|p| escape(&raw, p.describe()))?;
+    let member = RelPath::clean(&raw).map_err(|p| escape(&raw, p.describe()))?;
+    if member.is_root() {
+        return Ok(());
+    }
+    let path = x.base.then(&member);
     let Some((parent, name)) = path.split_last() else {
         return Ok(());
     };
     let name = name.to_owned();
-    if let Some(kind) = whiteout::classify(&name) {
+    if let Some(kind) = whiteout::classify(&name).filter(|_| x.rules.whiteouts) {
         return whiteout::apply(x, &raw, &parent, kind, entry.header());
     }
-    let meta = Meta::of(entry).map_err(stream)?;
+    let mut meta = Meta::of(entry).map_err(stream)?;
+    if let Some((uid, gid)) = x.rules.owner {
+        (meta.uid, meta.gid) = (uid, gid);
+    }
     let dir = x.parent(&parent, &raw)?;
     let on_disk = fs_error(&raw);
     match entry.header().entry_type() {
@@ -150,6 +157,7 @@ fn hard_link<R: Read>(
     let target_raw = link_name(entry, raw)?;
     let target = RelPath::clean(&target_raw)
         .map_err(|p| escape(raw, &format!("hard link target: {}", p.describe())))?;
+    let target = x.base.then(&target);
     let Some((target_dir, target_name)) = target.split_last() else {
         return Err(invalid(raw, "hard link to the layer root"));
     };

@@ -18,10 +18,31 @@ use super::secure::{self, Beneath, RelPath};
 use super::{running_as_root, UnpackError};
 use crate::space::SpaceGuard;
 
+/// How members meet what is already there: a layer's rules (whiteouts mean deletions, owners
+/// as the archive says) or `docker cp`'s (`.wh.` names are plain files; dockerd's
+/// `NoOverwriteDirNonDir` and `copyUIDGID`).
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    pub whiteouts: bool,
+    pub no_overwrite_dir_non_dir: bool,
+    pub owner: Option<(u32, u32)>,
+}
+
+impl Rules {
+    pub const LAYER: Rules = Rules {
+        whiteouts: true,
+        no_overwrite_dir_non_dir: false,
+        owner: None,
+    };
+}
+
 /// See the module docs.
 #[derive(Debug)]
 pub struct Extract<'a> {
     pub root: &'a Beneath,
+    /// Where members go below the root (empty for a layer).
+    pub base: RelPath,
+    pub rules: Rules,
     pub as_root: bool,
     /// A copy buffer reused by every regular file.
     pub buf: Vec<u8>,
@@ -33,9 +54,11 @@ pub struct Extract<'a> {
 }
 
 impl<'a> Extract<'a> {
-    pub fn new(root: &'a Beneath, space: SpaceGuard) -> Extract<'a> {
+    pub fn new(root: &'a Beneath, space: SpaceGuard, rules: Rules) -> Extract<'a> {
         Extract {
             root,
+            base: RelPath::default(),
+            rules,
             as_root: running_as_root(),
             buf: vec![0; 256 * 1024],
             parent: None,
@@ -86,7 +109,25 @@ impl<'a> Extract<'a> {
         path: &RelPath,
         keep_dir: bool,
     ) -> io::Result<bool> {
-        match secure::kind_of(dir.as_fd(), name)? {
+        let existing = secure::kind_of(dir.as_fd(), name)?;
+        if self.rules.no_overwrite_dir_non_dir {
+            let member = path.to_os_string();
+            let member = member.to_string_lossy();
+            match existing {
+                Some(FileType::Directory) if !keep_dir => {
+                    return Err(io::Error::other(format!(
+                        "cannot overwrite directory {member:?} with non-directory {member:?}"
+                    )))
+                }
+                Some(kind) if keep_dir && kind != FileType::Directory => {
+                    return Err(io::Error::other(format!(
+                        "cannot overwrite non-directory {member:?} with directory {member:?}"
+                    )))
+                }
+                _ => {}
+            }
+        }
+        match existing {
             None => Ok(false),
             Some(FileType::Directory) if keep_dir => Ok(true),
             Some(kind) => {

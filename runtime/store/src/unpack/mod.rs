@@ -26,7 +26,7 @@ use crate::digest::{Digest, HashingReader};
 use crate::space::{space_error, Capped, SpaceError, SpaceGuard, SpaceLimits};
 use crate::tar_guard::{self, fault_of, TarFault};
 pub use compress::Compression;
-use extract::Extract;
+use extract::{Extract, Rules};
 use secure::Beneath;
 
 /// The read-ahead between pipeline stages; large reads keep the inflater and hasher busy.
@@ -168,7 +168,7 @@ pub fn unpack_into<R: Read>(
     let inflated = compress::decoder(compression, input).map_err(stream)?;
     let mut plain = HashingReader::new(Capped::new(inflated, "layer", options.limits.max_bytes));
     let space = SpaceGuard::new(dir, "layer", options.limits);
-    let size = extract_all(&root, space, &mut plain)?;
+    let size = extract_all(&root, space, Rules::LAYER, Default::default(), &mut plain)?;
     let (diff_id, tar_size) = plain.finish().map_err(stream)?;
     let (blob, compressed_size) = compressed.finish().map_err(stream)?;
     verify(options, &blob, &diff_id)?;
@@ -191,15 +191,64 @@ pub fn unpack_into<R: Read>(
 fn extract_all<R: Read>(
     root: &Beneath,
     space: SpaceGuard,
+    rules: Rules,
+    base: secure::RelPath,
     plain: &mut R,
 ) -> Result<u64, UnpackError> {
     let mut archive = tar_guard::archive(BufReader::with_capacity(BUF, plain));
-    let mut extract = Extract::new(root, space);
+    let mut extract = Extract::new(root, space, rules);
+    extract.base = base;
     for entry in archive.entries().map_err(stream)? {
         let mut entry = entry.map_err(stream)?;
         entry::apply(&mut extract, &mut entry)?;
     }
     extract.finish()
+}
+
+/// How `docker cp` extracts into a container ([`extract_archive`]).
+#[derive(Debug, Clone, Default)]
+pub struct ArchiveOptions {
+    /// dockerd's `noOverwriteDirNonDir`: a directory is never replaced by a non-directory,
+    /// nor the reverse.
+    pub no_overwrite_dir_non_dir: bool,
+    /// dockerd's `copyUIDGID`: every member owned by this uid and gid.
+    pub owner: Option<(u32, u32)>,
+    /// How much the archive may expand to and write, and the free space it must leave.
+    pub limits: SpaceLimits,
+}
+
+/// Extracts an archive (plain, gzip or zstd) into the directory `dest` (already resolved,
+/// relative to `root`) of a container's root, with the same confinement, caps and per-member rules as a layer, except that `.wh.`
+/// names are plain files (dockerd's `Untar`) and an existing tree is merged into.
+/// `space_dir` is a host directory on the filesystem the writes land on. On error part of
+/// the archive may have been written, as with dockerd.
+pub fn extract_archive<R: Read>(
+    reader: R,
+    root: std::os::fd::OwnedFd,
+    dest: &Path,
+    space_dir: &Path,
+    options: &ArchiveOptions,
+) -> Result<u64, UnpackError> {
+    let root = Beneath::in_root(root);
+    let base = dest.as_os_str().as_encoded_bytes();
+    let start = base.iter().take_while(|b| **b == b'/').count();
+    let base = secure::RelPath::clean(&base[start..]).map_err(|p| UnpackError::Escape {
+        path: dest.display().to_string(),
+        reason: p.describe().into(),
+    })?;
+    let mut input = reader;
+    let head = compress::read_head(&mut input).map_err(stream)?;
+    let compression = compress::detect(&head).map_err(|name| UnpackError::Compression { name })?;
+    let input = BufReader::with_capacity(BUF, Cursor::new(head).chain(input));
+    let inflated = compress::decoder(compression, input).map_err(stream)?;
+    let mut plain = Capped::new(inflated, "archive", options.limits.max_bytes);
+    let space = SpaceGuard::new(space_dir, "archive", options.limits);
+    let rules = Rules {
+        whiteouts: false,
+        no_overwrite_dir_non_dir: options.no_overwrite_dir_non_dir,
+        owner: options.owner,
+    };
+    extract_all(&root, space, rules, base, &mut plain)
 }
 
 /// The blob digest is checked first: when the compressed bytes are wrong, that is the fault to

@@ -16,6 +16,8 @@ use rustix::io::Errno;
 
 /// How every path below the root is resolved: symlinks are followed only while they stay
 /// inside the tree, and absolute symlinks or `..` past the root fail with `EXDEV`.
+/// How often a scoped lookup raced by renames or mounts elsewhere is tried again.
+const RACE_RETRIES: usize = 64;
 const RESOLVE: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_MAGICLINKS);
 const DIR_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::DIRECTORY)
@@ -68,6 +70,17 @@ impl RelPath {
         Ok(RelPath { parts })
     }
 
+    /// `rest` below `self`: a member's path under the directory an archive is extracted into.
+    pub fn then(&self, rest: &RelPath) -> RelPath {
+        let mut parts = self.parts.clone();
+        parts.extend(rest.parts.iter().cloned());
+        RelPath { parts }
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.parts.is_empty()
+    }
+
     /// The directory holding this entry and the entry's own name; `None` for the root.
     pub fn split_last(&self) -> Option<(RelPath, &OsStr)> {
         let (last, rest) = self.parts.split_last()?;
@@ -109,28 +122,45 @@ impl RelPath {
 #[derive(Debug)]
 pub struct Beneath {
     root: OwnedFd,
+    resolve: ResolveFlags,
 }
 
 impl Beneath {
     /// Opens the (host) directory every later operation stays inside.
     pub fn open(dir: &Path) -> io::Result<Beneath> {
         let root = rfs::open(dir, DIR_FLAGS, Mode::empty())?;
-        Ok(Beneath { root })
+        Ok(Beneath {
+            root,
+            resolve: RESOLVE,
+        })
+    }
+
+    /// A container's root (for `docker cp`), opened by the caller: paths resolve with it as
+    /// `/` (`RESOLVE_IN_ROOT`), so an absolute symlink in the tree is followed inside it,
+    /// never out.
+    pub fn in_root(root: OwnedFd) -> Beneath {
+        Beneath {
+            root,
+            resolve: ResolveFlags::IN_ROOT.union(ResolveFlags::NO_MAGICLINKS),
+        }
     }
 
     pub fn root(&self) -> BorrowedFd<'_> {
         self.root.as_fd()
     }
 
-    /// Opens directory `rel` below the root, following symlinks only inside the tree.
+    /// Opens directory `rel` below the root, following symlinks only inside the tree. The
+    /// kernel answers `EAGAIN` when a rename or mount anywhere raced a scoped `..`; the lookup
+    /// is then simply tried again.
     pub fn open_dir(&self, rel: &RelPath) -> io::Result<OwnedFd> {
-        Ok(rfs::openat2(
-            &self.root,
-            rel.to_os_string(),
-            DIR_FLAGS,
-            Mode::empty(),
-            RESOLVE,
-        )?)
+        let rel = rel.to_os_string();
+        let mut tries = 0;
+        loop {
+            match rfs::openat2(&self.root, &rel, DIR_FLAGS, Mode::empty(), self.resolve) {
+                Err(Errno::AGAIN) if tries < RACE_RETRIES => tries += 1,
+                done => return Ok(done?),
+            }
+        }
     }
 
     /// Opens directory `rel`, creating missing components (mode 0755, as Docker does for
