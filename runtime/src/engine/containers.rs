@@ -5,43 +5,39 @@
 use std::time::{Duration, Instant};
 
 use berth_lifecycle::{
-    AttachOptions, Attachment, ContainerId, Containers, CreateOptions, Inspect, LifecycleError,
-    LogFollow, WaitCondition, WaitOutcome,
+    AttachOptions, Attachment, ContainerId, CreateOptions, Disposal, Inspect, LogFollow,
+    WaitCondition, WaitOutcome,
 };
 use berth_store::ImageId;
 
-use super::images::{take_pending, StoreImages};
 use super::{Engine, EngineError};
 
 impl Engine {
     /// `docker create`: answers the new container's ID. The container holds a lease on its
     /// image's layers until it is removed.
     pub fn create(&self, options: CreateOptions) -> Result<ContainerId, EngineError> {
-        self.create_by(|c| c.create(options))
+        self.create_as(options, Disposal::Kept)
     }
 
     /// `create` for a container the caller removes as soon as it exits, having read its log
     /// (`run --rm`): its root filesystem changes are never synced (see
     /// `Containers::create_disposable`).
     pub fn create_disposable(&self, options: CreateOptions) -> Result<ContainerId, EngineError> {
-        self.create_by(|c| c.create_disposable(options))
+        self.create_as(options, Disposal::Disposable)
     }
 
-    fn create_by(
+    /// The create answers the resolve's pending lease with the ID (a failed create has
+    /// released it); it is released only after the container's own lease is taken, so the
+    /// layers are never unheld in between.
+    fn create_as(
         &self,
-        create: impl FnOnce(&Containers<StoreImages>) -> Result<ContainerId, LifecycleError>,
+        options: CreateOptions,
+        disposal: Disposal,
     ) -> Result<ContainerId, EngineError> {
-        let created = create(&self.containers);
-        let pending = take_pending();
-        let adopted = match created {
-            Ok(id) => self.adopt_lease(&id).map(|()| id),
-            Err(e) => Err(e.into()),
-        };
-        if let Some(owner) = pending {
-            // After the adoption, so the layers are never unheld in between.
-            self.store.release_layers(&owner)?;
-        }
-        adopted
+        let created = self.containers.create_leased(options, disposal)?;
+        let adopted = self.adopt_lease(&created.id);
+        created.lease.release()?;
+        adopted.map(|()| created.id)
     }
 
     /// Takes the lease of a just-created container under its own ID. An image deleted in

@@ -29,7 +29,7 @@ mod top;
 mod wait;
 
 pub use attach::{Attachment, ContainerStdin};
-pub use create::CreateOptions;
+pub use create::{CreateOptions, Disposal};
 pub use exec_inspect::ExecInspect;
 pub use exec_start::ExecStreams;
 pub use wait::{WaitCondition, WaitOutcome};
