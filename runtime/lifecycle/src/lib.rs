@@ -84,5 +84,6 @@ pub use time::Timestamp;
 pub use upper_changes::{Change, ChangeKind};
 pub use user::{Unreadable, UserError};
 pub use verbs::{
-    Attachment, ContainerStdin, CreateOptions, Disposal, ExecInspect, ExecStreams, WaitCondition, WaitOutcome,
+    Attachment, ContainerStdin, CreateOptions, Disposal, ExecInspect, ExecStreams, WaitCondition,
+    WaitOutcome,
 };

@@ -39,7 +39,7 @@ mod spawn;
 mod spec;
 mod timing;
 
-pub use cgroup::{CgroupLayout, Hierarchy};
+pub use cgroup::{is_unified as cgroup_is_unified, CgroupLayout, Hierarchy};
 pub use error::SandboxError;
 pub use join::ExecSpec;
 pub use mounts::{

@@ -2,6 +2,7 @@
 //! knows, the layer lease of each container (moved from its pending owner to the container ID
 //! at create, released at removal). Texts and rules are the lifecycle's, unchanged.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use berth_lifecycle::{
@@ -147,8 +148,31 @@ impl Engine {
         Ok(outcome)
     }
 
-    /// What [`Engine::wait`] does after its wait, for callers that waited with the lifecycle's
-    /// async wait instead: the layer leases of containers removed meanwhile (`--rm`) go.
+    /// [`Engine::wait`] for async callers, without a deadline: the container is looked up now
+    /// (a wrong reference is an error at once, `next-exit` counts from now) and the future
+    /// waits holding no thread. Call [`Engine::release_removed_leases`] once it resolved.
+    pub fn wait_async(
+        &self,
+        reference: &str,
+        condition: WaitCondition,
+    ) -> Result<impl Future<Output = WaitOutcome> + Send + 'static, EngineError> {
+        Ok(self.containers.wait_async(reference, condition)?)
+    }
+
+    /// [`Engine::stop`] for async callers: SIGTERM (or nothing, for a container already
+    /// signalled), then SIGKILL once `grace` resolves (a timer of the caller's runtime);
+    /// resolves once the exit is recorded.
+    pub async fn stop_within(
+        &self,
+        reference: &str,
+        grace: impl Future<Output = ()>,
+    ) -> Result<(), EngineError> {
+        Ok(self.containers.stop_within(reference, grace).await?)
+    }
+
+    /// What [`Engine::wait`] does after its wait, for callers that waited with
+    /// [`Engine::wait_async`] instead: the layer leases of containers removed meanwhile
+    /// (`--rm`) go.
     pub fn release_removed_leases(&self) -> Result<(), EngineError> {
         self.release_orphaned_leases(false)
     }
