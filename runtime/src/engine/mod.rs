@@ -34,9 +34,10 @@ use berth_store::Store;
 // lifecycle's containers, execs, logs and live I/O, the store's images, and what inspect shows
 // of the sandbox's confinement.
 pub use berth_lifecycle::{
-    AttachOptions, Attachment, Change, ContainerId, ContainerStdin, CreateOptions, EtcFiles,
-    ExecInspect, ExecOptions, ExecStreams, HostOptions, Inspect, LogEntry, LogFollow, LogSpan,
-    MountRequest, NetworkMode, Output, OutputReceiver, State, Stream, WaitCondition, WaitOutcome,
+    AttachOptions, Attachment, Change, ChangeKind, ContainerConfig, ContainerId, ContainerName,
+    ContainerStdin, CreateOptions, EtcFiles, ExecInspect, ExecOptions, ExecStreams, HostOptions,
+    Inspect, LogEntry, LogFollow, LogSpan, MountRequest, NetworkMode, Output, OutputReceiver,
+    ProcessConfig, State, StateRecord, Stream, WaitCondition, WaitOutcome,
 };
 pub use berth_sandbox::{default_masked_paths, READONLY_PATH_NAMES};
 pub use berth_store::{
