@@ -202,7 +202,7 @@ impl Backend for Fake {
             .lock()
             .unwrap()
             .iter()
-            .find(|i| i.repo_tags.iter().any(|t| *t == options.image))
+            .find(|i| i.repo_tags.contains(&options.image))
             .cloned()
             .ok_or_else(|| {
                 BackendError::new(

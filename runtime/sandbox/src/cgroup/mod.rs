@@ -79,6 +79,9 @@ const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
 /// `cgroups.Mode() == Unified`, by the same test (the file system's magic). A hybrid host (v1
 /// hierarchies with v2 at `unified/`) and a legacy one answer `false`, as does a root that
 /// cannot be looked at.
+// `f_type` is `i64` on x86_64 and aarch64 but narrower on some targets: the conversion is
+// only useless on the former.
+#[allow(clippy::useless_conversion)]
 pub fn is_unified(root: &Path) -> bool {
     rustix::fs::statfs(root).is_ok_and(|s| i64::from(s.f_type) == CGROUP2_SUPER_MAGIC)
 }

@@ -1,12 +1,15 @@
 //! [`Backend`]: everything the Engine API's handlers ask of an engine, as one object-safe
-//! trait. [`Engine`] implements it by delegating to its verbs; the daemon's handlers hold an
+//! trait. [`Engine`](crate::engine::Engine) implements it by delegating to its verbs; the daemon's handlers hold an
 //! `Arc<dyn Backend>`, so their logic (routing, status codes, error mapping, JSON shapes,
 //! filters) can be checked against a fake that needs no root, no store and no kernel. Errors
 //! are [`BackendError`]s, which always answer their [`ErrorKind`] and keep Docker's text.
 //!
 //! Calls that return at once are synchronous (the daemon runs them on blocking threads); the
 //! three that wait on a container (`stop_within`, `wait`, `exec_exited`) and `pull` return
-//! futures that hold no thread while they wait. This module holds no state and no rules.
+//! futures that hold no thread while they wait. This module holds no state and no rules; the
+//! engine's implementation, a delegation verb by verb, is in `engine.rs`.
+
+mod engine;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,7 +26,7 @@ use berth_store::{
 };
 
 use crate::engine::{
-    CgroupInfo, CommitOptions, ContainersPruned, Engine, EngineError, ExecStart, ImagesPruned,
+    CgroupInfo, CommitOptions, ContainersPruned, EngineError, ExecStart, ImagesPruned,
     PruneFilters, Top,
 };
 use crate::pull::PullError;
@@ -141,163 +144,4 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     /// Resolves once the exec's process has ended and its exit code is recorded.
     fn exec_exited<'a>(&'a self, exec_id: &'a str) -> BoxFuture<'a, Result<Option<i32>>>;
     fn exec_resize(&self, exec_id: &str, height: u16, width: u16) -> Result<()>;
-}
-
-impl Backend for Engine {
-    fn cgroups(&self) -> CgroupInfo {
-        Engine::cgroups(self)
-    }
-
-    fn pull<'a>(
-        &'a self,
-        registry: &'a Client,
-        reference: &'a str,
-        platform: &'a Platform,
-        progress: &'a mut (dyn FnMut(ProgressMessage) + Send),
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            Engine::pull(self, registry, reference, platform, progress).await?;
-            Ok(())
-        })
-    }
-
-    fn images(&self, options: ListOptions) -> Vec<ImageSummary> {
-        self.list_images(options)
-    }
-
-    fn resolve_image(&self, name: &str) -> Result<ImageId> {
-        Ok(Engine::resolve_image(self, name)?)
-    }
-
-    fn inspect_image(&self, name: &str) -> Result<ImageInspect> {
-        Ok(Engine::inspect_image(self, name)?)
-    }
-
-    fn history(&self, name: &str) -> Result<Vec<HistoryItem>> {
-        Ok(Engine::history(self, name)?)
-    }
-
-    fn tag(&self, source: &str, target: &str) -> Result<ImageId> {
-        Ok(Engine::tag(self, source, target)?)
-    }
-
-    fn rmi(&self, name: &str, force: bool) -> Result<Vec<DeleteRecord>> {
-        Ok(Engine::rmi(self, name, force)?)
-    }
-
-    fn prune_images(&self, filters: &PruneFilters) -> Result<ImagesPruned> {
-        Ok(Engine::prune_images(self, filters)?)
-    }
-
-    fn load(&self, archive: Box<dyn std::io::Read + Send>) -> Result<LoadReport> {
-        Ok(self.load_stream(archive)?)
-    }
-
-    fn commit(&self, container: &str, options: &CommitOptions) -> Result<ImageId> {
-        Ok(Engine::commit(self, container, options)?)
-    }
-
-    fn create(&self, options: CreateOptions) -> Result<ContainerId> {
-        Ok(Engine::create(self, options)?)
-    }
-
-    fn containers(&self, all: bool) -> Vec<Inspect> {
-        self.ps(all)
-    }
-
-    fn inspect_container(&self, reference: &str) -> Result<Inspect> {
-        Ok(Engine::inspect_container(self, reference)?)
-    }
-
-    fn start(&self, reference: &str) -> Result<()> {
-        Ok(Engine::start(self, reference)?)
-    }
-
-    fn kill(&self, reference: &str, signal: &str) -> Result<()> {
-        Ok(Engine::kill(self, reference, signal)?)
-    }
-
-    fn stop_within<'a>(
-        &'a self,
-        reference: &'a str,
-        grace: BoxFuture<'a, ()>,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move { Ok(Engine::stop_within(self, reference, grace).await?) })
-    }
-
-    fn wait(
-        &self,
-        reference: &str,
-        condition: WaitCondition,
-    ) -> Result<BoxFuture<'static, WaitOutcome>> {
-        Ok(Box::pin(self.wait_async(reference, condition)?))
-    }
-
-    fn after_wait(&self) -> Result<()> {
-        Ok(self.release_removed_leases()?)
-    }
-
-    fn resize(&self, reference: &str, height: u16, width: u16) -> Result<()> {
-        Ok(Engine::resize(self, reference, height, width)?)
-    }
-
-    fn rename(&self, reference: &str, new_name: &str) -> Result<()> {
-        Ok(Engine::rename(self, reference, new_name)?)
-    }
-
-    fn rm(&self, reference: &str, force: bool) -> Result<()> {
-        Ok(Engine::rm(self, reference, force)?)
-    }
-
-    fn changes(&self, reference: &str) -> Result<Vec<Change>> {
-        Ok(Engine::changes(self, reference)?)
-    }
-
-    fn pause(&self, reference: &str) -> Result<()> {
-        Ok(Engine::pause(self, reference)?)
-    }
-
-    fn unpause(&self, reference: &str) -> Result<()> {
-        Ok(Engine::unpause(self, reference)?)
-    }
-
-    fn top(&self, reference: &str, ps_args: &str) -> Result<Top> {
-        Ok(Engine::top(self, reference, ps_args)?)
-    }
-
-    fn prune_containers(&self, filters: &PruneFilters) -> Result<ContainersPruned> {
-        Ok(Engine::prune_containers(self, filters)?)
-    }
-
-    fn attach(&self, reference: &str, options: AttachOptions) -> Result<Attachment> {
-        Ok(Engine::attach(self, reference, options)?)
-    }
-
-    fn logs(&self, reference: &str) -> Result<LogSpan> {
-        Ok(Engine::logs(self, reference)?)
-    }
-
-    fn follow_logs(&self, reference: &str) -> Result<LogFollow> {
-        Ok(Engine::follow_logs(self, reference)?)
-    }
-
-    fn exec_create(&self, reference: &str, options: ExecOptions) -> Result<String> {
-        Ok(Engine::exec_create(self, reference, options)?)
-    }
-
-    fn exec_inspect(&self, exec_id: &str) -> Result<ExecInspect> {
-        Ok(Engine::exec_inspect(self, exec_id)?)
-    }
-
-    fn exec_start(&self, exec_id: &str, detach: bool) -> Result<ExecStart> {
-        Ok(Engine::exec_start(self, exec_id, detach)?)
-    }
-
-    fn exec_exited<'a>(&'a self, exec_id: &'a str) -> BoxFuture<'a, Result<Option<i32>>> {
-        Box::pin(async move { Ok(Engine::exec_exited(self, exec_id).await?) })
-    }
-
-    fn exec_resize(&self, exec_id: &str, height: u16, width: u16) -> Result<()> {
-        Ok(Engine::exec_resize(self, exec_id, height, width)?)
-    }
 }
