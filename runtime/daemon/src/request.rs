@@ -127,9 +127,12 @@ pub enum Request {
         id: String,
         options: ExecOptions,
     },
+    /// `tty` is the start request's own: it, not the exec's, decides whether the output is
+    /// multiplexed (dockerd's `postContainerExecStart`).
     ExecStart {
         id: String,
         detach: bool,
+        tty: bool,
     },
     ExecResize {
         id: String,
@@ -408,10 +411,14 @@ pub fn parse(route: Route, q: &Query, body: &[u8], now: Timestamp) -> Result<Req
             id,
             options: exec_options(body)?,
         },
-        Route::ExecStart(id) => Request::ExecStart {
-            id,
-            detach: required_json_body::<ExecStartBody>(body)?.detach,
-        },
+        Route::ExecStart(id) => {
+            let b: ExecStartBody = required_json_body(body)?;
+            Request::ExecStart {
+                id,
+                detach: b.detach,
+                tty: b.tty,
+            }
+        }
         Route::ExecResize(id) => {
             let (height, width) = terminal_size(q)?;
             Request::ExecResize { id, height, width }
@@ -443,6 +450,7 @@ struct ExecCreateBody {
 #[serde(rename_all = "PascalCase", default)]
 struct ExecStartBody {
     detach: bool,
+    tty: bool,
 }
 
 fn exec_options(body: &[u8]) -> Result<ExecOptions, ApiError> {

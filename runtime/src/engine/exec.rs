@@ -10,17 +10,7 @@ use super::{Engine, EngineError};
 #[derive(Debug)]
 pub enum ExecStart {
     Running(ExecStreams),
-    Failed { tty: bool, message: String },
-}
-
-impl ExecStart {
-    /// Whether the exec runs (or would have run) on a pseudo-terminal.
-    pub fn tty(&self) -> bool {
-        match self {
-            ExecStart::Running(streams) => streams.tty,
-            ExecStart::Failed { tty, .. } => *tty,
-        }
-    }
+    Failed { message: String },
 }
 
 impl Engine {
@@ -39,10 +29,9 @@ impl Engine {
 
     /// `POST /exec/{id}/start`: starts the process (detached: with its output discarded).
     pub fn exec_start(&self, exec_id: &str, detach: bool) -> Result<ExecStart, EngineError> {
-        let tty = self.containers.exec_inspect(exec_id)?.options.tty;
         match self.containers.exec_start(exec_id, detach) {
             Ok(streams) => Ok(ExecStart::Running(streams)),
-            Err(LifecycleError::ExecFailed { message }) => Ok(ExecStart::Failed { tty, message }),
+            Err(LifecycleError::ExecFailed { message }) => Ok(ExecStart::Failed { message }),
             Err(other) => Err(other.into()),
         }
     }

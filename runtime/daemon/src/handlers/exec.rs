@@ -36,11 +36,15 @@ pub async fn create(
     Ok(json(StatusCode::CREATED, &json!({ "Id": exec_id })))
 }
 
+/// `POST /exec/{id}/start`. The output is multiplexed unless the *start* request asks for a
+/// TTY, whatever the exec was created with, as dockerd frames it: an SDK that starts an exec
+/// created with `Tty: true` without a TTY of its own reads stdcopy frames, as it expects.
 pub async fn start(
     ctx: Arc<Context>,
     v: ApiVersion,
     id: String,
     detach: bool,
+    tty: bool,
     extras: Extras,
 ) -> Result<Response<Body>, ApiError> {
     let exec_id = id.clone();
@@ -48,9 +52,9 @@ pub async fn start(
     if detach {
         return Ok(empty(StatusCode::OK));
     }
-    let kind = content_type(v, started.tty());
+    let kind = content_type(v, tty);
     let (tx, rx) = mpsc::channel::<Bytes>(BACKLOG);
-    let stdin = pump(ctx, id, started, tx);
+    let stdin = pump(ctx, id, started, tty, tx);
     let Some(upgrade) = extras.upgrade else {
         // The output as the response body; no stdin without a hijacked connection.
         drop(stdin);
@@ -61,23 +65,24 @@ pub async fn start(
     Ok(super::attach::switching_protocols(kind))
 }
 
-/// Starts the readers of the exec's output (framed into `tx`), and, once both ended, waits for
-/// the exit to be recorded before `tx` closes. Answers the exec's stdin, if attached.
+/// Starts the readers of the exec's output (framed into `tx` unless `tty`), and, once both
+/// ended, waits for the exit to be recorded before `tx` closes. Answers the exec's stdin, if
+/// attached.
 fn pump(
     ctx: Arc<Context>,
     id: String,
     started: ExecStart,
+    tty: bool,
     tx: mpsc::Sender<Bytes>,
 ) -> Option<File> {
     let streams = match started {
         ExecStart::Running(streams) => streams,
-        ExecStart::Failed { tty, message } => {
+        ExecStart::Failed { message } => {
             let text = format!("{message}\r\n");
             let _ = tx.try_send(frame(tty, Stream::Stdout, text.as_bytes()));
             return None;
         }
     };
-    let tty = streams.tty;
     let readers: Vec<_> = [
         (Stream::Stdout, streams.stdout),
         (Stream::Stderr, streams.stderr),
