@@ -249,6 +249,35 @@ fn rmi_conflicts_follow_docker_and_leases_keep_layers() {
     assert!(!t.lease_exists(&running) && !t.lease_exists(&stopped));
 }
 
+/// The lease a resolve takes travels to create as a value (no thread-local): a create that
+/// fails after its image was resolved and leased (the name is checked after the image, as in
+/// dockerd) drops it, so nothing keeps the image's layers once the image is deleted.
+#[test]
+fn a_create_that_fails_after_its_resolve_releases_the_pending_lease() {
+    if !ready("a_create_that_fails_after_its_resolve_releases_the_pending_lease") {
+        return;
+    }
+    let t = TestEngine::new();
+    let named = |image: &str, argv: &[&str]| CreateOptions {
+        name: Some("taken".into()),
+        ..options(image, argv)
+    };
+    t.e().create(named("hello-world", &["/hello"])).unwrap();
+    let err = t.e().create(named("toolbox", &["/toolbox"])).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    let layers = t.e().store().root().join("layers");
+    let count = || fs::read_dir(&layers).unwrap().count();
+    let before = count();
+    t.e().rmi("toolbox", false).unwrap();
+    assert!(
+        count() < before,
+        "a leaked pending lease kept toolbox's layers"
+    );
+    // And one that succeeds holds its layers under the container's ID alone.
+    let id = t.create("hello-world", &["/hello"]);
+    assert!(t.lease_exists(&id));
+}
+
 #[test]
 fn auto_remove_removes_the_container_and_its_lease() {
     if !ready("auto_remove_removes_the_container_and_its_lease") {

@@ -13,9 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use berth_lifecycle::Inspect;
-use berth_runtime::engine::match_kv_list;
-use berth_store::ImageSummary;
+use berth_runtime::engine::{match_kv_list, ImageSummary, Inspect};
 use regex::{Regex, RegexBuilder};
 
 use crate::error::ApiError;

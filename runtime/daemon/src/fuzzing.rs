@@ -3,7 +3,7 @@
 //! handler is called (version prefix, route, query, body into a typed request) and the list
 //! filters over a fixed image. Not part of the daemon's interface: nothing else calls it.
 
-use berth_store::{ImageId, ImageSummary};
+use berth_runtime::engine::{ImageId, ImageSummary};
 use hyper::Method;
 
 use crate::request::{self, Query, Request};
@@ -19,7 +19,9 @@ pub fn parse_request(method: &str, target: &str, body: &[u8]) -> Result<String, 
         .map_or((target, None), |(p, q)| (p, Some(q)));
     let (_version, path) = ApiVersion::split(path).map_err(answer)?;
     let route = Route::find(&method, path).map_err(answer)?;
-    let request = request::parse(route, &Query::parse(query), body).map_err(answer)?;
+    // A fixed time: a fuzz input must give the same answer on every run.
+    let now = berth_core::Timestamp::from_unix_nanos(1_796_688_000 * 1_000_000_000);
+    let request = request::parse(route, &Query::parse(query), body, now).map_err(answer)?;
     if let Request::ImageList { reference, .. } = &request {
         crate::filters::by_reference(reference, sample_image()).map_err(answer)?;
     }

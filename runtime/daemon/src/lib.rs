@@ -3,7 +3,10 @@
 //! A request goes through three steps, as in Firecracker's API server: the routing table
 //! (`router.rs`) names the endpoint, `request.rs` parses its query and body into a typed
 //! [`request::Request`] (every 400 is decided there), and `handlers::execute` runs it on the
-//! engine and shapes Docker's answer (`json/`). Errors become HTTP statuses in one function
+//! backend and shapes Docker's answer (`json/`). Handlers reach the engine only through
+//! berth-runtime's `Backend` trait (`Arc<dyn Backend>`), so their logic is unit-tested against
+//! a fake backend without root (`handlers/tests.rs`). The request's time is read once, when it
+//! arrives (`server.rs`), and passed to the parser and the handlers. Errors become HTTP statuses in one function
 //! (`error::status`). Listeners (`listen.rs`) are unix sockets and TCP with mutual TLS,
 //! served under the bounds of `limits.rs` (header and TLS deadlines, a connection cap, accept
 //! back-off; `accept.rs`), so that no client can stall the daemon. The engine is synchronous:
@@ -40,8 +43,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use berth_registry::{Client, ClientConfig, Platform};
+use berth_runtime::backend::Backend;
 use berth_runtime::engine::{Engine, EngineOptions};
+use berth_runtime::pull::{Client, ClientConfig, Platform};
 
 pub use error::DaemonError;
 pub use limits::Limits;
@@ -88,7 +92,7 @@ impl DaemonConfig {
 /// What every handler shares.
 #[derive(Debug)]
 pub(crate) struct Context {
-    pub engine: Arc<Engine>,
+    pub backend: Arc<dyn Backend>,
     /// Made at the first pull: an idle daemon does not carry an HTTP client's TLS roots.
     registry: OnceLock<Client>,
     pub platform: Platform,
@@ -96,6 +100,15 @@ pub(crate) struct Context {
 }
 
 impl Context {
+    pub fn new(backend: Arc<dyn Backend>, config: DaemonConfig) -> Context {
+        Context {
+            backend,
+            registry: OnceLock::new(),
+            platform: Platform::host(),
+            config,
+        }
+    }
+
     /// The registry client, with the daemon's mirrors and insecure registries.
     pub fn registry(&self) -> Result<&Client, DaemonError> {
         if let Some(client) = self.registry.get() {
@@ -132,12 +145,11 @@ pub async fn serve(
             return Err(e);
         }
     };
-    let context = Arc::new(Context {
-        engine: Arc::new(engine),
-        registry: OnceLock::new(),
-        platform: Platform::host(),
+    let engine = Arc::new(engine);
+    let context = Arc::new(Context::new(
+        Arc::clone(&engine) as Arc<dyn Backend>,
         config,
-    });
+    ));
     tracing::info!(hosts = ?context.config.hosts, "berth daemon serving API {}", versions::MAX);
     let limits = context.config.limits;
     let mut accepting = accept::accept_all(listeners, Arc::clone(&context), limits);
@@ -147,7 +159,6 @@ pub async fn serve(
     for path in listen::unix_paths(&context.config.hosts) {
         let _ = std::fs::remove_file(path);
     }
-    let engine = Arc::clone(&context.engine);
     drop(context);
     tokio::task::spawn_blocking(move || stop_all(engine))
         .await

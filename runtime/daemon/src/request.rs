@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use berth_lifecycle::{ExecOptions, WaitCondition};
-use berth_runtime::engine::PruneFilters;
+use berth_core::Timestamp;
+use berth_runtime::engine::{ExecOptions, PruneFilters, WaitCondition};
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -176,7 +176,7 @@ pub struct HostConfigBody {
     pub cpu_shares: i64,
     pub network_mode: String,
     pub binds: Option<Vec<String>>,
-    pub mounts: Option<Vec<berth_lifecycle::MountRequest>>,
+    pub mounts: Option<Vec<berth_runtime::engine::MountRequest>>,
     // Values berth does not apply but checks as dockerd does ([`crate::resources`]).
     pub memory_swap: i64,
     pub memory_reservation: i64,
@@ -308,7 +308,7 @@ impl Query {
 }
 
 /// Parses the query and body of `route` into a request.
-pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> {
+pub fn parse(route: Route, q: &Query, body: &[u8], now: Timestamp) -> Result<Request, ApiError> {
     Ok(match route {
         Route::Ping { head } => Request::Ping { head },
         Route::Version => Request::Version,
@@ -424,8 +424,8 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
             Request::ExecResize { id, height, width }
         }
         Route::ExecInspect(id) => Request::ExecInspect { id },
-        Route::ContainerPrune => Request::ContainerPrune(prune_filters(q, false)?),
-        Route::ImagePrune => Request::ImagePrune(prune_filters(q, true)?),
+        Route::ContainerPrune => Request::ContainerPrune(prune_filters(q, false, now)?),
+        Route::ImagePrune => Request::ImagePrune(prune_filters(q, true, now)?),
         Route::Commit => commit(q, body)?,
     })
 }
@@ -470,7 +470,7 @@ fn exec_options(body: &[u8]) -> Result<ExecOptions, ApiError> {
 
 /// The prune filters (`until`, `label`, `label!`, and `dangling` for images), checked as
 /// dockerd checks them. `dangling` is true unless a value says `false` or `0`.
-fn prune_filters(q: &Query, images: bool) -> Result<PruneFilters, ApiError> {
+fn prune_filters(q: &Query, images: bool, now: Timestamp) -> Result<PruneFilters, ApiError> {
     let filters = filters(q)?;
     for key in filters.keys() {
         let known =
@@ -482,7 +482,6 @@ fn prune_filters(q: &Query, images: bool) -> Result<PruneFilters, ApiError> {
     let until = match filters.get("until").map(Vec::as_slice) {
         None | Some([]) => None,
         Some([value]) => {
-            let now = berth_core::Timestamp::now();
             let now =
                 i128::from(now.unix_seconds()) * 1_000_000_000 + i128::from(now.subsec_nanos());
             Some(crate::until::parse_until(value, now).map_err(ApiError::bad_request)?)
@@ -706,6 +705,13 @@ mod tests {
         Query::parse(Some(s))
     }
 
+    /// The request's time in these tests: 2026-12-08T00:00:00Z.
+    const NOW: i128 = 1_796_688_000 * 1_000_000_000;
+
+    fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> {
+        super::parse(route, q, body, Timestamp::from_unix_nanos(NOW))
+    }
+
     #[test]
     fn create_bodies_ignore_unknown_fields_and_refuse_bad_json() {
         let body = br#"{"Image":"x","Cmd":"echo","Bogus":1,"HostConfig":{"AutoRemove":true}}"#;
@@ -820,6 +826,9 @@ mod tests {
         );
         let f = filters(Route::ImagePrune, r#"{"dangling":["false"]}"#).unwrap();
         assert!(!f.dangling_only);
+        // A duration counts back from the request's time, not from the clock.
+        let f = filters(Route::ImagePrune, r#"{"until":["1h"]}"#).unwrap();
+        assert_eq!(f.until, Some(NOW - 3600 * 1_000_000_000));
         for (route, json, message) in [
             (
                 Route::ContainerPrune,

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use berth_core::Timestamp;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body as _, Incoming};
@@ -34,6 +35,9 @@ async fn pipeline(
     ctx: Arc<Context>,
     mut req: HttpRequest<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
+    // The request's one reading of the clock: parsing (`until=24h`) and the answer (`Up 3
+    // seconds`, `SystemTime`) both count from it.
+    let now = Timestamp::now();
     let (version, path) = ApiVersion::split(req.uri().path())?;
     let route = Route::find(req.method(), path)?;
     let query = Query::parse(req.uri().query());
@@ -51,13 +55,13 @@ async fn pipeline(
             (read_body(req.into_body(), within).await?, None)
         }
     };
-    let request = request::parse(route, &query, &body)?;
+    let request = request::parse(route, &query, &body, now)?;
     let extras = Extras {
         body: stream,
         upgrade: upgrade.filter(|_| wants_upgrade),
         slot,
     };
-    handlers::execute(ctx, version, request, extras).await
+    handlers::execute(ctx, version, now, request, extras).await
 }
 
 /// The body's framing as the headers declare it: hyper knows a `Content-Length` body's size

@@ -2,7 +2,7 @@
 //! 8-byte header (`[stream, 0, 0, 0, big-endian u32 length]`, stream 1 stdout, 2 stderr);
 //! with a TTY the bytes go raw. From API 1.42 the `Content-Type` names which one it is.
 
-use berth_lifecycle::Stream;
+use berth_runtime::engine::Stream;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::versions::ApiVersion;

@@ -593,6 +593,31 @@ fn security_options_are_checked_recorded_and_applied() {
     );
 }
 
+/// Regression: `info` said `"CgroupVersion": "2"` on every host; on a hybrid host (v1
+/// controllers, v2 at `/sys/fs/cgroup/unified`) dockerd 20.10 says "1". Both engines run on the
+/// same host, so berth must say what the reference dockerd says.
+#[test]
+fn info_reports_the_hosts_cgroup_version_as_dockerd_does() {
+    let test = "info_reports_the_hosts_cgroup_version_as_dockerd_does";
+    let reference = std::env::var_os("BERTH_REF_SOCKET").map(PathBuf::from);
+    let missing = match &reference {
+        Some(p) if p.exists() => None,
+        _ => Some("no reference dockerd (BERTH_REF_SOCKET)".to_string()),
+    };
+    if !ready(test) || skip(test, missing) {
+        return;
+    }
+    let mut s = UnixStream::connect(reference.unwrap()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    send(&mut s, "GET", "/v1.41/info", None, &["Connection: close"]);
+    let dockerd: Value = serde_json::from_slice(&read_reply(&mut BufReader::new(s)).body).unwrap();
+    let d = Daemon::start();
+    let (_, info) = d.json("GET", "/info", None);
+    assert_eq!(info["CgroupVersion"], dockerd["CgroupVersion"]);
+    // berth writes cgroupfs itself and has no systemd driver.
+    assert_eq!(info["CgroupDriver"], "cgroupfs");
+}
+
 /// Sends an attach upgrade and reads the 101.
 fn attach(d: &Daemon, id: &str) -> BufReader<UnixStream> {
     let mut s = d.connect();

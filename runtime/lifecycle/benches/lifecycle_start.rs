@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use berth_core::{ErrorKind, Kind};
 use berth_lifecycle::{
-    Containers, CreateOptions, ImageConfig, ImageInfo, Images, StoreOptions, WaitCondition,
+    Containers, CreateOptions, ImageConfig, ImageInfo, Images, Resolved, StoreOptions,
+    WaitCondition,
 };
 use berth_sandbox::HostConfig;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -37,12 +38,13 @@ impl Kind for NoSuchImage {
 
 impl Images for Busybox {
     type Error = NoSuchImage;
+    type Lease = ();
 
-    fn resolve(&self, reference: &str) -> Result<ImageInfo, NoSuchImage> {
+    fn resolve(&self, reference: &str) -> Result<Resolved<()>, NoSuchImage> {
         if reference != "busybox" {
             return Err(NoSuchImage(reference.into()));
         }
-        Ok(ImageInfo {
+        let image = ImageInfo {
             id: format!("sha256:{}", "b".repeat(64)),
             layer_dirs: vec![self.0.clone()],
             config: ImageConfig {
@@ -50,7 +52,8 @@ impl Images for Busybox {
                 env: vec!["PATH=/bin".into()],
                 ..ImageConfig::default()
             },
-        })
+        };
+        Ok(Resolved { image, lease: () })
     }
 }
 

@@ -70,7 +70,7 @@ pub use error::LifecycleError;
 pub use etc_files::EtcFiles;
 pub use execs::ExecOptions;
 pub use id::ContainerId;
-pub use images::{ImageConfig, ImageInfo, Images};
+pub use images::{Created, ImageConfig, ImageInfo, Images, Resolved};
 pub use json_log::{LogEntry, Stream};
 pub use layer_tar::{write_layer, CommittedLayer};
 pub use log_span::{LogEntries, LogSpan};
@@ -86,6 +86,7 @@ pub use time::Timestamp;
 pub use upper_changes::{Change, ChangeKind};
 pub use user::{Unreadable, UserError};
 pub use verbs::{
-    Attachment, ContainerStdin, CreateOptions, Destination, ExecInspect, ExecStreams, PathStat,
+    Attachment, ContainerStdin, CreateOptions, Destination, Disposal, ExecInspect, ExecStreams,
+    PathStat,
     WaitCondition, WaitOutcome,
 };

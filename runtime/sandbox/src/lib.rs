@@ -40,7 +40,7 @@ mod spawn;
 mod spec;
 mod timing;
 
-pub use cgroup::{CgroupLayout, Hierarchy};
+pub use cgroup::{is_unified as cgroup_is_unified, CgroupLayout, Hierarchy};
 pub use detached::{detached_root, PrivateRoot};
 pub use error::SandboxError;
 pub use join::ExecSpec;

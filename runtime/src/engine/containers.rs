@@ -2,46 +2,43 @@
 //! knows, the layer lease of each container (moved from its pending owner to the container ID
 //! at create, released at removal). Texts and rules are the lifecycle's, unchanged.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use berth_lifecycle::{
-    AttachOptions, Attachment, ContainerId, Containers, CreateOptions, Inspect, LifecycleError,
-    LogFollow, WaitCondition, WaitOutcome,
+    AttachOptions, Attachment, ContainerId, CreateOptions, Disposal, Inspect, LogFollow,
+    WaitCondition, WaitOutcome,
 };
 use berth_store::ImageId;
 
-use super::images::{take_pending, StoreImages};
 use super::{Engine, EngineError};
 
 impl Engine {
     /// `docker create`: answers the new container's ID. The container holds a lease on its
     /// image's layers until it is removed.
     pub fn create(&self, options: CreateOptions) -> Result<ContainerId, EngineError> {
-        self.create_by(|c| c.create(options))
+        self.create_as(options, Disposal::Kept)
     }
 
     /// `create` for a container the caller removes as soon as it exits, having read its log
     /// (`run --rm`): its root filesystem changes are never synced (see
     /// `Containers::create_disposable`).
     pub fn create_disposable(&self, options: CreateOptions) -> Result<ContainerId, EngineError> {
-        self.create_by(|c| c.create_disposable(options))
+        self.create_as(options, Disposal::Disposable)
     }
 
-    fn create_by(
+    /// The create answers the resolve's pending lease with the ID (a failed create has
+    /// released it); it is released only after the container's own lease is taken, so the
+    /// layers are never unheld in between.
+    fn create_as(
         &self,
-        create: impl FnOnce(&Containers<StoreImages>) -> Result<ContainerId, LifecycleError>,
+        options: CreateOptions,
+        disposal: Disposal,
     ) -> Result<ContainerId, EngineError> {
-        let created = create(&self.containers);
-        let pending = take_pending();
-        let adopted = match created {
-            Ok(id) => self.adopt_lease(&id).map(|()| id),
-            Err(e) => Err(e.into()),
-        };
-        if let Some(owner) = pending {
-            // After the adoption, so the layers are never unheld in between.
-            self.store.release_layers(&owner)?;
-        }
-        adopted
+        let created = self.containers.create_leased(options, disposal)?;
+        let adopted = self.adopt_lease(&created.id);
+        created.lease.release()?;
+        adopted.map(|()| created.id)
     }
 
     /// Takes the lease of a just-created container under its own ID. An image deleted in
@@ -151,8 +148,31 @@ impl Engine {
         Ok(outcome)
     }
 
-    /// What [`Engine::wait`] does after its wait, for callers that waited with the lifecycle's
-    /// async wait instead: the layer leases of containers removed meanwhile (`--rm`) go.
+    /// [`Engine::wait`] for async callers, without a deadline: the container is looked up now
+    /// (a wrong reference is an error at once, `next-exit` counts from now) and the future
+    /// waits holding no thread. Call [`Engine::release_removed_leases`] once it resolved.
+    pub fn wait_async(
+        &self,
+        reference: &str,
+        condition: WaitCondition,
+    ) -> Result<impl Future<Output = WaitOutcome> + Send + 'static, EngineError> {
+        Ok(self.containers.wait_async(reference, condition)?)
+    }
+
+    /// [`Engine::stop`] for async callers: SIGTERM (or nothing, for a container already
+    /// signalled), then SIGKILL once `grace` resolves (a timer of the caller's runtime);
+    /// resolves once the exit is recorded.
+    pub async fn stop_within(
+        &self,
+        reference: &str,
+        grace: impl Future<Output = ()>,
+    ) -> Result<(), EngineError> {
+        Ok(self.containers.stop_within(reference, grace).await?)
+    }
+
+    /// What [`Engine::wait`] does after its wait, for callers that waited with
+    /// [`Engine::wait_async`] instead: the layer leases of containers removed meanwhile
+    /// (`--rm`) go.
     pub fn release_removed_leases(&self) -> Result<(), EngineError> {
         self.release_orphaned_leases(false)
     }

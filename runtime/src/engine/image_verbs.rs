@@ -4,12 +4,15 @@
 
 use std::path::Path;
 
+use berth_registry::progress::ProgressMessage;
+use berth_registry::{Client, Platform};
 use berth_store::{
-    DeleteRecord, ImageId, ImageInspect, ImageSummary, ListOptions, LoadOptions, LoadReport,
-    Reference,
+    DeleteRecord, HistoryItem, ImageId, ImageInspect, ImageSummary, ListOptions, LoadOptions,
+    LoadReport, Reference,
 };
 
 use super::{Engine, EngineError};
+use crate::pull::{PullError, PullOutcome};
 
 impl Engine {
     /// `docker load -i`: a `docker save` archive or an OCI layout (directory or tar).
@@ -22,12 +25,39 @@ impl Engine {
         Ok(self.store.load_stream(reader, &LoadOptions::default())?)
     }
 
+    /// `docker pull`: from `registry` into this engine's store, dockerd's progress messages
+    /// to `progress` as they happen.
+    pub async fn pull(
+        &self,
+        registry: &Client,
+        reference: &str,
+        platform: &Platform,
+        progress: &mut (dyn FnMut(ProgressMessage) + Send),
+    ) -> Result<PullOutcome, PullError> {
+        crate::pull::pull(registry, &self.store, reference, platform, progress).await
+    }
+
     /// `docker images [-a]`.
     pub fn images(&self, all: bool) -> Vec<ImageSummary> {
-        self.store.list(ListOptions {
+        self.list_images(ListOptions {
             all,
             dangling: None,
         })
+    }
+
+    /// `GET /images/json` with its `dangling` filter.
+    pub fn list_images(&self, options: ListOptions) -> Vec<ImageSummary> {
+        self.store.list(options)
+    }
+
+    /// The ID of the image a reference or ID (prefix) names now.
+    pub fn resolve_image(&self, name: &str) -> Result<ImageId, EngineError> {
+        Ok(self.store.resolve(name)?)
+    }
+
+    /// `docker history`.
+    pub fn history(&self, name: &str) -> Result<Vec<HistoryItem>, EngineError> {
+        Ok(self.store.history(name)?)
     }
 
     pub fn inspect_image(&self, name: &str) -> Result<ImageInspect, EngineError> {

@@ -4,27 +4,21 @@
 //! the image but keeps the leased layers, as Docker's RW layer reference does).
 //!
 //! The lifecycle resolves before it picks the container ID, so the lease is first taken under
-//! a *pending* owner; `Engine::create` moves it to the container ID once create answers and
-//! drops the pending one. The pending owner travels from `resolve` to `create` through a
-//! thread-local because `resolve` runs synchronously on the caller's thread inside
-//! `Containers::create` and the `Images` trait has no room for it. This module never decides
-//! when a lease ends; the engine does.
+//! a *pending* owner and handed back as a [`PendingLease`] value: the lifecycle holds it while
+//! it writes the container's records and returns it from `create_leased`; the engine then
+//! leases the layers under the container's ID and releases the pending one. A create that
+//! fails drops its `PendingLease`, which releases it. This module never decides when a
+//! container's lease ends; the engine does.
 
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use berth_lifecycle::{ImageConfig as RunImageConfig, ImageInfo, Images};
+use berth_lifecycle::{ImageConfig as RunImageConfig, ImageInfo, Images, Resolved};
 use berth_store::{ImageConfig, ImageError, LeaseKind, Store};
 
 /// Lease owners that do not (yet) belong to a container start with this.
 pub(crate) const PENDING_PREFIX: &str = "pending-";
 
 static NEXT_PENDING: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    /// The pending lease the last `resolve` on this thread took, until `take_pending`.
-    static PENDING: RefCell<Option<String>> = const { RefCell::new(None) };
-}
 
 /// The store, as the lifecycle's `Images`.
 #[derive(Debug, Clone)]
@@ -38,10 +32,40 @@ impl StoreImages {
     }
 }
 
+/// A transient layer lease taken by a resolve, before its container has an ID. It is released
+/// by [`PendingLease::release`] once the container holds its own, or when dropped (a create
+/// that failed after the resolve).
+#[derive(Debug)]
+pub struct PendingLease {
+    store: Store,
+    owner: Option<String>,
+}
+
+impl PendingLease {
+    /// Ends the lease, saying whether the store could.
+    pub(crate) fn release(mut self) -> Result<(), ImageError> {
+        match self.owner.take() {
+            Some(owner) => self.store.release_layers(&owner).map(drop),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for PendingLease {
+    fn drop(&mut self) {
+        if let Some(owner) = self.owner.take() {
+            // Only a failed create gets here; a lease the store cannot drop now is a pending
+            // one, which the next open releases.
+            let _ = self.store.release_layers(&owner);
+        }
+    }
+}
+
 impl Images for StoreImages {
     type Error = ImageError;
+    type Lease = PendingLease;
 
-    fn resolve(&self, reference_or_id: &str) -> Result<ImageInfo, ImageError> {
+    fn resolve(&self, reference_or_id: &str) -> Result<Resolved<PendingLease>, ImageError> {
         let image = self.store.image(reference_or_id)?;
         let owner = format!(
             "{PENDING_PREFIX}{}-{}",
@@ -56,21 +80,17 @@ impl Images for StoreImages {
             self.store
                 .lease_layers_as(&owner, image.id(), LeaseKind::Transient)?;
         layer_dirs.reverse();
-        if let Some(stale) = PENDING.with(|p| p.borrow_mut().replace(owner)) {
-            // A resolve whose create never collected its lease (not expected): drop it.
-            let _ = self.store.release_layers(&stale);
-        }
-        Ok(ImageInfo {
+        let lease = PendingLease {
+            store: self.store.clone(),
+            owner: Some(owner),
+        };
+        let image = ImageInfo {
             id: image.id().to_string(),
             layer_dirs,
             config: run_config(&image.config),
-        })
+        };
+        Ok(Resolved { image, lease })
     }
-}
-
-/// The pending lease the last `resolve` on this thread took, if any; the caller now owns it.
-pub(crate) fn take_pending() -> Option<String> {
-    PENDING.with(|p| p.borrow_mut().take())
 }
 
 /// The part of an image config that decides how its containers run.
@@ -96,12 +116,5 @@ mod tests {
     fn an_image_without_a_run_config_runs_with_defaults() {
         let c = ImageConfig::default();
         assert_eq!(run_config(&c), RunImageConfig::default());
-    }
-
-    #[test]
-    fn pending_leases_are_taken_once() {
-        PENDING.with(|p| *p.borrow_mut() = Some("pending-x".into()));
-        assert_eq!(take_pending().as_deref(), Some("pending-x"));
-        assert_eq!(take_pending(), None);
     }
 }

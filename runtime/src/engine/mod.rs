@@ -10,10 +10,12 @@
 //! model.
 
 mod archive;
+mod cgroups;
 mod changes;
 mod commit;
 mod containers;
 mod error;
+mod exec;
 mod fsck;
 mod image_verbs;
 mod images;
@@ -29,13 +31,24 @@ use berth_lifecycle::Containers;
 use berth_sandbox::HostConfig;
 use berth_store::Store;
 
-// The live-I/O types the daemon needs with `Engine::attach` and `Engine::follow_logs`.
+// The vocabulary of the engine's verbs, so that its users (the daemon) name one crate: the
+// lifecycle's containers, execs, logs and live I/O, the store's images, and what inspect shows
+// of the sandbox's confinement.
 pub use berth_lifecycle::{
-    AttachOptions, Attachment, ContainerStdin, LogFollow, Output, OutputReceiver, Stream,
+    AttachOptions, Attachment, Change, ChangeKind, ContainerConfig, ContainerId, ContainerName,
+    ContainerStdin, CreateOptions, EtcFiles, ExecInspect, ExecOptions, ExecStreams, HostOptions,
+    Inspect, LogEntry, LogFollow, LogSpan, MountRequest, NetworkMode, Output, OutputReceiver,
+    ProcessConfig, State, StateRecord, Stream, WaitCondition, WaitOutcome,
 };
+pub use berth_sandbox::{default_masked_paths, READONLY_PATH_NAMES};
+pub use berth_store::{
+    DeleteRecord, HistoryItem, ImageId, ImageInspect, ImageSummary, ListOptions, LoadReport,
+};
+pub use cgroups::{CgroupInfo, CgroupVersion};
 pub use changes::apply_changes;
 pub use commit::CommitOptions;
 pub use error::EngineError;
+pub use exec::ExecStart;
 pub use fsck::{fsck, ContainerProblem, EngineFsck};
 pub use images::StoreImages;
 pub use prune::{match_kv_list, ContainersPruned, ImagesPruned, PruneFilters};
@@ -71,6 +84,7 @@ pub struct Engine {
     root: PathBuf,
     store: Store,
     containers: Containers<StoreImages>,
+    cgroups: CgroupInfo,
 }
 
 impl Engine {
@@ -81,6 +95,7 @@ impl Engine {
     /// first: an engine another process has open is refused before anything is touched.
     pub fn open(options: EngineOptions) -> Result<Engine, EngineError> {
         let store = Store::open_with(&options.root, options.store)?;
+        let cgroups = CgroupInfo::of_host(&options.host.cgroup_v1_root);
         let containers = Containers::open(
             berth_lifecycle::StoreOptions {
                 root: options.root.join("containers"),
@@ -93,6 +108,7 @@ impl Engine {
             root: options.root,
             store,
             containers,
+            cgroups,
         };
         engine.release_orphaned_leases(true)?;
         engine.lease_unleased_containers()?;
@@ -103,10 +119,18 @@ impl Engine {
         &self.root
     }
 
+    /// The cgroup version and driver `docker info` reports.
+    pub fn cgroups(&self) -> CgroupInfo {
+        self.cgroups
+    }
+
+    /// The image store itself, for tests and diagnostics that look beneath the engine's verbs.
     pub fn store(&self) -> &Store {
         &self.store
     }
 
+    /// The container lifecycle itself, for tests and diagnostics that look beneath the
+    /// engine's verbs.
     pub fn containers(&self) -> &Containers<StoreImages> {
         &self.containers
     }

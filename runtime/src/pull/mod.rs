@@ -15,12 +15,14 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use berth_registry::progress::ProgressMessage;
-use berth_registry::{Client, Platform, Resolved};
+use berth_registry::Resolved;
 use berth_store::{Digest, ImageId, ImportPlan, Reference, Store};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+// What a caller of `pull` passes and receives, so it names one crate.
+pub use berth_registry::progress::ProgressMessage;
+pub use berth_registry::{Client, ClientConfig, Platform};
 pub use error::PullError;
 pub use progress::MAX_CONCURRENT_DOWNLOADS;
 

@@ -5,7 +5,7 @@
 //! `stream=1`); the connection closes when that ends. Output and stdin are both awaited on the
 //! runtime: an attached client holds no thread.
 
-use berth_lifecycle::{AttachOptions, Attachment};
+use berth_runtime::engine::{AttachOptions, Attachment};
 use hyper::header::{HeaderValue, CONNECTION, CONTENT_TYPE, UPGRADE};
 use hyper::upgrade::OnUpgrade;
 use hyper::{Response, StatusCode};
@@ -39,7 +39,7 @@ pub async fn attach(
         logs: q.logs,
         stream: q.stream,
     };
-    let attachment = blocking(ctx, move |e| Ok(e.containers().attach(&id, options)?)).await?;
+    let attachment = blocking(ctx, move |e| e.attach(&id, options)).await?;
     let kind = content_type(v, attachment.tty);
     let Some(upgrade) = extras.upgrade else {
         return Ok(as_body(attachment, kind));

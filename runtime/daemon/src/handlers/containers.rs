@@ -4,11 +4,11 @@
 //! memory, never the engine's blocking threads. `wait` answers its headers at once and its
 //! body at the exit, and stops waiting when its client goes away.
 
-use std::future::Future;
 use std::sync::Arc;
 
-use berth_lifecycle::{CreateOptions, Inspect, LifecycleError, WaitCondition, WaitOutcome};
-use berth_runtime::engine::{Engine, PruneFilters};
+use berth_core::{ErrorKind, Kind, Timestamp};
+use berth_runtime::backend::{Backend, BoxFuture};
+use berth_runtime::engine::{CreateOptions, Inspect, PruneFilters, WaitCondition, WaitOutcome};
 use bytes::Bytes;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -72,12 +72,16 @@ fn create_options(name: Option<String>, b: CreateBody) -> CreateOptions {
     }
 }
 
-pub async fn list(ctx: &Context, q: ListQuery) -> Result<Response<Body>, ApiError> {
+pub async fn list(ctx: &Context, q: ListQuery, now: Timestamp) -> Result<Response<Body>, ApiError> {
     let all = q.all || q.limit.is_some();
+    let now = crate::json::unix_nanos(now).unwrap_or(0);
     let rows = blocking(ctx, move |e| {
-        let now = crate::json::unix_nanos(berth_lifecycle::Timestamp::now()).unwrap_or(0);
         let mut out = Vec::new();
-        for c in e.ps(all).into_iter().filter(|c| q.filter.matches(c)) {
+        for c in e
+            .containers(all)
+            .into_iter()
+            .filter(|c| q.filter.matches(c))
+        {
             if q.limit.is_some_and(|n| out.len() >= n) {
                 break;
             }
@@ -91,9 +95,9 @@ pub async fn list(ctx: &Context, q: ListQuery) -> Result<Response<Body>, ApiErro
 
 /// `ps`'s IMAGE: the reference as typed while it still names the container's image, else the
 /// full image ID (`sha256:...`; the CLI shortens it, dockerd does not).
-fn image_column(e: &Engine, c: &Inspect) -> String {
+fn image_column(e: &dyn Backend, c: &Inspect) -> String {
     let typed = &c.config.image;
-    match e.store().resolve(typed) {
+    match e.resolve_image(typed) {
         Ok(id) if id.to_string() == c.config.image_id => typed.clone(),
         _ => c.config.image_id.clone(),
     }
@@ -116,9 +120,9 @@ pub async fn stop(
     grace: Grace,
     signal: Option<String>,
 ) -> Result<Response<Body>, ApiError> {
-    let containers = ctx.engine.containers();
+    let backend = &ctx.backend;
     let Some(signal) = signal else {
-        containers.stop_within(&id, timer(grace)).await?;
+        backend.stop_within(&id, timer(grace)).await?;
         return Ok(empty(StatusCode::NO_CONTENT));
     };
     // A custom stop signal: send it, give the process `grace`, then stop it for good (which
@@ -128,17 +132,19 @@ pub async fn stop(
         .await
         .is_ok()
     {
-        if let Ok(exited) = containers.wait_async(&id, WaitCondition::NotRunning) {
+        if let Ok(exited) = backend.wait(&id, WaitCondition::NotRunning) {
             let _ = tokio::time::timeout_at(deadline(grace), exited).await;
         }
     }
-    containers.stop_within(&id, std::future::ready(())).await?;
+    backend
+        .stop_within(&id, Box::pin(std::future::ready(())))
+        .await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
 /// A timer that fires once `grace` passed, or never.
-fn timer(grace: Grace) -> impl Future<Output = ()> {
-    tokio::time::sleep_until(deadline(grace))
+fn timer(grace: Grace) -> BoxFuture<'static, ()> {
+    Box::pin(tokio::time::sleep_until(deadline(grace)))
 }
 
 /// When `grace` ends: never is a deadline far beyond any wait (tokio caps it at about two
@@ -159,8 +165,9 @@ pub async fn kill(ctx: &Context, id: String, signal: String) -> Result<Response<
 
 /// `restart`: a stop (if it runs), then a start.
 pub async fn restart(ctx: &Context, id: String, grace: Grace) -> Result<Response<Body>, ApiError> {
-    match ctx.engine.containers().stop_within(&id, timer(grace)).await {
-        Ok(()) | Err(LifecycleError::NotModified { .. }) => {}
+    match ctx.backend.stop_within(&id, timer(grace)).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::NotModified => {}
         Err(e) => return Err(e.into()),
     }
     blocking(ctx, move |e| e.start(&id)).await?;
@@ -168,7 +175,7 @@ pub async fn restart(ctx: &Context, id: String, grace: Grace) -> Result<Response
 }
 
 pub async fn resize(ctx: &Context, id: String, h: u16, w: u16) -> Result<Response<Body>, ApiError> {
-    blocking(ctx, move |e| Ok(e.containers().resize(&id, h, w)?)).await?;
+    blocking(ctx, move |e| e.resize(&id, h, w)).await?;
     Ok(empty(StatusCode::OK))
 }
 
@@ -235,16 +242,15 @@ pub async fn wait(
     condition: WaitCondition,
 ) -> Result<Response<Body>, ApiError> {
     // Looked up now, so that a wrong name is a 404 and `next-exit` counts from now.
-    let exited = ctx.engine.containers().wait_async(&id, condition)?;
-    let engine = Arc::clone(&ctx.engine);
+    let exited = ctx.backend.wait(&id, condition)?;
+    let backend = Arc::clone(&ctx.backend);
     let (tx, body) = body::channel(1);
     tokio::spawn(async move {
         let outcome = tokio::select! {
             outcome = exited => outcome,
             () = tx.closed() => return,
         };
-        let sweep = Arc::clone(&engine);
-        let _ = tokio::task::spawn_blocking(move || sweep.release_removed_leases()).await;
+        let _ = tokio::task::spawn_blocking(move || backend.after_wait()).await;
         let _ = tx.send(wait_body(outcome)).await;
     });
     Ok(streamed(StatusCode::OK, "application/json", body))

@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::sync::Arc;
 
-use berth_lifecycle::{ExecOptions, ExecStreams, LifecycleError, Stream};
+use berth_runtime::engine::{ExecOptions, ExecStart, Stream};
 use bytes::Bytes;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -32,17 +32,8 @@ pub async fn create(
     id: String,
     options: ExecOptions,
 ) -> Result<Response<Body>, ApiError> {
-    let exec_id = blocking(ctx, move |e| {
-        Ok(e.containers().exec_create(&id, options)?)
-    })
-    .await?;
+    let exec_id = blocking(ctx, move |e| e.exec_create(&id, options)).await?;
     Ok(json(StatusCode::CREATED, &json!({ "Id": exec_id })))
-}
-
-/// What a start produced: the process's streams, or the text of why it could not start.
-enum Started {
-    Running(ExecStreams),
-    Failed { message: String },
 }
 
 /// `POST /exec/{id}/start`. The output is multiplexed unless the *start* request asks for a
@@ -57,14 +48,7 @@ pub async fn start(
     extras: Extras,
 ) -> Result<Response<Body>, ApiError> {
     let exec_id = id.clone();
-    let started = blocking(&ctx, move |e| {
-        match e.containers().exec_start(&exec_id, detach) {
-            Ok(streams) => Ok(Started::Running(streams)),
-            Err(LifecycleError::ExecFailed { message }) => Ok(Started::Failed { message }),
-            Err(other) => Err(other.into()),
-        }
-    })
-    .await?;
+    let started = blocking(&ctx, move |e| e.exec_start(&exec_id, detach)).await?;
     if detach {
         return Ok(empty(StatusCode::OK));
     }
@@ -87,13 +71,13 @@ pub async fn start(
 fn pump(
     ctx: Arc<Context>,
     id: String,
-    started: Started,
+    started: ExecStart,
     tty: bool,
     tx: mpsc::Sender<Bytes>,
 ) -> Option<File> {
     let streams = match started {
-        Started::Running(streams) => streams,
-        Started::Failed { message } => {
+        ExecStart::Running(streams) => streams,
+        ExecStart::Failed { message } => {
             let text = format!("{message}\r\n");
             let _ = tx.try_send(frame(tty, Stream::Stdout, text.as_bytes()));
             return None;
@@ -111,7 +95,7 @@ fn pump(
         for reader in readers {
             let _ = reader.await;
         }
-        let _ = ctx.engine.containers().exec_exited(&id).await;
+        let _ = ctx.backend.exec_exited(&id).await;
         drop(tx);
     });
     streams.stdin
@@ -164,7 +148,7 @@ where
 }
 
 pub async fn inspect(ctx: &Context, id: String) -> Result<Response<Body>, ApiError> {
-    let i = blocking(ctx, move |e| Ok(e.containers().exec_inspect(&id)?)).await?;
+    let i = blocking(ctx, move |e| e.exec_inspect(&id)).await?;
     let (entrypoint, arguments) = i
         .options
         .cmd
@@ -200,6 +184,6 @@ pub async fn inspect(ctx: &Context, id: String) -> Result<Response<Body>, ApiErr
 }
 
 pub async fn resize(ctx: &Context, id: String, h: u16, w: u16) -> Result<Response<Body>, ApiError> {
-    blocking(ctx, move |e| Ok(e.containers().exec_resize(&id, h, w)?)).await?;
+    blocking(ctx, move |e| e.exec_resize(&id, h, w)).await?;
     Ok(empty(StatusCode::OK))
 }

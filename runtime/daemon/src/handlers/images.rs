@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use berth_registry::progress::ProgressMessage;
-use berth_runtime::engine::{CommitOptions, EngineError, PruneFilters};
-use berth_store::DeleteRecord;
+use berth_runtime::engine::{CommitOptions, DeleteRecord, ListOptions, PruneFilters};
+use berth_runtime::pull::ProgressMessage;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -39,14 +38,15 @@ pub async fn pull(ctx: Arc<Context>, reference: String) -> Result<Response<Body>
     ctx.registry()?;
     let (lines_tx, mut lines) = mpsc::unbounded_channel::<ProgressMessage>();
     let mut task = tokio::spawn(async move {
-        let store = ctx.engine.store().clone();
         let mut sink = |m: ProgressMessage| {
             let _ = lines_tx.send(m);
         };
         let registry = ctx.registry().map_err(|e| ApiError::from_kind(&e))?;
-        let result =
-            berth_runtime::pull::pull(registry, &store, &reference, &ctx.platform, &mut sink).await;
-        result.map(|_| ()).map_err(|e| ApiError::from_kind(&e))
+        let pulled = ctx
+            .backend
+            .pull(registry, &reference, &ctx.platform, &mut sink)
+            .await;
+        pulled.map_err(|e| ApiError::from_kind(&e))
     });
     let mut finished = None;
     let first = tokio::select! {
@@ -96,8 +96,12 @@ pub async fn list(
     reference: Vec<String>,
 ) -> Result<Response<Body>, ApiError> {
     let (images, users) = blocking(ctx, move |e| {
-        let images = e.store().list(berth_store::ListOptions { all, dangling });
-        let users: Vec<String> = e.ps(true).into_iter().map(|c| c.config.image_id).collect();
+        let images = e.images(ListOptions { all, dangling });
+        let users: Vec<String> = e
+            .containers(true)
+            .into_iter()
+            .map(|c| c.config.image_id)
+            .collect();
         Ok((images, users))
     })
     .await?;
@@ -130,7 +134,7 @@ pub async fn inspect(
 }
 
 pub async fn history(ctx: &Context, name: String) -> Result<Response<Body>, ApiError> {
-    let rows = blocking(ctx, move |e| Ok(e.store().history(&name)?)).await?;
+    let rows = blocking(ctx, move |e| e.history(&name)).await?;
     Ok(json(StatusCode::OK, &rows))
 }
 
@@ -180,10 +184,10 @@ pub async fn load(ctx: &Context, body: Option<Incoming>) -> Result<Response<Body
     };
     let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(UPLOAD_BACKLOG);
     let loading = blocking(ctx, move |e| {
-        e.load_stream(Upload {
+        e.load(Box::new(Upload {
             rx,
             chunk: Bytes::new(),
-        })
+        }))
     });
     let feeding = async move {
         while let Some(frame) = body.frame().await {
@@ -249,9 +253,6 @@ pub async fn commit(ctx: &Context, q: CommitQuery) -> Result<Response<Body>, Api
         pause: q.pause,
     };
     let container = q.container;
-    let id = blocking(ctx, move |e| -> Result<_, EngineError> {
-        e.commit(&container, &options)
-    })
-    .await?;
+    let id = blocking(ctx, move |e| e.commit(&container, &options)).await?;
     Ok(json(StatusCode::CREATED, &json!({ "Id": id.to_string() })))
 }

@@ -3,7 +3,7 @@
 //! `timestamps`, framed as attach frames them; with `follow`, then the live entries until the
 //! run ends or the client leaves. The log is read as the client takes it, never held whole.
 
-use berth_lifecycle::{LogEntry, Stream};
+use berth_runtime::engine::{LogEntry, Stream};
 use bytes::Bytes;
 use hyper::{Response, StatusCode};
 
@@ -31,7 +31,7 @@ pub async fn logs(
         let tty = e.inspect_container(&id)?.config.config.tty;
         let (past, live) = match follow {
             true => {
-                let f = e.containers().follow_logs(&id)?;
+                let f = e.follow_logs(&id)?;
                 (f.past, f.live)
             }
             false => (e.logs(&id)?, None),

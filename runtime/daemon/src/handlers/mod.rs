@@ -1,5 +1,6 @@
-//! `execute`: runs a typed request on the engine and shapes Docker's answer. The engine is
-//! synchronous, so its short calls go to a blocking thread ([`blocking`]); what can wait for
+//! `execute`: runs a typed request on the backend (the engine, or a fake in the unit tests of
+//! `tests.rs`) and shapes Docker's answer. The backend's short calls are synchronous, so they
+//! go to a blocking thread ([`blocking`]); what can wait for
 //! as long as a client likes (wait, stop, restart, attach and exec streams, logs -f) is
 //! awaited on the runtime instead and never parks a blocking thread. Nothing here holds a
 //! lock across a container's run. One file per area: system, images, containers, and the
@@ -8,14 +9,19 @@
 mod attach;
 mod containers;
 mod exec;
+#[cfg(test)]
+mod fake;
 mod images;
 mod logs;
 mod pipes;
 mod system;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
-use berth_runtime::engine::{Engine, EngineError};
+use berth_core::Timestamp;
+use berth_runtime::backend::{Backend, BackendError};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::upgrade::OnUpgrade;
@@ -40,10 +46,11 @@ pub struct Extras {
     pub slot: Option<Slot>,
 }
 
-/// Runs `request` and answers it.
+/// Runs `request` and answers it; `now` is the request's time, read once when it arrived.
 pub async fn execute(
     ctx: Arc<Context>,
     v: ApiVersion,
+    now: Timestamp,
     request: Request,
     extras: Extras,
 ) -> Result<Response<Body>, ApiError> {
@@ -51,7 +58,7 @@ pub async fn execute(
     match request {
         R::Ping { head } => Ok(system::ping(head)),
         R::Version => Ok(system::version()),
-        R::Info => system::info(&ctx, v).await,
+        R::Info => system::info(&ctx, v, now).await,
         R::ImagePull { reference } => images::pull(ctx, reference).await,
         R::ImageList {
             all,
@@ -65,7 +72,7 @@ pub async fn execute(
         R::ImageDelete { name, force } => images::delete(&ctx, name, force).await,
         R::Commit(q) => images::commit(&ctx, q).await,
         R::ContainerCreate { name, config } => containers::create(&ctx, name, *config).await,
-        R::ContainerList(q) => containers::list(&ctx, q).await,
+        R::ContainerList(q) => containers::list(&ctx, q, now).await,
         R::ContainerInspect { id } => containers::inspect(&ctx, v, id).await,
         R::Start { id } => containers::start(&ctx, id).await,
         R::Stop { id, grace, signal } => containers::stop(&ctx, id, grace, signal).await,
@@ -89,14 +96,14 @@ pub async fn execute(
     }
 }
 
-/// Runs an engine call on a blocking thread.
+/// Runs a backend call on a blocking thread.
 pub async fn blocking<T, F>(ctx: &Context, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+    F: FnOnce(&dyn Backend) -> Result<T, BackendError> + Send + 'static,
 {
-    let engine = Arc::clone(&ctx.engine);
-    tokio::task::spawn_blocking(move || f(&engine))
+    let backend = Arc::clone(&ctx.backend);
+    tokio::task::spawn_blocking(move || f(backend.as_ref()))
         .await
         .map_err(|e| ApiError::system(format!("engine task: {e}")))?
         .map_err(|e| ApiError::from_kind(&e))

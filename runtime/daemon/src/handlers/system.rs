@@ -1,6 +1,8 @@
 //! `_ping`, `version` and `info`: what a client asks first. `_ping` carries the headers
 //! dockerd sends; `version` advertises the newest API served and the oldest accepted.
 
+use berth_core::Timestamp;
+use berth_runtime::engine::{ListOptions, State};
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
 use hyper::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -79,15 +81,26 @@ pub fn version() -> Response<Body> {
     )
 }
 
-pub async fn info(ctx: &Context, v: ApiVersion) -> Result<Response<Body>, ApiError> {
-    let (containers, images) = blocking(ctx, |e| Ok((e.ps(true), e.images(true).len()))).await?;
+pub async fn info(
+    ctx: &Context,
+    v: ApiVersion,
+    now: Timestamp,
+) -> Result<Response<Body>, ApiError> {
+    let (containers, images, cgroups) = blocking(ctx, |e| {
+        let images = e.images(ListOptions {
+            all: true,
+            dangling: None,
+        });
+        Ok((e.containers(true), images.len(), e.cgroups()))
+    })
+    .await?;
     let running = containers
         .iter()
         .filter(|c| c.state.status.is_running())
         .count();
     let paused = containers
         .iter()
-        .filter(|c| c.state.status == berth_lifecycle::State::Paused)
+        .filter(|c| c.state.status == State::Paused)
         .count();
     let config = &ctx.config;
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
@@ -111,10 +124,10 @@ pub async fn info(ctx: &Context, v: ApiVersion) -> Result<Response<Body>, ApiErr
             "Debug": false,
             "NFd": 0,
             "NGoroutines": 0,
-            "SystemTime": berth_lifecycle::Timestamp::now().to_string(),
+            "SystemTime": now.to_string(),
             "LoggingDriver": "json-file",
-            "CgroupDriver": "cgroupfs",
-            "CgroupVersion": "2",
+            "CgroupDriver": cgroups.driver,
+            "CgroupVersion": cgroups.version.as_str(),
             "KernelVersion": kernel_version(),
             "OperatingSystem": "berth",
             "OSType": "linux",

@@ -4,7 +4,7 @@
 
 use berth_format::units::human_duration;
 use berth_format::Duration;
-use berth_lifecycle::{Inspect, State};
+use berth_runtime::engine::{EtcFiles, HostOptions, Inspect, NetworkMode, State};
 use serde_json::{json, Value};
 
 use super::unix_nanos;
@@ -107,7 +107,7 @@ fn inspect_all(c: &Inspect) -> Value {
 }
 
 /// One of the container's `/etc` files, or `""` before its first start.
-fn etc_path(c: &Inspect, path: fn(&berth_lifecycle::EtcFiles) -> &std::path::PathBuf) -> Value {
+fn etc_path(c: &Inspect, path: fn(&EtcFiles) -> &std::path::PathBuf) -> Value {
     c.etc_files.as_ref().map_or(json!(""), |f| json!(path(f)))
 }
 
@@ -118,7 +118,7 @@ fn nullable(v: &[String]) -> Value {
     }
 }
 
-fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
+fn host_config(h: &HostOptions) -> Value {
     let mut out = json!({
         "Binds": match h.binds.is_empty() {
             true => Value::Null,
@@ -188,8 +188,8 @@ fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
         "IOMaximumIOps": 0,
         "IOMaximumBandwidth": 0,
         // The sandbox applies these to every container; its lists are the only copy.
-        "MaskedPaths": berth_sandbox::default_masked_paths(),
-        "ReadonlyPaths": berth_sandbox::READONLY_PATH_NAMES,
+        "MaskedPaths": berth_runtime::engine::default_masked_paths(),
+        "ReadonlyPaths": berth_runtime::engine::READONLY_PATH_NAMES,
     });
     // dockerd leaves the key out when there are none.
     if !h.mounts.is_empty() {
@@ -199,7 +199,7 @@ fn host_config(h: &berth_lifecycle::HostOptions) -> Value {
 }
 
 /// inspect's and ps's `Mounts`: every bind, as dockerd lists one.
-fn mounts(h: &berth_lifecycle::HostOptions) -> Value {
+fn mounts(h: &HostOptions) -> Value {
     h.mount_points
         .iter()
         .map(|p| {
@@ -243,7 +243,7 @@ fn graph_driver(c: &Inspect) -> Value {
 /// `container:` networking.
 fn networks(mode: &str) -> Value {
     let mut out = serde_json::Map::new();
-    if let Some(name) = berth_lifecycle::NetworkMode::network_name(mode) {
+    if let Some(name) = NetworkMode::network_name(mode) {
         out.insert(
             name.to_string(),
             json!({

@@ -2,7 +2,7 @@
 //! Docker-shaped records, with the per-version fields (VirtualSize until 1.43, Container and
 //! ContainerConfig until 1.44, `<none>` placeholders until 1.42).
 
-use berth_store::{ImageInspect, ImageSummary};
+use berth_runtime::engine::{ImageInspect, ImageSummary};
 use serde_json::{json, Map, Value};
 
 use crate::versions::ApiVersion;

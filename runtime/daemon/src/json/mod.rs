@@ -6,6 +6,6 @@ pub mod container;
 pub mod image;
 
 /// A lifecycle timestamp in Unix nanoseconds; `None` for Go's zero time.
-pub fn unix_nanos(t: berth_lifecycle::Timestamp) -> Option<i128> {
+pub fn unix_nanos(t: berth_core::Timestamp) -> Option<i128> {
     t.unix_nanos()
 }

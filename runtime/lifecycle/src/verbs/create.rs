@@ -10,7 +10,7 @@ use berth_core::Kind;
 use crate::containers::{Containers, Entry};
 use crate::error::LifecycleError;
 use crate::id::{fill_random, ContainerId};
-use crate::images::{ImageInfo, Images};
+use crate::images::{Created, ImageInfo, Images, Resolved};
 use crate::names::{self, ContainerName};
 use crate::network::NetworkMode;
 use crate::record::{self, ContainerConfig, ContainerDir, HostOptions, ProcessConfig};
@@ -58,7 +58,7 @@ pub struct CreateOptions {
 
 /// What happens to a container after its exit, beyond Docker's `AutoRemove`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Disposal {
+pub enum Disposal {
     /// Kept until someone removes it; its root filesystem changes are synced at exit.
     Kept,
     /// Removed by its creator right after the exit; nothing is synced.
@@ -66,36 +66,41 @@ enum Disposal {
 }
 
 impl<I: Images> Containers<I> {
-    /// Creates a container and answers its ID.
+    /// Creates a container and answers its ID. The image's lease ends with the call; a caller
+    /// that must keep the layers held uses [`Containers::create_leased`].
     pub fn create(&self, options: CreateOptions) -> Result<ContainerId, LifecycleError> {
-        self.create_as(options, Disposal::Kept)
+        self.create_leased(options, Disposal::Kept).map(|c| c.id)
     }
 
     /// Creates a container that the caller removes as soon as it exits, having read its log
     /// (`run --rm` without a live attach): its changes to the root filesystem are never synced
     /// to disk, as for `auto_remove`, but the container stays until the caller removes it.
     pub fn create_disposable(&self, options: CreateOptions) -> Result<ContainerId, LifecycleError> {
-        self.create_as(options, Disposal::Disposable)
+        self.create_leased(options, Disposal::Disposable)
+            .map(|c| c.id)
     }
 
-    fn create_as(
+    /// Creates a container and hands over the lease its image was resolved with: held from the
+    /// resolve until the records are written, so the layers cannot go in between, and then the
+    /// caller's to move to the container (a failed create drops it).
+    pub fn create_leased(
         &self,
         options: CreateOptions,
         disposal: Disposal,
-    ) -> Result<ContainerId, LifecycleError> {
+    ) -> Result<Created<I::Lease>, LifecycleError> {
         // dockerd checks the host config before it looks the image up.
         let network = NetworkMode::parse(&options.network_mode)?;
         let hostname = options.hostname.clone().filter(|h| !h.is_empty());
         if matches!(network, NetworkMode::Container(_)) && hostname.is_some() {
             return Err(LifecycleError::HostnameWithNetworkMode);
         }
-        let image = self
-            .images
-            .resolve(&options.image)
-            .map_err(|e| LifecycleError::Image {
-                kind: e.kind(),
-                source: Box::new(e),
-            })?;
+        let Resolved { image, lease } =
+            self.images
+                .resolve(&options.image)
+                .map_err(|e| LifecycleError::Image {
+                    kind: e.kind(),
+                    source: Box::new(e),
+                })?;
         // dockerd looks the image up first (a missing image is a 404 the CLI answers by
         // pulling) and only then checks the name: `docker run --name a hello-world` pulls
         // hello-world and then fails on the name (checked against dockerd 20.10).
@@ -188,7 +193,7 @@ impl<I: Images> Containers<I> {
             starting: false,
         };
         reg.entries.insert(id.clone(), entry);
-        Ok(id)
+        Ok(Created { id, lease })
     }
 }
 

@@ -33,7 +33,7 @@ mod wait;
 pub use archive::PathStat;
 pub use archive_put::Destination;
 pub use attach::{Attachment, ContainerStdin};
-pub use create::CreateOptions;
+pub use create::{CreateOptions, Disposal};
 pub use exec_inspect::ExecInspect;
 pub use exec_start::ExecStreams;
 pub use wait::{WaitCondition, WaitOutcome};

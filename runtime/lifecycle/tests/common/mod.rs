@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use berth_core::{ErrorKind, Kind};
-use berth_lifecycle::{Containers, CreateOptions, ImageConfig, ImageInfo, Images, StoreOptions};
+use berth_lifecycle::{
+    Containers, CreateOptions, ImageConfig, ImageInfo, Images, Resolved, StoreOptions,
+};
 use berth_sandbox::HostConfig;
 
 pub use berth_testkit::root_or_skip;
@@ -38,15 +40,16 @@ pub struct FakeImages(pub Option<PathBuf>);
 
 impl Images for FakeImages {
     type Error = NoSuchImage;
+    type Lease = ();
 
-    fn resolve(&self, reference: &str) -> Result<ImageInfo, NoSuchImage> {
+    fn resolve(&self, reference: &str) -> Result<Resolved<()>, NoSuchImage> {
         let mut layer_dirs = vec![busybox_layer().to_path_buf()];
         match (reference, &self.0) {
             ("busybox", _) => {}
             ("committed", Some(top)) => layer_dirs.push(top.clone()),
             _ => return Err(NoSuchImage(reference.into())),
         }
-        Ok(ImageInfo {
+        let image = ImageInfo {
             id: format!("sha256:{}", "b".repeat(64)),
             layer_dirs,
             config: ImageConfig {
@@ -56,7 +59,8 @@ impl Images for FakeImages {
                 ],
                 ..ImageConfig::default()
             },
-        })
+        };
+        Ok(Resolved { image, lease: () })
     }
 }
 

@@ -72,6 +72,20 @@ struct Placement {
     devices: DeviceRules,
 }
 
+/// The `statfs` type of a cgroup v2 (unified) file system (`CGROUP2_SUPER_MAGIC`).
+const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+
+/// Whether `root` (`/sys/fs/cgroup`) is itself the unified hierarchy: containerd's
+/// `cgroups.Mode() == Unified`, by the same test (the file system's magic). A hybrid host (v1
+/// hierarchies with v2 at `unified/`) and a legacy one answer `false`, as does a root that
+/// cannot be looked at.
+// `f_type` is `i64` on x86_64 and aarch64 but narrower on some targets: the conversion is
+// only useless on the former.
+#[allow(clippy::useless_conversion)]
+pub fn is_unified(root: &Path) -> bool {
+    rustix::fs::statfs(root).is_ok_and(|s| i64::from(s.f_type) == CGROUP2_SUPER_MAGIC)
+}
+
 impl CgroupLayout {
     /// Looks at the two roots: a controller listed in `<v2_root>/cgroup.controllers` is a v2
     /// controller; otherwise it is v1 when `<v1_root>/<name>/cgroup.procs` exists. (On a pure v2
@@ -500,6 +514,20 @@ mod tests {
             fs::write(root.path().join(c).join("cgroup.procs"), "").unwrap();
         }
         root
+    }
+
+    #[test]
+    fn only_a_cgroup2_file_system_is_unified() {
+        // A temp dir is tmpfs or ext4, never cgroup2, whatever files it holds.
+        let host = fake_host("memory pids\n", &[]);
+        assert!(!is_unified(host.path()));
+        assert!(!is_unified(&host.path().join("missing")));
+        // This host's own answer agrees with what its mounts say.
+        let mounts = fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+        let v2_at_root = mounts.lines().any(|l| {
+            l.split_whitespace().nth(1) == Some("/sys/fs/cgroup") && l.contains(" cgroup2 ")
+        });
+        assert_eq!(is_unified(Path::new("/sys/fs/cgroup")), v2_at_root);
     }
 
     #[test]
