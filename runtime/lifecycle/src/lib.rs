@@ -87,6 +87,5 @@ pub use upper_changes::{Change, ChangeKind};
 pub use user::{Unreadable, UserError};
 pub use verbs::{
     Attachment, ContainerStdin, CreateOptions, Destination, Disposal, ExecInspect, ExecStreams,
-    PathStat,
-    WaitCondition, WaitOutcome,
+    PathStat, WaitCondition, WaitOutcome,
 };
