@@ -16,6 +16,9 @@ pub struct KnownDifference {
     pub model: String,
     pub engine: String,
     pub reason: String,
+    /// The engine's issue or documentation for this difference, if there is one.
+    #[serde(default)]
+    pub link: Option<String>,
 }
 
 /// The differences shipped with berth.

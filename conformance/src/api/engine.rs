@@ -189,7 +189,9 @@ impl ApiEngine {
             None => "/containers/create".to_string(),
         };
         let mut response = self.call("POST", &path, Some(&body))?;
-        if response.status == 404 && response.message().starts_with("No such image") {
+        // The CLI pulls on any 404 (`errdefs.IsNotFound`), whatever the text: podman words it
+        // `no such image: docker.io/library/...`.
+        if response.status == 404 {
             if let Observation::Error { kind, message } = self.pull(&opts.image)? {
                 return Ok(Err(Observation::Error { kind, message }));
             }
@@ -653,6 +655,10 @@ impl Engine for ApiEngine {
             Command::Rmi { targets, force } => self.each(targets, |t| self.rmi(t, *force)),
             Command::RemoteRetag { source, target } => self.retag(source, target),
         }
+    }
+
+    fn version(&mut self) -> Option<Value> {
+        self.call("GET", "/version", None).ok()?.json()
     }
 
     fn probe(&mut self) -> Result<Probe, EngineError> {
