@@ -1,6 +1,6 @@
 //! JUnit XML (`--junit FILE`), as CI systems read it: one `testsuite` per engine, one
-//! `testcase` per case and scenario. The case where a finding was first seen fails, with the
-//! finding's shrunk script and first diff in the failure, so a CI system shows one failing
+//! `testcase` per case and scenario, and per finding in the case where it was first seen: that
+//! one fails, with the finding's shrunk script and first diff, so a CI system shows one failing
 //! testcase per finding; later cases that showed it again pass and say so. A flaky finding
 //! fails its testcase only under `--strict`.
 
@@ -28,42 +28,66 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// The finding a case is the first sighting of, if any.
-fn first_seen<'a>(s: &'a Summary, case: &CaseResult) -> Option<&'a Finding> {
+/// The findings a case is the first sighting of.
+fn first_seen<'a>(s: &'a Summary, case: &'a CaseResult) -> impl Iterator<Item = &'a Finding> {
     s.findings
         .iter()
-        .find(|f| f.first_case == case.index && case.findings.contains(&f.signature))
+        .filter(move |f| f.first_case == case.index && case.findings.contains(&f.signature))
 }
 
-fn testcase(out: &mut String, s: &Summary, case: &CaseResult, strict: bool) -> bool {
+fn open(out: &mut String, s: &Summary, name: &str) {
     let _ = write!(
         out,
         "    <testcase name=\"{}\" classname=\"{}\" time=\"0\">",
-        escape(&case.name),
+        escape(name),
         escape(&format!("{}.{}", s.engine, s.source))
     );
-    let failing = first_seen(s, case).filter(|f| strict || f.status == Status::Confirmed);
-    if let Some(f) = failing {
-        let _ = write!(
-            out,
-            "\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    ",
-            escape(&f.signature),
-            if f.status == Status::Flaky {
-                "flaky"
-            } else {
-                "disagreement"
-            },
-            escape(&format!(
-                "shrunk script:\n{}\n\nfirst diff:\n{}",
-                f.counterexample.templates.join("\n"),
-                f.diff
-            ))
+}
+
+/// One testcase per finding first seen in this case (failing, unless flaky and not strict),
+/// or one passing testcase for the case, with what it showed again.
+fn testcases(out: &mut String, s: &Summary, case: &CaseResult, strict: bool) -> (usize, usize) {
+    let mut counts = (0, 0);
+    for f in first_seen(s, case) {
+        counts.0 += 1;
+        open(out, s, &format!("{}: {}", case.name, f.signature));
+        let text = format!(
+            "shrunk script:\n{}\n\nfirst diff:\n{}",
+            f.counterexample.templates.join("\n"),
+            f.diff
         );
-    } else if !case.findings.is_empty() || case.cut_short.is_some() {
+        if strict || f.status == Status::Confirmed {
+            counts.1 += 1;
+            let kind = match f.status {
+                Status::Flaky => "flaky",
+                Status::Confirmed => "disagreement",
+            };
+            let _ = write!(
+                out,
+                "\n      <failure message=\"{}\" type=\"{kind}\">{}</failure>\n    ",
+                escape(&f.signature),
+                escape(&text)
+            );
+        } else {
+            let _ = write!(
+                out,
+                "\n      <system-out>flaky (reproduced {}/{}): {}</system-out>\n    ",
+                f.reproduced,
+                f.attempts,
+                escape(&text)
+            );
+        }
+        out.push_str("</testcase>\n");
+    }
+    if counts.0 > 0 {
+        return counts;
+    }
+    open(out, s, &case.name);
+    if !case.findings.is_empty() || case.cut_short.is_some() {
         let mut note = case
             .findings
             .iter()
-            .map(|f| format!("shows: {f}"))
+            .map(|f| format!("shows again: {f}"))
             .collect::<Vec<_>>()
             .join("\n");
         if let Some(why) = &case.cut_short {
@@ -76,7 +100,7 @@ fn testcase(out: &mut String, s: &Summary, case: &CaseResult, strict: bool) -> b
         );
     }
     out.push_str("</testcase>\n");
-    failing.is_some()
+    (1, 0)
 }
 
 /// The JUnit document for a run.
@@ -95,8 +119,9 @@ pub fn junit(summaries: &[Summary], strict: bool) -> String {
         for s in summaries.iter().filter(|s| s.engine == engine) {
             seconds += s.seconds;
             for case in &s.case_results {
-                tests += 1;
-                failures += usize::from(testcase(&mut cases, s, case, strict));
+                let (t, f) = testcases(&mut cases, s, case, strict);
+                tests += t;
+                failures += f;
             }
         }
         all_tests += tests;

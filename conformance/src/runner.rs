@@ -130,11 +130,22 @@ impl Handles {
                 list.push(format!("{:064x}", list.len() + 1));
             }
         }
-        for (i, id) in self.engine.iter().enumerate() {
-            let name = engine.containers.iter().find(|c| &c.id == id);
-            let twin = name.and_then(|e| model.containers.iter().find(|m| m.name == e.name));
-            if let Some(twin) = twin {
-                self.model[i] = twin.id.clone();
+        for i in 0..n {
+            let on_engine = engine.containers.iter().find(|c| c.id == self.engine[i]);
+            let on_model = model.containers.iter().find(|c| c.id == self.model[i]);
+            match (on_engine, on_model) {
+                (Some(e), _) => {
+                    if let Some(twin) = model.containers.iter().find(|m| m.name == e.name) {
+                        self.model[i] = twin.id.clone();
+                    }
+                }
+                // The engine created it without saying so (its answer was an error).
+                (None, Some(m)) => {
+                    if let Some(twin) = engine.containers.iter().find(|e| e.name == m.name) {
+                        self.engine[i] = twin.id.clone();
+                    }
+                }
+                (None, None) => {}
             }
         }
     }
