@@ -50,12 +50,15 @@ pub struct EngineMatch {
     pub versions: String,
 }
 
-/// Where a normaliser looks: the answer, the state after the step, or both.
+/// Where a normaliser looks: the answer, the state after the step (or only its containers,
+/// or only its images), or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scope {
     Answer,
     State,
+    Containers,
+    Images,
     Both,
 }
 
@@ -71,6 +74,10 @@ struct NormaliserSpec {
     pattern: String,
     /// The replacement (`$1` for groups).
     replace: String,
+    /// Rewrite the model's side too: for a spelling that carries less information on the
+    /// engine (`hello-world:latest` where Docker kept what was typed), both sides lose it.
+    #[serde(default)]
+    both_sides: bool,
 }
 
 /// A dialect file.
@@ -93,6 +100,7 @@ pub struct Normaliser {
     scope: Scope,
     pattern: Regex,
     replace: String,
+    both_sides: bool,
 }
 
 /// One engine's dialect.
@@ -129,6 +137,7 @@ pub fn parse(file: &str, text: &str) -> Result<Dialect, DialectError> {
             scope: n.scope,
             pattern,
             replace: n.replace,
+            both_sides: n.both_sides,
         });
     }
     Ok(Dialect {
@@ -245,12 +254,23 @@ impl Rules {
     /// Rewrites the engine's side of a step (`{answer, containers, images}`); returns the ids
     /// of the normalisers that changed something.
     pub fn normalise(&self, step: &mut Value) -> Vec<String> {
+        self.apply(step, false)
+    }
+
+    /// Rewrites the model's side of a step with the rules that apply to both sides.
+    pub fn normalise_model(&self, step: &mut Value) {
+        self.apply(step, true);
+    }
+
+    fn apply(&self, step: &mut Value, model_side: bool) -> Vec<String> {
         let mut used = Vec::new();
-        for n in &self.normalisers {
+        for n in self.normalisers.iter().filter(|n| !model_side || n.both_sides) {
             let mut changed = false;
             let parts: &[&str] = match n.scope {
                 Scope::Answer => &["answer"],
                 Scope::State => &["containers", "images"],
+                Scope::Containers => &["containers"],
+                Scope::Images => &["images"],
                 Scope::Both => &["answer", "containers", "images"],
             };
             for part in parts {
@@ -260,6 +280,39 @@ impl Rules {
             }
             if changed {
                 used.push(n.id.clone());
+            }
+        }
+        used
+    }
+
+    /// The dialect expectation that declares this state field (a pointer with list positions
+    /// as `#`) may differ, if one does.
+    pub fn state_expectation(&self, field: &str) -> Option<&str> {
+        if !(field.starts_with("/containers") || field.starts_with("/images")) {
+            return None;
+        }
+        self.expectations
+            .iter()
+            .find(|e| e.fields.iter().any(|p| crate::known::matches(p, field)))
+            .map(|e| e.id.as_str())
+    }
+
+    /// Blanks, on both sides, the state fields the dialect expects to differ (the model
+    /// cannot adopt them and need not), so they neither fail a step nor end a case; returns
+    /// the expectations used.
+    pub fn mask_state(&self, model: &mut Value, engine: &mut Value) -> Vec<String> {
+        let mut used = Vec::new();
+        for (at, ..) in crate::runner::differences(model, engine) {
+            let Some(id) = self.state_expectation(&crate::finding::general(&at)) else {
+                continue;
+            };
+            for side in [&mut *model, &mut *engine] {
+                if let Some(v) = side.pointer_mut(&at) {
+                    *v = Value::Null;
+                }
+            }
+            if !used.iter().any(|u| u == id) {
+                used.push(id.to_string());
             }
         }
         used

@@ -56,7 +56,7 @@ fn shape(value: &Value) -> String {
 }
 
 /// A pointer with list positions folded (`/answer/results/#/#/message`).
-fn general(pointer: &str) -> String {
+pub fn general(pointer: &str) -> String {
     pointer
         .split('/')
         .map(|p| match p.parse::<usize>() {

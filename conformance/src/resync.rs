@@ -20,21 +20,33 @@ use crate::observe::Probe;
 pub struct Unresolved(pub String);
 
 /// The engine's probe with the dialect's normalisers applied, so names compare like Docker's.
-fn dialect_probe(rules: &Rules, probe: &Probe) -> Probe {
+fn dialect_probe(rules: &Rules, probe: &Probe, model_side: bool) -> Probe {
     let mut value = serde_json::json!({
         "containers": probe.containers,
         "images": probe.images,
     });
-    rules.normalise(&mut value);
+    match model_side {
+        true => rules.normalise_model(&mut value),
+        false => {
+            rules.normalise(&mut value);
+        }
+    }
     serde_json::from_value(value).unwrap_or_else(|_| probe.clone())
 }
 
 /// Both states, normalised with fresh symbol tables (objects are in canonical order, so equal
 /// states get equal symbols); the tables are what later steps continue with.
-fn compare(model: &Probe, engine: &Probe) -> (bool, (Symbols, Symbols), Value, Value) {
+fn compare(
+    rules: &Rules,
+    model: &Probe,
+    engine: &Probe,
+) -> (bool, (Symbols, Symbols), Value, Value) {
     let mut symbols = (Symbols::default(), Symbols::default());
-    let m = crate::runner::normalise_state(&mut symbols.0, model);
-    let e = crate::runner::normalise_state(&mut symbols.1, engine);
+    let mut m = crate::runner::normalise_state(&mut symbols.0, model);
+    let mut e = crate::runner::normalise_state(&mut symbols.1, engine);
+    rules.normalise_model(&mut m);
+    rules.normalise(&mut e);
+    rules.mask_state(&mut m, &mut e);
     (m == e, symbols, m, e)
 }
 
@@ -91,19 +103,19 @@ pub fn resync(
     rules: &Rules,
     symbols: &mut (Symbols, Symbols),
 ) -> Result<Result<(), Unresolved>, EngineError> {
-    let observed = dialect_probe(rules, &engine.probe()?);
-    let (equal, fresh, ..) = compare(&ModelEngine::probe(model), &observed);
+    let observed = dialect_probe(rules, &engine.probe()?, false);
+    let (equal, fresh, ..) = compare(rules, &dialect_probe(rules, &ModelEngine::probe(model), true), &observed);
     if equal {
         *symbols = fresh;
         return Ok(Ok(()));
     }
-    for line in repairs(&ModelEngine::probe(model), &observed) {
+    for line in repairs(&dialect_probe(rules, &ModelEngine::probe(model), true), &observed) {
         if let Ok(Some(command)) = parse_line(&line) {
             let mut branches = model.expect(&command);
             model.settle(branches.swap_remove(0).1);
         }
     }
-    let (equal, fresh, m, e) = compare(&ModelEngine::probe(model), &observed);
+    let (equal, fresh, m, e) = compare(rules, &dialect_probe(rules, &ModelEngine::probe(model), true), &observed);
     if equal {
         *symbols = fresh;
         return Ok(Ok(()));

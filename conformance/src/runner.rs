@@ -187,6 +187,12 @@ pub fn run_case(
             Ok(()) => {
                 record.resyncs += 1;
                 handles.align(&ModelEngine::probe(model), &engine.probe()?);
+                // IDs of containers gone before the resync still appear in later answers
+                // (`No such container: 1a2b...`); each handle gets the same symbol on both sides.
+                for (m, e) in handles.model.iter().zip(&handles.engine) {
+                    symbols.0.container(m);
+                    symbols.1.container(e);
+                }
             }
             Err(unresolved) => {
                 record.cut_short = Some(unresolved.0);
@@ -249,7 +255,8 @@ fn run_step(
     let mut chosen = None;
     for (observation, state) in &branches {
         let mut symbols = model_symbols.clone();
-        let step = normalise_step(&mut symbols, observation, &ModelEngine::probe_of(state));
+        let mut step = normalise_step(&mut symbols, observation, &ModelEngine::probe_of(state));
+        rules.normalise_model(&mut step);
         let matched = step == engine_step;
         if matched || chosen.is_none() {
             chosen = Some((step, state.clone(), symbols));
@@ -258,7 +265,9 @@ fn run_step(
             break;
         }
     }
-    let (model_step, state, symbols) = chosen.expect("the model always answers");
+    let (mut model_step, state, symbols) = chosen.expect("the model always answers");
+    let mut normalised_by = normalised_by;
+    normalised_by.extend(rules.mask_state(&mut model_step, &mut engine_step));
     *model_symbols = symbols;
     model.settle(state);
     let mut verdict = verdict(engine, &command, &model_step, &engine_step, rules);
@@ -397,10 +406,14 @@ fn verdict(
     }
     let (m, e) = (model["answer"].to_string(), observed["answer"].to_string());
     let verb = command.verb().word();
+    let fields: Vec<String> = differences(model, observed)
+        .into_iter()
+        .map(|(at, ..)| crate::finding::general(&at))
+        .collect();
     if let Some(k) = rules
         .expectations
         .iter()
-        .find(|k| k.applies(&engine.name(), verb, &m, &e))
+        .find(|k| k.explains(&engine.name(), verb, (&m, &e), &fields))
     {
         return Verdict::Known { id: k.id.clone() };
     }

@@ -363,7 +363,9 @@ impl ApiEngine {
         for change in changes {
             path.push_str(&format!("&changes={}", enc(change)));
         }
-        let response = self.call("POST", &path, None)?;
+        // The CLI sends the (empty) container config as the body, `null`; podman fails to
+        // decode an empty body (`Decode(): EOF`).
+        let response = self.call("POST", &path, Some(&Value::Null))?;
         if response.status != 201 {
             return Ok(error_of(&response));
         }
