@@ -264,7 +264,11 @@ impl Rules {
 
     fn apply(&self, step: &mut Value, model_side: bool) -> Vec<String> {
         let mut used = Vec::new();
-        for n in self.normalisers.iter().filter(|n| !model_side || n.both_sides) {
+        for n in self
+            .normalisers
+            .iter()
+            .filter(|n| !model_side || n.both_sides)
+        {
             let mut changed = false;
             let parts: &[&str] = match n.scope {
                 Scope::Answer => &["answer"],

@@ -104,18 +104,29 @@ pub fn resync(
     symbols: &mut (Symbols, Symbols),
 ) -> Result<Result<(), Unresolved>, EngineError> {
     let observed = dialect_probe(rules, &engine.probe()?, false);
-    let (equal, fresh, ..) = compare(rules, &dialect_probe(rules, &ModelEngine::probe(model), true), &observed);
+    let (equal, fresh, ..) = compare(
+        rules,
+        &dialect_probe(rules, &ModelEngine::probe(model), true),
+        &observed,
+    );
     if equal {
         *symbols = fresh;
         return Ok(Ok(()));
     }
-    for line in repairs(&dialect_probe(rules, &ModelEngine::probe(model), true), &observed) {
+    for line in repairs(
+        &dialect_probe(rules, &ModelEngine::probe(model), true),
+        &observed,
+    ) {
         if let Ok(Some(command)) = parse_line(&line) {
             let mut branches = model.expect(&command);
             model.settle(branches.swap_remove(0).1);
         }
     }
-    let (equal, fresh, m, e) = compare(rules, &dialect_probe(rules, &ModelEngine::probe(model), true), &observed);
+    let (equal, fresh, m, e) = compare(
+        rules,
+        &dialect_probe(rules, &ModelEngine::probe(model), true),
+        &observed,
+    );
     if equal {
         *symbols = fresh;
         return Ok(Ok(()));

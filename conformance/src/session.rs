@@ -244,6 +244,10 @@ fn rules_for(engine: &mut dyn Engine, known: &[KnownDifference]) -> Rules {
     Rules::resolve(known, engine.version().as_ref())
 }
 
+/// Re-runs a candidate script (intents or command lines) from a clean state.
+type Rerun<'a, T> =
+    dyn FnMut(&mut ModelEngine, &mut dyn Engine, &[T]) -> Result<CaseRecord, EngineError> + 'a;
+
 /// Whether a run of a script shows a disagreement with this signature.
 fn shows(record: &CaseRecord, wanted: &str) -> Option<usize> {
     record
@@ -269,7 +273,7 @@ fn investigate<T: Clone>(
     engine: &mut dyn Engine,
     settings: &Settings,
     found: Discovery<'_, T>,
-    run: &mut dyn FnMut(&mut ModelEngine, &mut dyn Engine, &[T]) -> Result<CaseRecord, EngineError>,
+    run: &mut Rerun<'_, T>,
 ) -> Result<Finding, EngineError> {
     let wanted = found.signature.clone();
     let mut fails = |candidate: &[T]| Ok(shows(&run(model, engine, candidate)?, &wanted).is_some());
@@ -328,7 +332,7 @@ fn absorb<T: Clone>(
     record: &CaseRecord,
     items: &[T],
     (seed, case, label): (Option<u64>, usize, &str),
-    run: &mut dyn FnMut(&mut ModelEngine, &mut dyn Engine, &[T]) -> Result<CaseRecord, EngineError>,
+    run: &mut Rerun<'_, T>,
 ) -> Result<(), EngineError> {
     for (at, step) in record.failures() {
         let sig = signature(step).expect("a disagreement has a signature");

@@ -29,7 +29,7 @@ impl FlakyEngine {
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) % self.every == 0
+        (z ^ (z >> 31)).is_multiple_of(self.every)
     }
 }
 
