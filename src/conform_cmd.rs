@@ -13,11 +13,11 @@ use berth_conformance::embedded::EmbeddedEngine;
 use berth_conformance::engine::Engine;
 use berth_conformance::known;
 use berth_conformance::model_engine::ModelEngine;
-use berth_conformance::report;
 use berth_conformance::scenario;
 use berth_conformance::session::{
-    run_generated, run_script, Counterexample, Settings, Summary, DEFAULT_SHRINK,
+    run_generated, run_scenario, run_script, Settings, Shard, Summary,
 };
+use berth_conformance::{junit, merge, report};
 use berth_model::mutation::Mutation;
 use berth_model::{Catalog, Profile};
 
@@ -59,6 +59,24 @@ pub struct ConformArgs {
     /// tables, exit codes) with the model's renderers, instead of comparing API answers.
     #[arg(long, value_name = "PATH")]
     cli: Option<PathBuf>,
+    /// Replay every finding against a unix:// API engine through this docker CLI binary too,
+    /// to tell the harness's client from the engine.
+    #[arg(long, value_name = "PATH")]
+    replay_cli: Option<PathBuf>,
+    /// Run only the cases whose index is I-1 modulo N (scenarios run in shard 1); merge the
+    /// shards' reports with `berth conform merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Re-runs of each finding's shrunk script; a finding that does not show every time is
+    /// reported as flaky.
+    #[arg(long, default_value_t = 2)]
+    reproduce: usize,
+    /// Fail the run on flaky findings too.
+    #[arg(long)]
+    strict: bool,
+    /// Write JUnit XML here (one testsuite per engine, one testcase per case and scenario).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
     #[command(flatten)]
     tls: TlsArgs,
 }
@@ -103,6 +121,18 @@ fn tcp_endpoint(spec: &str, tls: &TlsArgs) -> anyhow::Result<Endpoint> {
 
 #[derive(Debug, clap::Subcommand)]
 enum ReplayCommand {
+    /// Merge the reports of the shards of a campaign (`--shard I/N`) into one.
+    Merge {
+        /// Report directories written with --report.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(long)]
+        report: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        #[arg(long)]
+        strict: bool,
+    },
     /// Replay a saved counterexample (counterexample-N.json) against an engine.
     Replay {
         trace: PathBuf,
@@ -190,7 +220,86 @@ fn engine(
     )
 }
 
+/// Prints and writes the reports; the exit code says whether any finding fails the run.
+fn finish(
+    summaries: &[Summary],
+    dir: Option<&Path>,
+    junit_file: Option<&Path>,
+    strict: bool,
+) -> anyhow::Result<i32> {
+    print!("{}", report::table(summaries));
+    println!("\n{}", report::matrix(summaries));
+    if let Some(dir) = dir {
+        report::write(dir, summaries)
+            .with_context(|| format!("writing the report to {}", dir.display()))?;
+        println!("report written to {}", dir.display());
+    }
+    if let Some(file) = junit_file {
+        std::fs::write(file, junit::junit(summaries, strict))
+            .with_context(|| format!("writing {}", file.display()))?;
+    }
+    let disagreements: usize = summaries.iter().map(Summary::disagreements).sum();
+    let failing: usize = summaries.iter().map(|s| s.failing(strict)).sum();
+    let flaky: usize = summaries.iter().map(|s| s.findings.len()).sum::<usize>()
+        - summaries.iter().map(|s| s.failing(false)).sum::<usize>();
+    println!(
+        "{disagreements} disagreement(s); {failing} finding(s) fail the run, {flaky} flaky{}",
+        if strict { " (--strict)" } else { "" }
+    );
+    Ok(i32::from(failing > 0))
+}
+
+fn merge_reports(
+    dirs: &[PathBuf],
+    out: &Path,
+    junit_file: Option<&Path>,
+    strict: bool,
+) -> anyhow::Result<i32> {
+    let shards = dirs
+        .iter()
+        .map(|d| report::read(d).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    finish(&merge::merge(shards), Some(out), junit_file, strict)
+}
+
+/// Replays each finding's shrunk script through the docker CLI, against the same socket.
+fn replay_through_cli(summary: &mut Summary, socket: &str, cli: &Path, registry: Option<String>) {
+    for f in &mut summary.findings {
+        let api = ApiEngine::new(&summary.engine, Path::new(socket), registry.clone());
+        let outcome = CliEngine::new(api, cli, Path::new(socket)).and_then(|mut engine| {
+            let mut model = ModelEngine::new(Profile::Docker2010, Catalog::fixtures(), 0);
+            run_script(
+                &mut model,
+                &mut engine,
+                &f.counterexample.templates,
+                &known::shipped(),
+            )
+        });
+        f.cli_replay = Some(match outcome {
+            Ok(s) if s.disagreements() > 0 => format!(
+                "reproduced ({})",
+                s.findings
+                    .iter()
+                    .map(|f| f.signature.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            Ok(_) => "not reproduced: the docker CLI agrees with the model".into(),
+            Err(e) => format!("could not replay: {e}"),
+        });
+    }
+}
+
 pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
+    if let Some(ReplayCommand::Merge {
+        dirs,
+        report,
+        junit,
+        strict,
+    }) = &args.replay
+    {
+        return merge_reports(dirs, report, junit.as_deref(), *strict);
+    }
     if let Some(ReplayCommand::Replay {
         trace,
         engine,
@@ -219,13 +328,9 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
         scripts.push(scenario::basics().iter().map(|c| c.to_shell()).collect());
     }
     let known = known::shipped();
-    let settings = Settings {
-        cases: args.cases,
-        length: args.length,
-        seed: args.seed,
-        shrink: DEFAULT_SHRINK,
-        stop_at_first: false,
-    };
+    let mut settings = Settings::new(args.cases, args.length, args.seed);
+    settings.reproduce = args.reproduce;
+    settings.shard = args.shard.unwrap_or_default();
     println!(
         "berth conform: profile {profile}, seed {}, {} cases of up to {} commands, {} scenario(s)",
         args.seed,
@@ -243,8 +348,18 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
             args.cli.as_deref(),
             &args.tls,
         )?;
-        for script in &scripts {
-            summaries.push(run_script(&mut model, engine.as_mut(), script, &known)?);
+        let first = summaries.len();
+        if settings.shard.index == 1 {
+            for (i, script) in scripts.iter().enumerate() {
+                summaries.push(run_scenario(
+                    &mut model,
+                    engine.as_mut(),
+                    script,
+                    &known,
+                    &settings,
+                    i,
+                )?);
+            }
         }
         if args.cases > 0 {
             let tty = std::io::stderr().is_terminal();
@@ -255,7 +370,7 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
                         i + 1,
                         args.cases,
                         s.steps,
-                        s.counterexamples.len()
+                        s.findings.len()
                     );
                 }
             };
@@ -272,16 +387,18 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
         }
         // Leave the engine (and the registry's tags) as a later run expects to find them.
         engine.reset()?;
+        if let (Some(cli), Some(socket)) = (&args.replay_cli, spec.strip_prefix("unix://")) {
+            for summary in &mut summaries[first..] {
+                replay_through_cli(summary, socket, cli, args.registry.clone());
+            }
+        }
     }
-    print!("{}", report::table(&summaries));
-    if let Some(dir) = &args.report {
-        report::write(dir, &summaries)
-            .with_context(|| format!("writing the report to {}", dir.display()))?;
-        println!("report written to {}", dir.display());
-    }
-    let disagreements: usize = summaries.iter().map(Summary::disagreements).sum();
-    println!("{disagreements} disagreement(s)");
-    Ok(i32::from(disagreements > 0))
+    finish(
+        &summaries,
+        args.report.as_deref(),
+        args.junit.as_deref(),
+        args.strict,
+    )
 }
 
 fn replay(
@@ -308,14 +425,11 @@ fn replay(
     )?;
     let summary = run_script(&mut model, engine.as_mut(), &templates, &known::shipped())?;
     print!("{}", report::table(std::slice::from_ref(&summary)));
-    let still = summary
-        .counterexamples
-        .first()
-        .map(|c: &Counterexample| c.steps.len());
+    let still = summary.findings.first().map(|f| f.origin.clone());
     println!(
         "{}",
-        match still {
-            Some(n) => format!("reproduced: disagreement at step {n}"),
+        match &still {
+            Some(at) => format!("reproduced: disagreement at {at}"),
             None => "not reproduced: every step agrees".to_string(),
         }
     );

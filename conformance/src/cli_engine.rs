@@ -102,6 +102,10 @@ impl Engine for CliEngine {
         self.api.reset()
     }
 
+    fn version(&mut self) -> Option<serde_json::Value> {
+        self.api.version()
+    }
+
     fn prints_cli_text(&self) -> bool {
         true
     }

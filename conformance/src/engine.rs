@@ -28,6 +28,11 @@ pub trait Engine {
     fn probe(&mut self) -> Result<Probe, EngineError>;
     /// Removes every container and image, so the next case starts clean.
     fn reset(&mut self) -> Result<(), EngineError>;
+    /// What the engine answers to `GET /version` (its name and version, which select the
+    /// dialect it speaks), if it has an Engine API.
+    fn version(&mut self) -> Option<serde_json::Value> {
+        None
+    }
     /// Whether answers are a CLI's printed text (`Observation::Printed`) rather than API
     /// structures; the model then answers with its renderers.
     fn prints_cli_text(&self) -> bool {

@@ -13,9 +13,22 @@ pub struct KnownDifference {
     #[serde(default)]
     pub engines: Vec<String>,
     pub verb: String,
+    #[serde(default = "any")]
     pub model: String,
+    #[serde(default = "any")]
     pub engine: String,
+    /// If given, the step is known only when every field that differs is one of these
+    /// (JSON pointers with list positions as `#`, `*` globs: `/containers/#/exit_code`).
+    #[serde(default)]
+    pub fields: Vec<String>,
     pub reason: String,
+    /// The engine's issue or documentation for this difference, if there is one.
+    #[serde(default)]
+    pub link: Option<String>,
+}
+
+fn any() -> String {
+    "*".into()
 }
 
 /// The differences shipped with berth.
@@ -45,12 +58,28 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 }
 
 impl KnownDifference {
+    /// Whether this difference explains a step of `verb` whose answers are `model` and
+    /// `observed` and whose differing fields are `fields`.
+    pub fn explains(
+        &self,
+        engine: &str,
+        verb: &str,
+        (model, observed): (&str, &str),
+        fields: &[String],
+    ) -> bool {
+        self.applies(engine, verb, model, observed)
+            && (self.fields.is_empty()
+                || fields
+                    .iter()
+                    .all(|f| self.fields.iter().any(|p| matches(p, f))))
+    }
+
     pub fn applies(&self, engine: &str, verb: &str, model: &str, observed: &str) -> bool {
         // An engine driven through a CLI (`dockerd via /usr/bin/docker`) has the API
         // engine's known differences.
         let engine = engine.split(" via ").next().unwrap_or(engine);
         (self.engines.is_empty() || self.engines.iter().any(|e| e == engine))
-            && self.verb == verb
+            && matches(&self.verb, verb)
             && matches(&self.model, model)
             && matches(&self.engine, observed)
     }

@@ -1,24 +1,27 @@
 //! Running one case (a command sequence) against the model and one engine, step by step:
 //! apply, let short-lived containers finish, probe, normalise both sides, choose the model
-//! branch the engine took where the model allows several, and give a verdict.
+//! branch the engine took where the model allows several, and give a verdict. After a
+//! disagreement the case goes on from the engine's state where the model can adopt it
+//! (`resync`), so one early difference does not hide the rest of a case.
 
 use std::time::{Duration, Instant};
 
 use berth_model::command::parse_line;
 use berth_model::Command;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cli_text;
+use crate::dialect::Rules;
 use crate::engine::{Engine, EngineError};
 use crate::generate::{fill, resolve, Case};
-use crate::known::KnownDifference;
 use crate::model_engine::ModelEngine;
 use crate::normalise::{inspect_projection, Symbols};
 use crate::observe::{Observation, Probe};
+use crate::resync::resync;
 
 /// How one step compared.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]
 pub enum Verdict {
     Agree,
@@ -35,7 +38,7 @@ pub enum Verdict {
 }
 
 /// One step's record: what was sent and what each side answered, normalised.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepRecord {
     /// The command with `{cN}` handles (what a replay or a script reproduces).
     pub template: String,
@@ -46,12 +49,21 @@ pub struct StepRecord {
     pub verdict: Verdict,
     pub model: Value,
     pub engine: Value,
+    /// The dialect's normalisers that rewrote the engine's side of this step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub normalised_by: Vec<String>,
 }
 
 /// The result of a case.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseRecord {
     pub steps: Vec<StepRecord>,
+    /// How often the model adopted the engine's state after a difference.
+    #[serde(default)]
+    pub resyncs: usize,
+    /// Why the case ended before its last command, if it did.
+    #[serde(default)]
+    pub cut_short: Option<String>,
 }
 
 impl CaseRecord {
@@ -60,6 +72,14 @@ impl CaseRecord {
         self.steps
             .iter()
             .position(|s| matches!(s.verdict, Verdict::Disagree { .. }))
+    }
+
+    /// Every step that disagreed.
+    pub fn failures(&self) -> impl Iterator<Item = (usize, &StepRecord)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.verdict, Verdict::Disagree { .. }))
     }
 }
 
@@ -99,33 +119,88 @@ struct Handles {
     engine: Vec<String>,
 }
 
-/// Runs a script from a clean state on both sides; stops at the first disagreement.
+impl Handles {
+    /// After a resync (the two states hold the same containers under the same names), makes
+    /// `{cN}` name the same container on both sides again: the engine's N-th creation, and on
+    /// the model's side the container of that name (or an ID no engine has, if it is gone).
+    fn align(&mut self, model: &Probe, engine: &Probe) {
+        let n = self.model.len().max(self.engine.len());
+        for list in [&mut self.model, &mut self.engine] {
+            while list.len() < n {
+                list.push(format!("{:064x}", list.len() + 1));
+            }
+        }
+        for i in 0..n {
+            let on_engine = engine.containers.iter().find(|c| c.id == self.engine[i]);
+            let on_model = model.containers.iter().find(|c| c.id == self.model[i]);
+            match (on_engine, on_model) {
+                (Some(e), _) => {
+                    if let Some(twin) = model.containers.iter().find(|m| m.name == e.name) {
+                        self.model[i] = twin.id.clone();
+                    }
+                }
+                // The engine created it without saying so (its answer was an error).
+                (None, Some(m)) => {
+                    if let Some(twin) = engine.containers.iter().find(|e| e.name == m.name) {
+                        self.engine[i] = twin.id.clone();
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+    }
+}
+
+/// Runs a script from a clean state on both sides. After a step whose sides differ the model
+/// adopts the engine's state where it can, and the case ends only where it cannot.
 pub fn run_case(
     model: &mut ModelEngine,
     engine: &mut dyn Engine,
     script: Script<'_>,
-    known: &[KnownDifference],
+    rules: &Rules,
 ) -> Result<CaseRecord, EngineError> {
     model.reset();
     model.print_cli_text(engine.prints_cli_text());
     engine.reset()?;
     let mut symbols = (Symbols::default(), Symbols::default());
     let mut handles = Handles::default();
-    let mut steps = Vec::new();
+    let mut record = CaseRecord {
+        steps: Vec::new(),
+        resyncs: 0,
+        cut_short: None,
+    };
     for i in 0..script.len() {
         let template = script.template(i, model.model(), handles.model.len());
-        let step = run_step(model, engine, &template, known, &mut symbols, &mut handles)?;
+        let step = run_step(model, engine, &template, rules, &mut symbols, &mut handles)?;
         // After a disagreement, or an inconclusive step whose two sides did differ, the states
-        // may have diverged: nothing later in the case would compare like with like.
-        let diverged =
-            matches!(step.verdict, Verdict::Inconclusive { .. }) && step.model != step.engine;
-        let stop = diverged || matches!(step.verdict, Verdict::Disagree { .. });
-        steps.push(step);
-        if stop {
-            break;
+        // may have diverged: the model takes the engine's state before the case goes on.
+        let diverged = match step.verdict {
+            Verdict::Disagree { .. } => true,
+            Verdict::Inconclusive { .. } => step.model != step.engine,
+            _ => false,
+        };
+        record.steps.push(step);
+        if !diverged || i + 1 == script.len() {
+            continue;
+        }
+        match resync(model, engine, rules, &mut symbols)? {
+            Ok(()) => {
+                record.resyncs += 1;
+                handles.align(&ModelEngine::probe(model), &engine.probe()?);
+                // IDs of containers gone before the resync still appear in later answers
+                // (`No such container: 1a2b...`); each handle gets the same symbol on both sides.
+                for (m, e) in handles.model.iter().zip(&handles.engine) {
+                    symbols.0.container(m);
+                    symbols.1.container(e);
+                }
+            }
+            Err(unresolved) => {
+                record.cut_short = Some(unresolved.0);
+                break;
+            }
         }
     }
-    Ok(CaseRecord { steps })
+    Ok(record)
 }
 
 fn parse(template: &str, created: &[String], engine: &str) -> Result<Command, EngineError> {
@@ -144,20 +219,21 @@ fn run_step(
     model: &mut ModelEngine,
     engine: &mut dyn Engine,
     template: &str,
-    known: &[KnownDifference],
+    rules: &Rules,
     (model_symbols, engine_symbols): &mut (Symbols, Symbols),
     handles: &mut Handles,
 ) -> Result<StepRecord, EngineError> {
     let model_command = parse(template, &handles.model, "model")?;
     let command = parse(template, &handles.engine, &engine.name())?;
     let started = Instant::now();
-    let record = |verdict, model, engine| StepRecord {
+    let record = |verdict, model, engine, normalised_by| StepRecord {
         template: template.to_string(),
         command: command.to_shell(),
         millis: started.elapsed().as_millis() as u64,
         verdict,
         model,
         engine,
+        normalised_by,
     };
     let branches = model.expect(&model_command);
     if branches.iter().all(|(o, _)| blocks(o)) {
@@ -167,16 +243,20 @@ fn run_step(
             Verdict::Inconclusive { reason },
             Value::Null,
             Value::Null,
+            Vec::new(),
         ));
     }
     let observed = engine.apply(&command)?;
     handles.engine.extend(observed.created_id());
     handles.model.extend(branches[0].0.created_id());
-    let engine_step = normalise_step(engine_symbols, &observed, &settle(engine, &branches[0].1)?);
+    let mut engine_step =
+        normalise_step(engine_symbols, &observed, &settle(engine, &branches[0].1)?);
+    let normalised_by = rules.normalise(&mut engine_step);
     let mut chosen = None;
     for (observation, state) in &branches {
         let mut symbols = model_symbols.clone();
-        let step = normalise_step(&mut symbols, observation, &ModelEngine::probe_of(state));
+        let mut step = normalise_step(&mut symbols, observation, &ModelEngine::probe_of(state));
+        rules.normalise_model(&mut step);
         let matched = step == engine_step;
         if matched || chosen.is_none() {
             chosen = Some((step, state.clone(), symbols));
@@ -185,10 +265,12 @@ fn run_step(
             break;
         }
     }
-    let (model_step, state, symbols) = chosen.expect("the model always answers");
+    let (mut model_step, state, symbols) = chosen.expect("the model always answers");
+    let mut normalised_by = normalised_by;
+    normalised_by.extend(rules.mask_state(&mut model_step, &mut engine_step));
     *model_symbols = symbols;
     model.settle(state);
-    let mut verdict = verdict(engine, &command, &model_step, &engine_step, known);
+    let mut verdict = verdict(engine, &command, &model_step, &engine_step, rules);
     let deterministic_ids = engine.name() == "model" || engine.name().starts_with("mutant:");
     if matches!(verdict, Verdict::Disagree { .. }) && template.contains(":1}") && !deterministic_ids
     {
@@ -197,7 +279,7 @@ fn run_step(
             .to_string();
         verdict = Verdict::Inconclusive { reason };
     }
-    Ok(record(verdict, model_step, engine_step))
+    Ok(record(verdict, model_step, engine_step, normalised_by))
 }
 
 fn blocks(observation: &Observation) -> bool {
@@ -259,6 +341,13 @@ fn normalise_step(symbols: &mut Symbols, observation: &Observation, probe: &Prob
         serde_json::to_value(observation).expect("observations serialise"),
     ));
     let answer = tidy_printed(symbols, answer);
+    let mut step = normalise_state(symbols, probe);
+    step["answer"] = answer;
+    step
+}
+
+/// The normalised state alone (`containers`, `images`).
+pub(crate) fn normalise_state(symbols: &mut Symbols, probe: &Probe) -> Value {
     let mut containers: Vec<Value> = probe
         .containers
         .iter()
@@ -275,7 +364,7 @@ fn normalise_step(symbols: &mut Symbols, observation: &Observation, probe: &Prob
         .collect();
     containers.sort_by_key(|v| v.to_string());
     images.sort_by_key(|v| v.to_string());
-    serde_json::json!({ "answer": answer, "containers": containers, "images": images })
+    serde_json::json!({ "containers": containers, "images": images })
 }
 
 /// Cuts inspect documents down to what engines define alike.
@@ -310,16 +399,21 @@ fn verdict(
     command: &Command,
     model: &Value,
     observed: &Value,
-    known: &[KnownDifference],
+    rules: &Rules,
 ) -> Verdict {
     if model == observed {
         return Verdict::Agree;
     }
     let (m, e) = (model["answer"].to_string(), observed["answer"].to_string());
     let verb = command.verb().word();
-    if let Some(k) = known
+    let fields: Vec<String> = differences(model, observed)
+        .into_iter()
+        .map(|(at, ..)| crate::finding::general(&at))
+        .collect();
+    if let Some(k) = rules
+        .expectations
         .iter()
-        .find(|k| k.applies(&engine.name(), verb, &m, &e))
+        .find(|k| k.explains(&engine.name(), verb, (&m, &e), &fields))
     {
         return Verdict::Known { id: k.id.clone() };
     }
@@ -330,12 +424,21 @@ fn verdict(
 
 /// A readable diff: every JSON pointer whose value differs, with both sides.
 pub fn diff(model: &Value, engine: &Value) -> String {
-    let mut lines = Vec::new();
-    walk("", model, engine, &mut lines);
-    lines.join("\n")
+    differences(model, engine)
+        .iter()
+        .map(|(at, a, b)| format!("  {at}\n    model:  {a}\n    engine: {b}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-fn walk(at: &str, a: &Value, b: &Value, lines: &mut Vec<String>) {
+/// Every JSON pointer whose value differs, with the model's and the engine's value.
+pub fn differences(model: &Value, engine: &Value) -> Vec<(String, Value, Value)> {
+    let mut pairs = Vec::new();
+    walk("", model, engine, &mut pairs);
+    pairs
+}
+
+fn walk(at: &str, a: &Value, b: &Value, lines: &mut Vec<(String, Value, Value)>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
@@ -353,7 +456,7 @@ fn walk(at: &str, a: &Value, b: &Value, lines: &mut Vec<String>) {
                 walk(&format!("{at}/{i}"), p, q, lines);
             }
         }
-        _ if a != b => lines.push(format!("  {at}\n    model:  {a}\n    engine: {b}")),
+        _ if a != b => lines.push((at.to_string(), a.clone(), b.clone())),
         _ => {}
     }
 }

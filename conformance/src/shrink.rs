@@ -1,11 +1,10 @@
-//! Shrinking a failing case to a minimal one: cut it after the first disagreement, then remove
+//! Shrinking a failing script to a minimal one: cut it after the disagreement, then remove
 //! ever smaller chunks of intents (delta debugging) while some disagreement remains. Every
 //! candidate is re-run against the real engine, so the budget bounds runs and time.
 
 use std::time::{Duration, Instant};
 
 use crate::engine::EngineError;
-use crate::generate::Case;
 
 /// The shrinking budget.
 #[derive(Debug, Clone, Copy)]
@@ -16,43 +15,40 @@ pub struct Budget {
 
 /// What shrinking found and what it cost.
 #[derive(Debug, Clone)]
-pub struct Shrunk {
-    pub case: Case,
+pub struct Shrunk<T> {
+    pub items: Vec<T>,
     pub runs: usize,
     pub elapsed: Duration,
 }
 
-/// Shrinks `case`, which fails at step `failed_at`; `fails` re-runs a candidate and says
-/// whether it still disagrees.
-pub fn shrink(
-    case: &Case,
+/// Shrinks a failing script (a case's intents, or a scenario's commands), which fails at step
+/// `failed_at`; `fails` re-runs a candidate and says whether it still shows the failure.
+pub fn shrink<T: Clone>(
+    items: &[T],
     failed_at: usize,
     budget: Budget,
-    fails: &mut dyn FnMut(&Case) -> Result<bool, EngineError>,
-) -> Result<Shrunk, EngineError> {
+    fails: &mut dyn FnMut(&[T]) -> Result<bool, EngineError>,
+) -> Result<Shrunk<T>, EngineError> {
     let start = Instant::now();
-    let mut current = Case {
-        swarm: case.swarm,
-        intents: case.intents[..=failed_at.min(case.intents.len() - 1)].to_vec(),
-    };
+    let mut current = items[..=failed_at.min(items.len() - 1)].to_vec();
     let mut runs = 0;
-    let mut chunk = (current.intents.len() / 2).max(1);
+    let mut chunk = (current.len() / 2).max(1);
     loop {
         let mut progressed = false;
         let mut at = 0;
-        while at < current.intents.len() && current.intents.len() > 1 {
+        while at < current.len() && current.len() > 1 {
             if runs >= budget.runs || start.elapsed() >= budget.time {
                 return Ok(Shrunk {
-                    case: current,
+                    items: current,
                     runs,
                     elapsed: start.elapsed(),
                 });
             }
             let mut candidate = current.clone();
-            let end = (at + chunk).min(candidate.intents.len());
-            candidate.intents.drain(at..end);
+            let end = (at + chunk).min(candidate.len());
+            candidate.drain(at..end);
             runs += 1;
-            if !candidate.intents.is_empty() && fails(&candidate)? {
+            if !candidate.is_empty() && fails(&candidate)? {
                 current = candidate;
                 progressed = true;
             } else {
@@ -67,7 +63,7 @@ pub fn shrink(
         }
     }
     Ok(Shrunk {
-        case: current,
+        items: current,
         runs,
         elapsed: start.elapsed(),
     })
@@ -89,19 +85,15 @@ mod tests {
 
     #[test]
     fn shrinks_to_the_intents_that_matter() {
-        let case = Case {
-            swarm: 0,
-            intents: (0..20).map(intent).collect(),
-        };
+        let intents: Vec<Intent> = (0..20).map(intent).collect();
         let budget = Budget {
             runs: 1000,
             time: Duration::from_secs(10),
         };
         // Fails whenever intents 3 and 11 are both present, in order.
-        let mut fails = |c: &Case| {
-            Ok(c.intents.iter().any(|i| i.kind == 3) && c.intents.iter().any(|i| i.kind == 11))
-        };
-        let shrunk = shrink(&case, 15, budget, &mut fails).unwrap();
-        assert_eq!(shrunk.case.intents, vec![intent(3), intent(11)]);
+        let mut fails =
+            |c: &[Intent]| Ok(c.iter().any(|i| i.kind == 3) && c.iter().any(|i| i.kind == 11));
+        let shrunk = shrink(&intents, 15, budget, &mut fails).unwrap();
+        assert_eq!(shrunk.items, vec![intent(3), intent(11)]);
     }
 }

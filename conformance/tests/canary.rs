@@ -23,6 +23,8 @@ fn hunt(mutation: Option<Mutation>) -> berth_conformance::session::Summary {
             time: Duration::MAX,
         },
         stop_at_first: true,
+        reproduce: 1,
+        shard: Default::default(),
     };
     run_generated(
         &mut reference,
@@ -39,7 +41,7 @@ fn every_mutant_is_caught_and_shrunk_to_at_most_five_commands() {
     let mut report = Vec::new();
     for mutation in Mutation::ALL {
         let summary = hunt(Some(mutation));
-        let Some(cx) = summary.counterexamples.first() else {
+        let Some(cx) = summary.counterexamples().next() else {
             panic!(
                 "the harness missed the {mutation:?} mutant in {} cases",
                 summary.cases
@@ -69,7 +71,7 @@ fn the_model_agrees_with_itself() {
         summary.disagreements(),
         0,
         "{:?}",
-        summary.counterexamples.first().map(|c| &c.templates)
+        summary.counterexamples().next().map(|c| &c.templates)
     );
     assert!(
         summary.steps > 1_000,

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use berth_conformance::embedded::EmbeddedEngine;
 use berth_conformance::model_engine::ModelEngine;
-use berth_conformance::runner::Verdict;
 use berth_conformance::{known, report, scenario, session};
 use berth_model::{Catalog, Profile};
 
@@ -48,62 +47,33 @@ fn basics_scenario_runs_on_the_embedded_runtime() {
     let summary = session::run_script(&mut model, &mut engine, &templates, &known)
         .expect("every step ran on the embedded engine");
     println!("{}", report::table(std::slice::from_ref(&summary)));
-    if let Some(cx) = summary.counterexamples.first() {
-        for step in cx.steps.iter().take(2) {
-            assert!(
-                matches!(step.verdict, Verdict::Agree),
-                "{} must agree: {:?}",
-                step.command,
-                step.verdict
-            );
-        }
-    }
-
-    // A case stops at its first disagreement (the states may have diverged). To see every
-    // step, each step that stops the script is dropped and the rest runs again from a clean
-    // state, until the remaining script runs through.
-    let mut remaining: Vec<(usize, String)> = templates.iter().cloned().enumerate().collect();
-    let mut stopped = Vec::new();
-    let last = loop {
-        let script: Vec<String> = remaining.iter().map(|(_, t)| t.clone()).collect();
-        let summary = session::run_script(&mut model, &mut engine, &script, &known)
-            .expect("every step ran on the embedded engine");
-        let Some(cx) = summary.counterexamples.first() else {
-            break summary;
-        };
-        if cx.steps.len() == script.len() && !stops(&cx.steps[cx.steps.len() - 1]) {
-            break summary;
-        }
-        let at = cx.steps.len() - 1;
-        let (index, _) = remaining.remove(at);
-        stopped.push((index, cx.steps[at].clone()));
-    };
-    let agree: usize = last.per_verb.values().map(|c| c.agree).sum();
-    let known_count: usize = last.per_verb.values().map(|c| c.known).sum();
-    println!(
-        "{agree} of {} steps agree ({known_count} known differences, {} steps stop the script)",
+    // The case goes on after a disagreement (the model adopts the runtime's state), so every
+    // step ran unless the states parted in a way the model cannot adopt.
+    let first = &summary.case_results[0];
+    assert_eq!(
+        first.steps,
         templates.len(),
-        stopped.len()
+        "the scenario was cut short: {:?}",
+        first.cut_short
     );
-    for (index, step) in &stopped {
-        println!("step {} stops: {}", index + 1, step.command);
-        match &step.verdict {
-            Verdict::Disagree { diff } => println!("{diff}"),
-            other => println!(
-                "  {other:?}\n  model:  {}\n  engine: {}",
-                step.model, step.engine
-            ),
-        }
+    for f in summary.findings.iter().filter(|f| f.first_case == 0) {
+        let opening = ["pull", "run"];
+        let first_two = templates[..2].iter().any(|t| {
+            f.origin.ends_with(" step 1") || f.origin.ends_with(" step 2") && t.contains(&f.verb)
+        });
+        assert!(
+            !(first_two && opening.contains(&f.verb.as_str())),
+            "the first two steps must agree: {}",
+            f.signature
+        );
     }
-}
-
-/// Whether a step ends its case (as `runner::run_case` decides).
-fn stops(step: &berth_conformance::runner::StepRecord) -> bool {
-    match step.verdict {
-        Verdict::Disagree { .. } => true,
-        Verdict::Inconclusive { .. } => step.model != step.engine,
-        _ => false,
-    }
+    let agree: usize = summary.per_verb.values().map(|c| c.agree).sum();
+    let known_count: usize = summary.per_verb.values().map(|c| c.known).sum();
+    println!(
+        "{agree} of {} steps agree ({known_count} known differences, {} finding(s))",
+        templates.len(),
+        summary.findings.len()
+    );
 }
 
 /// Exploratory: generated cases against the embedded runtime, each disagreement shrunk and
@@ -133,6 +103,8 @@ fn generated_cases_on_the_embedded_runtime() {
             time: std::time::Duration::from_secs(60),
         },
         stop_at_first: false,
+        reproduce: 2,
+        shard: Default::default(),
     };
     let summary = session::run_generated(
         &mut model,

@@ -189,7 +189,9 @@ impl ApiEngine {
             None => "/containers/create".to_string(),
         };
         let mut response = self.call("POST", &path, Some(&body))?;
-        if response.status == 404 && response.message().starts_with("No such image") {
+        // The CLI pulls on any 404 (`errdefs.IsNotFound`), whatever the text: podman words it
+        // `no such image: docker.io/library/...`.
+        if response.status == 404 {
             if let Observation::Error { kind, message } = self.pull(&opts.image)? {
                 return Ok(Err(Observation::Error { kind, message }));
             }
@@ -361,7 +363,9 @@ impl ApiEngine {
         for change in changes {
             path.push_str(&format!("&changes={}", enc(change)));
         }
-        let response = self.call("POST", &path, None)?;
+        // The CLI sends the (empty) container config as the body, `null`; podman fails to
+        // decode an empty body (`Decode(): EOF`).
+        let response = self.call("POST", &path, Some(&Value::Null))?;
         if response.status != 201 {
             return Ok(error_of(&response));
         }
@@ -653,6 +657,10 @@ impl Engine for ApiEngine {
             Command::Rmi { targets, force } => self.each(targets, |t| self.rmi(t, *force)),
             Command::RemoteRetag { source, target } => self.retag(source, target),
         }
+    }
+
+    fn version(&mut self) -> Option<Value> {
+        self.call("GET", "/version", None).ok()?.json()
     }
 
     fn probe(&mut self) -> Result<Probe, EngineError> {
