@@ -129,7 +129,9 @@ impl ContainerCreateBody {
 
     /// `--network NAME`: the mode, and no endpoint (the CLI names one only for `default`).
     pub fn set_network(&mut self, network: &str) {
-        self.host_config.get_or_insert_with(HostConfig::default).network_mode = network.to_string();
+        self.host_config
+            .get_or_insert_with(HostConfig::default)
+            .network_mode = network.to_string();
         self.networking_config = Some(NetworkingConfig {
             endpoints_config: Some(BTreeMap::new()),
         });
