@@ -18,7 +18,10 @@ use crate::tls::TlsSettings;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Host {
     Unix(PathBuf),
-    Tcp { host: String, port: u16 },
+    Tcp {
+        host: String,
+        port: u16,
+    },
     /// A daemon in this process, reached through its dialer.
     InProcess(Dialer),
 }

@@ -122,9 +122,8 @@ impl EmbeddedEngine {
             config.registry_mirrors = vec![format!("http://{registry}")];
             config.insecure_registries = vec![registry.clone()];
         }
-        let daemon = Arc::new(
-            InProcess::new(engine, config).map_err(|e| fail(format!("daemon: {e}")))?,
-        );
+        let daemon =
+            Arc::new(InProcess::new(engine, config).map_err(|e| fail(format!("daemon: {e}")))?);
         let endpoint = Endpoint::in_process(Arc::new(Dialer(Arc::clone(&daemon))));
         let api = ApiEngine::with_endpoint("embedded", endpoint, registry.clone());
         let api = match registry {
@@ -207,6 +206,9 @@ impl Drop for EmbeddedEngine {
     }
 }
 
+/// Moved tags: (repository, tag) -> (fixture layout, manifest digest).
+type Moved = BTreeMap<(String, String), (&'static str, String)>;
+
 /// The fixture layouts as the registry the embedded engine pulls from when none is given.
 #[derive(Debug)]
 struct FixtureImages {
@@ -214,11 +216,11 @@ struct FixtureImages {
     fixtures: PathBuf,
     /// The tags `remote-retag` moved over the fixture layouts:
     /// (repository, tag) -> (fixture layout, manifest digest).
-    moved: Mutex<BTreeMap<(String, String), (&'static str, String)>>,
+    moved: Mutex<Moved>,
 }
 
 impl FixtureImages {
-    fn moved(&self) -> MutexGuard<'_, BTreeMap<(String, String), (&'static str, String)>> {
+    fn moved(&self) -> MutexGuard<'_, Moved> {
         self.moved.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -306,7 +308,6 @@ impl FixtureImages {
             Err(observation) => observation,
         }
     }
-
 }
 
 impl ImageSource for FixtureImages {

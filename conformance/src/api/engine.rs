@@ -118,7 +118,11 @@ impl ApiEngine {
     }
 
     /// A JSON answer as its berth-api type.
-    fn parse<T: DeserializeOwned>(&self, what: &str, response: &Response) -> Result<T, EngineError> {
+    fn parse<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        response: &Response,
+    ) -> Result<T, EngineError> {
         serde_json::from_slice(&response.body).map_err(|e| self.protocol(what, &e.to_string()))
     }
 
