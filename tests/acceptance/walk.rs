@@ -81,6 +81,14 @@ pub const WALK: &[Step] = &[
     step(&["inspect", "{hello}"]),
     step(&["inspect", "{hello:5}"]),
     step(&["ps", "-a"]),
+    // The management commands: the same verbs under `container` and `image`.
+    step(&["image", "ls", "hello-world"]),
+    step(&["image", "inspect", "-f", "{{.Os}}", "hello-world"]),
+    step(&["image", "inspect", "nosuch"]),
+    step(&["container", "ls", "-a"]),
+    step(&["container", "inspect", "hello-world"]),
+    step(&["container", "rm", "nosuch"]),
+    step(&["image", "rm", "nosuch"]),
     step(&[
         "run",
         "--name",
@@ -165,6 +173,15 @@ pub const WALK: &[Step] = &[
         "run", "--rm", "-t", "toolbox", "/toolbox", "env", "TERM", "env", "PATH",
     ]),
     step(&["exec", "sleeper", "/nosuch"]),
+    step(&[
+        "exec",
+        "-w",
+        "/var/opt/nope",
+        "sleeper",
+        "/toolbox",
+        "out",
+        "x",
+    ]),
     step(&[
         "exec",
         "-d",

@@ -10,6 +10,7 @@ mod images;
 mod info;
 mod inspect;
 mod logs;
+mod manage;
 mod mounts;
 mod progress;
 mod prune;
@@ -26,6 +27,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+
+use manage::Managed;
 
 pub use error::CliError;
 pub use session::{endpoint_of, Session, DEFAULT_HOST};
@@ -120,12 +123,12 @@ pub enum Verb {
     Top(containers::TopArgs),
     /// Load an image from a tar archive or STDIN.
     Load(images::LoadArgs),
-    /// Manage containers (`container prune`).
+    /// Manage containers.
     #[command(subcommand)]
-    Container(prune::ContainerCommand),
-    /// Manage images (`image prune`).
+    Container(manage::ContainerCommand),
+    /// Manage images.
     #[command(subcommand)]
-    Image(prune::ImageCommand),
+    Image(manage::ImageCommand),
     /// Show the berth client and daemon version information.
     Version,
     /// Display system-wide information.
@@ -138,37 +141,54 @@ pub fn run(global: &GlobalArgs, verb: Verb, io: &mut Io<'_>) -> i32 {
         Ok(session) => session,
         Err(e) => return e.report(io, "", 1),
     };
-    let outcome = match &verb {
-        Verb::Run(args) => return run::run(&session, args, io),
-        Verb::Create(args) => return run::create_verb(&session, args, io),
-        Verb::Pull(args) => pull::pull(&session, args, io),
-        Verb::Images(args) => images::images(&session, args, io),
-        Verb::Inspect(args) => inspect::inspect(&session, args, io),
-        Verb::Exec(args) => exec::exec(&session, args, io),
-        Verb::Ps(args) => ps::ps(&session, args, io),
-        Verb::Logs(args) => logs::logs(&session, args, io),
-        Verb::Rm(args) => containers::rm(&session, args, io),
-        Verb::Commit(args) => images::commit(&session, args, io),
-        Verb::Tag(args) => images::tag(&session, args, io),
-        Verb::Rmi(args) => images::rmi(&session, args, io),
-        Verb::Start(args) => containers::start(&session, args, io),
-        Verb::Stop(args) => containers::stop(&session, args, io, "stop"),
-        Verb::Restart(args) => containers::stop(&session, args, io, "restart"),
-        Verb::Kill(args) => containers::kill(&session, args, io),
-        Verb::Pause(args) => containers::pause(&session, args, io, "pause"),
-        Verb::Unpause(args) => containers::pause(&session, args, io, "unpause"),
-        Verb::Wait(args) => containers::wait(&session, args, io),
-        Verb::Rename(args) => containers::rename(&session, args, io),
-        Verb::Diff(args) => containers::diff(&session, args, io),
-        Verb::Top(args) => containers::top(&session, args, io),
-        Verb::Load(args) => images::load(&session, args, io),
-        Verb::Container(prune::ContainerCommand::Prune(args)) => {
-            prune::containers(&session, args, io)
-        }
-        Verb::Image(prune::ImageCommand::Prune(args)) => prune::images(&session, args, io),
-        Verb::Version => system::version(&session, io),
-        Verb::Info => info::info(&session, io),
+    dispatch(&session, &verb, io)
+}
+
+/// Runs one verb over an open session.
+fn dispatch(session: &Session, verb: &Verb, io: &mut Io<'_>) -> i32 {
+    let outcome = match verb {
+        Verb::Run(args) => return run::run(session, args, io),
+        Verb::Create(args) => return run::create_verb(session, args, io),
+        Verb::Pull(args) => pull::pull(session, args, io),
+        Verb::Images(args) => images::images(session, args, io),
+        Verb::Inspect(args) => inspect::inspect(session, args, io),
+        Verb::Exec(args) => exec::exec(session, args, io),
+        Verb::Ps(args) => ps::ps(session, args, io),
+        Verb::Logs(args) => logs::logs(session, args, io),
+        Verb::Rm(args) => containers::rm(session, args, io),
+        Verb::Commit(args) => images::commit(session, args, io),
+        Verb::Tag(args) => images::tag(session, args, io),
+        Verb::Rmi(args) => images::rmi(session, args, io),
+        Verb::Start(args) => containers::start(session, args, io),
+        Verb::Stop(args) => containers::stop(session, args, io, "stop"),
+        Verb::Restart(args) => containers::stop(session, args, io, "restart"),
+        Verb::Kill(args) => containers::kill(session, args, io),
+        Verb::Pause(args) => containers::pause(session, args, io, "pause"),
+        Verb::Unpause(args) => containers::pause(session, args, io, "unpause"),
+        Verb::Wait(args) => containers::wait(session, args, io),
+        Verb::Rename(args) => containers::rename(session, args, io),
+        Verb::Diff(args) => containers::diff(session, args, io),
+        Verb::Top(args) => containers::top(session, args, io),
+        Verb::Load(args) => images::load(session, args, io),
+        Verb::Container(command) => return managed(session, command.clone().into_managed(), io),
+        Verb::Image(command) => return managed(session, command.clone().into_managed(), io),
+        Verb::Version => system::version(session, io),
+        Verb::Info => info::info(session, io),
     };
+    finish(outcome, io)
+}
+
+/// A management command: the verb it stands for, or a prune.
+fn managed(session: &Session, managed: Managed, io: &mut Io<'_>) -> i32 {
+    match managed {
+        Managed::Verb(verb) => dispatch(session, &verb, io),
+        Managed::ContainerPrune(args) => finish(prune::containers(session, &args, io), io),
+        Managed::ImagePrune(args) => finish(prune::images(session, &args, io), io),
+    }
+}
+
+/// A verb's exit code, or its error reported as the docker CLI reports it.
+fn finish(outcome: Result<i32, CliError>, io: &mut Io<'_>) -> i32 {
     match outcome {
         Ok(code) => code,
         Err(e) => e.report(io, "", 1),

@@ -1,29 +1,15 @@
-//! `container prune` and `image prune`, printed as docker CLI 28 prints them: a confirmation
+//! `container prune` and `image prune` (reached through [`crate::cli::manage`]), printed as docker CLI 28 prints them: a confirmation
 //! prompt unless `-f`, then what was deleted and `Total reclaimed space: SIZE`.
 
 use std::io::BufRead;
 
 use berth_format::units::human_size;
-use clap::{Args, Subcommand};
+use clap::Args;
 use serde_json::Value;
 
 use crate::cli::ps::{filter_pair, filters_query};
 use crate::cli::table::text;
 use crate::cli::{CliError, Io, Session};
-
-/// `container ...`: the management command, of which berth has `prune`.
-#[derive(Debug, Clone, Subcommand)]
-pub enum ContainerCommand {
-    /// Remove all stopped containers.
-    Prune(PruneArgs),
-}
-
-/// `image ...`: the management command, of which berth has `prune`.
-#[derive(Debug, Clone, Subcommand)]
-pub enum ImageCommand {
-    /// Remove unused images.
-    Prune(ImagePruneArgs),
-}
 
 /// `container prune [-f] [--filter KEY=VALUE...]`.
 #[derive(Debug, Clone, Args)]

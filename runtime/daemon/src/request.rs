@@ -133,9 +133,12 @@ pub enum Request {
         id: String,
         options: ExecOptions,
     },
+    /// `tty` is the start request's own: it, not the exec's, decides whether the output is
+    /// multiplexed (dockerd's `postContainerExecStart`).
     ExecStart {
         id: String,
         detach: bool,
+        tty: bool,
     },
     ExecResize {
         id: String,
@@ -353,10 +356,14 @@ pub fn parse(route: Route, q: &Query, body: &[u8]) -> Result<Request, ApiError> 
             id,
             options: exec_options(body)?,
         },
-        Route::ExecStart(id) => Request::ExecStart {
-            id,
-            detach: required_json_body::<ExecStartBody>(body)?.detach,
-        },
+        Route::ExecStart(id) => {
+            let b: ExecStartBody = required_json_body(body)?;
+            Request::ExecStart {
+                id,
+                detach: b.detach,
+                tty: b.tty,
+            }
+        }
         Route::ExecResize(id) => {
             let (height, width) = terminal_size(q)?;
             Request::ExecResize { id, height, width }

@@ -922,6 +922,50 @@ fn stdin_written_and_closed_before_start_reaches_the_container() {
     assert_eq!(frames(&data), [(1, "piped\n".into())]);
 }
 
+/// The start request's `Tty`, not the exec's, decides the framing (dockerd's
+/// `postContainerExecStart`): an SDK that starts a TTY exec without a TTY of its own reads
+/// stdcopy frames, and one that asks for a TTY reads the raw terminal.
+#[test]
+fn exec_output_is_framed_by_the_start_requests_tty() {
+    if !ready("exec_output_is_framed_by_the_start_requests_tty") {
+        return;
+    }
+    let d = Daemon::start();
+    let id = d.create(&["/toolbox", "sleep"], "");
+    assert_eq!(
+        d.call("POST", &format!("/containers/{id}/start"), None)
+            .status,
+        204
+    );
+    let start = |start_tty: bool| {
+        let exec =
+            r#"{"AttachStdout":true,"AttachStderr":true,"Tty":true,"Cmd":["/toolbox","out","hi"]}"#;
+        let (status, v) = d.json("POST", &format!("/containers/{id}/exec"), Some(exec));
+        assert_eq!(status, 201, "{v}");
+        let body = format!(r#"{{"Detach":false,"Tty":{start_tty}}}"#);
+        let exec_id = v["Id"].as_str().unwrap();
+        d.call(
+            "POST",
+            &format!("/v1.41/exec/{exec_id}/start"),
+            Some(body.as_bytes()),
+        )
+    };
+    let framed = start(false);
+    assert_eq!(
+        framed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&framed.body)
+    );
+    assert_eq!(
+        framed.header("Content-Type"),
+        Some("application/vnd.docker.raw-stream")
+    );
+    assert_eq!(frames(&framed.body), [(1, "hi\r\n".into())]);
+    assert_eq!(start(true).body, b"hi\r\n");
+    d.call("POST", &format!("/containers/{id}/kill"), None);
+}
+
 /// The conformance harness drives the daemon over TCP with mutual TLS, as it would any remote
 /// Docker engine: the shipped basics scenario must agree with the model step for step.
 #[test]

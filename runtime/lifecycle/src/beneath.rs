@@ -59,6 +59,12 @@ pub(crate) fn pin(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<Option<Pinned
     Ok(Some(Pinned { fd, stat }))
 }
 
+/// Pins what an `O_PATH` descriptor already holds (a directory opened by a resolved path).
+pub(crate) fn pin_fd(fd: OwnedFd) -> io::Result<Pinned> {
+    let stat = rfs::fstat(&fd)?;
+    Ok(Pinned { fd, stat })
+}
+
 impl Pinned {
     pub fn file_type(&self) -> FileType {
         FileType::from_raw_mode(self.stat.st_mode)

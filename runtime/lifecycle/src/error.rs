@@ -164,6 +164,10 @@ pub enum LifecycleError {
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
 
+    /// `docker cp` of a path the container does not have (the name as the client gave it).
+    #[error("Could not find the file {path} in container {container}")]
+    PathNotFound { path: String, container: String },
+
     #[error("{op} {path}: {source}")]
     Io {
         op: &'static str,
@@ -194,9 +198,10 @@ impl Kind for LifecycleError {
     fn kind(&self) -> ErrorKind {
         use LifecycleError as E;
         match self {
-            E::NoSuchContainer { .. } | E::NoSuchExec { .. } | E::NetworkNotFound { .. } => {
-                ErrorKind::NotFound
-            }
+            E::NoSuchContainer { .. }
+            | E::NoSuchExec { .. }
+            | E::NetworkNotFound { .. }
+            | E::PathNotFound { .. } => ErrorKind::NotFound,
             E::NoExecCommand => ErrorKind::InvalidParameter,
             E::ExecFailed { .. } => ErrorKind::System,
             E::EmptyReference

@@ -7,12 +7,13 @@
 //! never builds an image config (the image store's job).
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::Stat;
 use sha2::{Digest, Sha256};
 
+use crate::tar_members;
 use crate::tree::{self, Entry, Kind};
 
 const OPAQUE: &str = ".wh..wh..opq";
@@ -66,68 +67,14 @@ fn append(
             builder.append_data(&mut marker(stat), wh, io::empty())
         }
         Kind::Dir => {
-            let mut header = header(stat, tar::EntryType::Directory);
-            builder.append_data(&mut header, dir_name(rel), io::empty())?;
+            tar_members::append(builder, rel, entry, links)?;
             if entry.is_opaque() {
                 builder.append_data(&mut marker(stat), rel.join(OPAQUE), io::empty())?;
             }
             Ok(())
         }
-        Kind::Symlink => {
-            let target = entry.read_link()?;
-            builder.append_link(&mut header(stat, tar::EntryType::Symlink), rel, target)
-        }
-        Kind::File => {
-            let key = (stat.st_dev, stat.st_ino);
-            if stat.st_nlink > 1 {
-                if let Some(first) = links.get(&key) {
-                    let mut header = header(stat, tar::EntryType::Link);
-                    return builder.append_link(&mut header, rel, first);
-                }
-                links.insert(key, rel.to_path_buf());
-            }
-            let size = u64::try_from(stat.st_size).unwrap_or(0);
-            let mut header = header(stat, tar::EntryType::Regular);
-            header.set_size(size);
-            let content = Exact::new(entry.open_file()?, size);
-            builder.append_data(&mut header, rel, content)
-        }
-        Kind::Special => special(builder, rel, stat),
+        _ => tar_members::append(builder, rel, entry, links),
     }
-}
-
-/// Devices and FIFOs: the header says all there is. Sockets cannot be archived and are
-/// skipped, as moby's archiver skips them.
-fn special(
-    builder: &mut tar::Builder<&mut HashingWriter<'_>>,
-    rel: &Path,
-    stat: &Stat,
-) -> io::Result<()> {
-    use rustix::fs::FileType;
-    let kind = match FileType::from_raw_mode(stat.st_mode) {
-        FileType::CharacterDevice => tar::EntryType::Char,
-        FileType::BlockDevice => tar::EntryType::Block,
-        FileType::Fifo => tar::EntryType::Fifo,
-        _ => return Ok(()),
-    };
-    let mut header = header(stat, kind);
-    let rdev = stat.st_rdev;
-    header.set_device_major(rustix::fs::major(rdev))?;
-    header.set_device_minor(rustix::fs::minor(rdev))?;
-    builder.append_data(&mut header, rel, io::empty())
-}
-
-/// A header with the entry's owner, permission bits (with set-id and sticky bits, as Go's
-/// archive/tar writes them) and mtime; size 0 until the caller says otherwise.
-fn header(stat: &Stat, kind: tar::EntryType) -> tar::Header {
-    let mut h = tar::Header::new_ustar();
-    h.set_entry_type(kind);
-    h.set_mode(stat.st_mode & 0o7777);
-    h.set_uid(stat.st_uid.into());
-    h.set_gid(stat.st_gid.into());
-    h.set_mtime(u64::try_from(stat.st_mtime).unwrap_or(0));
-    h.set_size(0);
-    h
 }
 
 /// An empty regular file header for a whiteout marker, owned like what it marks.
@@ -140,48 +87,6 @@ fn marker(stat: &Stat) -> tar::Header {
     h.set_gid(0);
     h.set_mtime(u64::try_from(stat.st_mtime).unwrap_or(0));
     h
-}
-
-fn dir_name(rel: &Path) -> PathBuf {
-    let mut s = rel.as_os_str().to_owned();
-    s.push("/");
-    PathBuf::from(s)
-}
-
-/// Exactly `size` bytes of a file that a running container may still be writing: cut when it
-/// grew since its size was taken, padded with zeros when it shrank, so the tar stays whole.
-struct Exact<R> {
-    inner: io::Take<R>,
-    left: u64,
-}
-
-impl<R: Read> Exact<R> {
-    fn new(inner: R, size: u64) -> Exact<R> {
-        Exact {
-            inner: inner.take(size),
-            left: size,
-        }
-    }
-}
-
-impl<R: Read> Read for Exact<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 || buf.is_empty() {
-            return Ok(0);
-        }
-        let n = match self.inner.read(buf)? {
-            0 => {
-                let n = buf
-                    .len()
-                    .min(usize::try_from(self.left).unwrap_or(usize::MAX));
-                buf[..n].fill(0);
-                n
-            }
-            n => n,
-        };
-        self.left -= n as u64;
-        Ok(n)
-    }
 }
 
 struct HashingWriter<'a> {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// Every verb module (`src/verbs/<name>.rs`).
 const VERBS: &[&str] = &[
+    "archive",
     "attach",
     "changes",
     "commit",
@@ -39,7 +40,7 @@ const VERBS: &[&str] = &[
 
 /// Every step module (`src/steps/<name>.rs`).
 const STEPS: &[&str] = &[
-    "exits", "freezer", "halt", "launch", "removal", "spec", "streams",
+    "exits", "freezer", "halt", "launch", "removal", "spec", "streams", "view",
 ];
 
 fn src() -> PathBuf {

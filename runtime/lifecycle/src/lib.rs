@@ -51,10 +51,12 @@ mod reaper;
 mod record;
 mod relay;
 mod rootfs;
+mod scoped;
 mod security;
 mod signal;
 mod state;
 mod steps;
+mod tar_members;
 mod time;
 mod tree;
 mod upper_changes;
@@ -84,5 +86,6 @@ pub use time::Timestamp;
 pub use upper_changes::{Change, ChangeKind};
 pub use user::{Unreadable, UserError};
 pub use verbs::{
-    Attachment, ContainerStdin, CreateOptions, ExecInspect, ExecStreams, WaitCondition, WaitOutcome,
+    Attachment, ContainerStdin, CreateOptions, ExecInspect, ExecStreams, PathStat, WaitCondition,
+    WaitOutcome,
 };

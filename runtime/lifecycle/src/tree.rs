@@ -99,7 +99,40 @@ pub(crate) fn walk(
     root: &Path,
     visit: &mut dyn FnMut(&Path, &Entry) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut stack = vec![Level::open(beneath::open_root(root)?, PathBuf::new())?];
+    walk_dir(beneath::open_root(root)?, PathBuf::new(), None, visit)
+}
+
+/// Calls `visit` with `pinned` itself under the name `name`, then, when it is a directory
+/// (on `device`, when given), with everything below it as [`walk_dir`] does.
+pub(crate) fn walk_from(
+    pinned: Pinned,
+    name: PathBuf,
+    device: Option<u64>,
+    visit: &mut dyn FnMut(&Path, &Entry) -> io::Result<()>,
+) -> io::Result<()> {
+    let foreign = device.is_some_and(|dev| pinned.stat.st_dev != dev);
+    let dir = match pinned.file_type() {
+        FileType::Directory if !foreign => Some(pinned.open_dir()?),
+        _ => None,
+    };
+    let entry = Entry { pinned, dir };
+    visit(&name, &entry)?;
+    match entry.dir {
+        Some(dir) => walk_dir(dir, name, device, visit),
+        None => Ok(()),
+    }
+}
+
+/// [`walk`] below an open directory, naming entries under `prefix`. With `device`, a
+/// directory on another filesystem (a running container's `/proc` or `/sys`) is visited but
+/// not descended into.
+pub(crate) fn walk_dir(
+    root: OwnedFd,
+    prefix: PathBuf,
+    device: Option<u64>,
+    visit: &mut dyn FnMut(&Path, &Entry) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut stack = vec![Level::open(root, prefix)?];
     while let Some(level) = stack.last_mut() {
         let Some(name) = level.names.pop() else {
             stack.pop();
@@ -116,8 +149,9 @@ pub(crate) fn walk(
                 format!("{}: file name too long", rel.display()),
             ));
         }
+        let foreign = device.is_some_and(|dev| pinned.stat.st_dev != dev);
         let dir = match pinned.file_type() {
-            FileType::Directory if !pinned.is_whiteout() => Some(pinned.open_dir()?),
+            FileType::Directory if !pinned.is_whiteout() && !foreign => Some(pinned.open_dir()?),
             _ => None,
         };
         let entry = Entry { pinned, dir };

@@ -4,6 +4,7 @@
 //! Live I/O (attach, stdin, pty, follow) is in `live_io`. Root only: each test skips with one
 //! line without root, and fails under `BERTH_REQUIRE_ALL=1`.
 
+mod archive;
 mod async_waits;
 mod commit_race;
 mod common;

@@ -101,7 +101,14 @@ impl Sandbox {
         keep.sort_unstable();
         keep.dedup();
         plan.keep = keep;
-        let (pid, pidfd) = clone_in_pid_namespace(init.pidfd(), cgroup_dir.as_ref(), &plan)?;
+        // The container's init exited after the caller looked: its namespaces are gone.
+        let (pid, pidfd) = clone_in_pid_namespace(init.pidfd(), cgroup_dir.as_ref(), &plan)
+            .map_err(|e| match e {
+                SandboxError::Sys { source, .. } if source.raw_os_error() == Some(libc::ESRCH) => {
+                    SandboxError::NotRunning { pid: init.pid() }
+                }
+                other => other,
+            })?;
         // Our copies of the child's ends: the report pipe's write end (EOF once exec'd) and
         // the stdio copies.
         drop(plan);

@@ -21,6 +21,7 @@ pub mod caps;
 pub mod cgroup;
 mod child;
 mod clone;
+mod detached;
 mod dev;
 mod error;
 pub mod exec_error;
@@ -40,6 +41,7 @@ mod spec;
 mod timing;
 
 pub use cgroup::{CgroupLayout, Hierarchy};
+pub use detached::detached_root;
 pub use error::SandboxError;
 pub use join::ExecSpec;
 pub use mounts::{

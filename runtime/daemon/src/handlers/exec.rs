@@ -42,22 +42,25 @@ pub async fn create(
 /// What a start produced: the process's streams, or the text of why it could not start.
 enum Started {
     Running(ExecStreams),
-    Failed { tty: bool, message: String },
+    Failed { message: String },
 }
 
+/// `POST /exec/{id}/start`. The output is multiplexed unless the *start* request asks for a
+/// TTY, whatever the exec was created with, as dockerd frames it: an SDK that starts an exec
+/// created with `Tty: true` without a TTY of its own reads stdcopy frames, as it expects.
 pub async fn start(
     ctx: Arc<Context>,
     v: ApiVersion,
     id: String,
     detach: bool,
+    tty: bool,
     extras: Extras,
 ) -> Result<Response<Body>, ApiError> {
     let exec_id = id.clone();
     let started = blocking(&ctx, move |e| {
-        let tty = e.containers().exec_inspect(&exec_id)?.options.tty;
         match e.containers().exec_start(&exec_id, detach) {
             Ok(streams) => Ok(Started::Running(streams)),
-            Err(LifecycleError::ExecFailed { message }) => Ok(Started::Failed { tty, message }),
+            Err(LifecycleError::ExecFailed { message }) => Ok(Started::Failed { message }),
             Err(other) => Err(other.into()),
         }
     })
@@ -65,13 +68,9 @@ pub async fn start(
     if detach {
         return Ok(empty(StatusCode::OK));
     }
-    let tty = match &started {
-        Started::Running(streams) => streams.tty,
-        Started::Failed { tty, .. } => *tty,
-    };
     let kind = content_type(v, tty);
     let (tx, rx) = mpsc::channel::<Bytes>(BACKLOG);
-    let stdin = pump(ctx, id, started, tx);
+    let stdin = pump(ctx, id, started, tty, tx);
     let Some(upgrade) = extras.upgrade else {
         // The output as the response body; no stdin without a hijacked connection.
         drop(stdin);
@@ -82,18 +81,24 @@ pub async fn start(
     Ok(super::attach::switching_protocols(kind))
 }
 
-/// Starts the readers of the exec's output (framed into `tx`), and, once both ended, waits for
-/// the exit to be recorded before `tx` closes. Answers the exec's stdin, if attached.
-fn pump(ctx: Arc<Context>, id: String, started: Started, tx: mpsc::Sender<Bytes>) -> Option<File> {
+/// Starts the readers of the exec's output (framed into `tx` unless `tty`), and, once both
+/// ended, waits for the exit to be recorded before `tx` closes. Answers the exec's stdin, if
+/// attached.
+fn pump(
+    ctx: Arc<Context>,
+    id: String,
+    started: Started,
+    tty: bool,
+    tx: mpsc::Sender<Bytes>,
+) -> Option<File> {
     let streams = match started {
         Started::Running(streams) => streams,
-        Started::Failed { tty, message } => {
+        Started::Failed { message } => {
             let text = format!("{message}\r\n");
             let _ = tx.try_send(frame(tty, Stream::Stdout, text.as_bytes()));
             return None;
         }
     };
-    let tty = streams.tty;
     let readers: Vec<_> = [
         (Stream::Stdout, streams.stdout),
         (Stream::Stderr, streams.stderr),

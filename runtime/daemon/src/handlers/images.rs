@@ -121,7 +121,11 @@ pub async fn inspect(
     v: ApiVersion,
     name: String,
 ) -> Result<Response<Body>, ApiError> {
-    let i = blocking(ctx, move |e| e.inspect_image(&name)).await?;
+    // dockerd's `LookupImage` wraps whatever its lookup said: `no such image: NAME: ...`.
+    let asked = name.clone();
+    let i = blocking(ctx, move |e| e.inspect_image(&name))
+        .await
+        .map_err(|e| ApiError::new(e.kind, format!("no such image: {asked}: {}", e.message)))?;
     Ok(json(StatusCode::OK, &image::inspect(&i, v)))
 }
 

@@ -83,7 +83,7 @@ pub async fn execute(
         R::Attach { id, options } => attach::attach(&ctx, v, id, options, extras).await,
         R::Logs { id, options } => logs::logs(&ctx, v, id, options).await,
         R::ExecCreate { id, options } => exec::create(&ctx, id, options).await,
-        R::ExecStart { id, detach } => exec::start(ctx, v, id, detach, extras).await,
+        R::ExecStart { id, detach, tty } => exec::start(ctx, v, id, detach, tty, extras).await,
         R::ExecInspect { id } => exec::inspect(&ctx, id).await,
         R::ExecResize { id, height, width } => exec::resize(&ctx, id, height, width).await,
     }

@@ -24,8 +24,8 @@ pub fn summary(s: &ImageSummary, v: ApiVersion, containers: usize) -> Value {
         "Id": s.id.to_string(),
         "Labels": s.labels,
         "ParentId": s.parent_id.as_ref().map(ToString::to_string).unwrap_or_default(),
-        "RepoDigests": digests,
-        "RepoTags": tags,
+        "RepoDigests": null_when_empty(digests),
+        "RepoTags": null_when_empty(tags),
         "SharedSize": -1,
         "Size": s.size,
     });
@@ -33,6 +33,15 @@ pub fn summary(s: &ImageSummary, v: ApiVersion, containers: usize) -> Value {
         out["VirtualSize"] = json!(s.virtual_size);
     }
     out
+}
+
+/// dockerd's summary lists are Go slices that stay nil until a reference is appended, so an image
+/// with no digest (committed, loaded) or whose references a filter narrowed away prints `null`.
+fn null_when_empty(list: Vec<String>) -> Value {
+    match list.is_empty() {
+        true => Value::Null,
+        false => json!(list),
+    }
 }
 
 /// `GET /images/{name}/json`.
@@ -77,3 +86,15 @@ const CONTAINER_CONFIG_FIELDS: &[&str] = &[
     "MacAddress",
     "StopTimeout",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::null_when_empty;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn empty_reference_lists_print_null_as_dockerd_does() {
+        assert_eq!(null_when_empty(Vec::new()), Value::Null);
+        assert_eq!(null_when_empty(vec!["a:1".into()]), json!(["a:1"]));
+    }
+}

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use berth_core::Kind;
 
 use crate::containers::{Containers, Entry};
-use crate::environment::replace_or_append;
 use crate::error::LifecycleError;
 use crate::id::{fill_random, ContainerId};
 use crate::images::{ImageInfo, Images};
@@ -203,8 +202,8 @@ fn write_new(dir: &ContainerDir, config: &ContainerConfig) -> Result<(), Lifecyc
 }
 
 /// dockerd's merge of the request with the image config (`daemon/commit.go`, `merge`): an
-/// explicit entrypoint drops the image's Cmd; env entries of the request replace the image's
-/// by key.
+/// explicit entrypoint drops the image's Cmd; the request's env entries come first, as given
+/// (a bare `KEY` included), then the image's whose key the request does not name.
 fn merge(options: &CreateOptions, image: &ImageInfo) -> ProcessConfig {
     let ic = &image.config;
     let own_entrypoint = options.entrypoint.as_ref().is_some_and(|ep| !ep.is_empty());
@@ -220,7 +219,7 @@ fn merge(options: &CreateOptions, image: &ImageInfo) -> ProcessConfig {
         .unwrap_or_else(|| ic.entrypoint.clone());
     ProcessConfig {
         hostname: String::new(),
-        env: replace_or_append(&ic.env, &options.env),
+        env: merge_env(&options.env, &ic.env),
         cmd,
         entrypoint,
         working_dir: options
@@ -244,10 +243,35 @@ fn merge(options: &CreateOptions, image: &ImageInfo) -> ProcessConfig {
     }
 }
 
+/// `merge`'s env rule: the request's entries kept as written, the image's appended unless the
+/// request has their key (with or without a value).
+fn merge_env(own: &[String], image: &[String]) -> Vec<String> {
+    let key = |e: &str| e.split('=').next().unwrap_or_default().to_string();
+    let mut env = own.to_vec();
+    env.extend(
+        image
+            .iter()
+            .filter(|i| !own.iter().any(|o| key(o) == key(i)))
+            .cloned(),
+    );
+    env
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::images::ImageConfig;
+
+    #[test]
+    fn env_merge_keeps_the_requests_entries_first_and_as_written() {
+        let s = |v: &[&str]| v.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        let image = s(&["PATH=/bin", "A=image", "B=image"]);
+        assert_eq!(
+            merge_env(&s(&["A=own", "BARE", "B"]), &image),
+            s(&["A=own", "BARE", "B", "PATH=/bin"])
+        );
+        assert_eq!(merge_env(&[], &image), image);
+    }
 
     fn image(entrypoint: &[&str], cmd: &[&str]) -> ImageInfo {
         ImageInfo {

@@ -73,6 +73,19 @@ impl<I: Images> Containers<I> {
                             message: exec_error::docker_exec_error(&message),
                         }
                     }
+                    // A setup step failed in the child (a working directory that does not
+                    // exist): runc's words in dockerd's frame, as for a missing command.
+                    LifecycleError::Sandbox(e @ SandboxError::ChildSetup { .. }) => {
+                        LifecycleError::ExecFailed {
+                            message: exec_error::docker_exec_error(&e.to_string()),
+                        }
+                    }
+                    // The container stopped between the look and the join.
+                    LifecycleError::Sandbox(SandboxError::NotRunning { .. }) => {
+                        LifecycleError::NotRunning {
+                            id: container.to_string(),
+                        }
+                    }
                     // An unknown user: dockerd looks it up itself and says so plainly.
                     LifecycleError::User(e) => LifecycleError::ExecFailed {
                         message: e.to_string(),

@@ -4,6 +4,7 @@
 //! sits lower still. `layering.rs` holds the list of verb files and fails when one imports
 //! another; a new verb file goes on that list.
 
+mod archive;
 mod attach;
 mod changes;
 mod commit;
@@ -28,6 +29,7 @@ mod stop;
 mod top;
 mod wait;
 
+pub use archive::PathStat;
 pub use attach::{Attachment, ContainerStdin};
 pub use create::CreateOptions;
 pub use exec_inspect::ExecInspect;
