@@ -1,5 +1,8 @@
 //! Where a daemon is and how bytes reach it: the `-H` address (`unix://PATH`, `tcp://HOST:PORT`,
 //! a bare path), and one [`Connection`] type over a unix socket, plain TCP or TLS over TCP.
+//! A [`Dialer`] stands in for the address when the daemon runs in this very process (the
+//! harness's embedded engine): each connection is one end of a socket pair whose other end
+//! the daemon serves, so every request still goes through the daemon's HTTP routing.
 //! It owns only connecting; HTTP framing lives in `http`.
 
 use std::io::{Read, Write};
@@ -15,8 +18,36 @@ use crate::tls::TlsSettings;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Host {
     Unix(PathBuf),
-    Tcp { host: String, port: u16 },
+    Tcp {
+        host: String,
+        port: u16,
+    },
+    /// A daemon in this process, reached through its dialer.
+    InProcess(Dialer),
 }
+
+/// Opens a connection to a daemon served in this process (`berth_daemon::InProcess`).
+pub trait Dial: Send + Sync {
+    fn dial(&self) -> std::io::Result<UnixStream>;
+}
+
+/// A shared [`Dial`]; two dialers are the same host when they are the same object.
+#[derive(Clone)]
+pub struct Dialer(pub Arc<dyn Dial>);
+
+impl std::fmt::Debug for Dialer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Dialer")
+    }
+}
+
+impl PartialEq for Dialer {
+    fn eq(&self, other: &Dialer) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Dialer {}
 
 /// Why an address could not be parsed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -62,6 +93,7 @@ impl std::fmt::Display for Host {
             Host::Unix(path) => write!(f, "unix://{}", path.display()),
             Host::Tcp { host, port } if host.contains(':') => write!(f, "tcp://[{host}]:{port}"),
             Host::Tcp { host, port } => write!(f, "tcp://{host}:{port}"),
+            Host::InProcess(_) => f.write_str("in-process"),
         }
     }
 }
@@ -81,10 +113,19 @@ impl Endpoint {
         }
     }
 
+    /// A daemon in this process.
+    pub fn in_process(dial: Arc<dyn Dial>) -> Endpoint {
+        Endpoint {
+            host: Host::InProcess(Dialer(dial)),
+            tls: None,
+        }
+    }
+
     /// Opens one connection.
     pub fn connect(&self) -> std::io::Result<Connection> {
         match (&self.host, &self.tls) {
             (Host::Unix(path), _) => UnixStream::connect(path).map(Connection::Unix),
+            (Host::InProcess(dialer), _) => dialer.0.dial().map(Connection::Unix),
             (Host::Tcp { host, port }, None) => {
                 let stream = TcpStream::connect((host.as_str(), *port))?;
                 stream.set_nodelay(true)?;

@@ -1,7 +1,8 @@
-//! berth's runtime as a harness engine, in-process: a runtime engine over a temporary root,
-//! driven through the library the daemon uses, each command mapped to the runtime calls the
-//! way `api::engine` maps it to Engine API calls (pull on "No such image" at create, start
-//! failures of `run` as `start_error`, one answer per target for per-target verbs, ...).
+//! berth's runtime as a harness engine, in process: `berth daemon`'s own routing, handlers,
+//! JSON and error mapping ([`berth_daemon::InProcess`]) over a temporary root, driven by the
+//! same [`ApiEngine`] (and so the same docker CLI request sequence) as any other endpoint,
+//! through an in-process transport instead of a socket. A bug in the daemon's answers is
+//! therefore visible to `--engine embedded` too; nothing here shapes an answer of its own.
 //!
 //! Images come from a registry when one is given (as a Docker Hub mirror, the way the
 //! reference dockerd is set up), otherwise from the fixture OCI layouts, loaded on demand when
@@ -11,51 +12,43 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
+use berth_api::split_reference;
+use berth_client::transport::{Dial, Endpoint};
 use berth_core::Kind;
-use berth_lifecycle::{CreateOptions, Inspect, Stream, WaitCondition};
-use berth_model::command::{Command, CreateOpts};
+use berth_daemon::{DaemonConfig, InProcess};
+use berth_model::command::Command;
 use berth_model::ErrorKind;
-use berth_runtime::engine::{
-    CommitOptions, Engine as Runtime, EngineError as RuntimeError, EngineOptions,
-};
-use berth_store::DeleteRecord;
-use serde_json::{json, Value};
+use berth_runtime::engine::{Engine as Runtime, EngineOptions};
 
-use crate::api::split_reference;
+use crate::api::{ApiEngine, ImageSource};
 use crate::engine::{Engine, EngineError};
-use crate::observe::{digest_repo, ContainerView, ImageView, Observation, Probe};
-use crate::registry_tags::RegistryTags;
+use crate::observe::{Observation, Probe};
 
 /// The fixture repositories the embedded engine can load without a registry.
 pub const FIXTURES: &[&str] = &["hello-world", "toolbox", "busybox", "big"];
 
-/// How long a step may wait for a container to exit before the engine counts as stuck.
-const EXIT_DEADLINE: Duration = Duration::from_secs(60);
-
-/// dockerd's default `stop`/`restart` timeout.
-const DEFAULT_STOP: Duration = Duration::from_secs(10);
-
-/// What an attached client saw: stdout, stderr and the exit code, or the start error.
-type Attached = Result<(String, String, i32), (ErrorKind, String)>;
-
-/// berth's runtime, embedded.
+/// berth's runtime, embedded: the daemon in process and the API engine that drives it.
 #[derive(Debug)]
 pub struct EmbeddedEngine {
+    /// `None` only while dropping (it holds the daemon's dialer, so it goes first).
+    api: Option<ApiEngine>,
     /// `None` only while dropping.
-    engine: Option<Runtime>,
+    daemon: Option<Arc<InProcess>>,
     cgroup_parent: PathBuf,
-    fixtures: PathBuf,
-    client: Option<berth_registry::Client>,
-    tokio: tokio::runtime::Runtime,
-    /// The registry images are pulled from, if any, whose tags `remote-retag` moves.
-    tags: Option<RegistryTags>,
-    /// Without a registry, the tags `remote-retag` moved over the fixture layouts:
-    /// (repository, tag) -> (fixture layout, manifest digest).
-    moved: BTreeMap<(String, String), (&'static str, String)>,
     /// Dropped last: the root.
     _root: tempfile::TempDir,
+}
+
+/// The in-process daemon as the client's transport.
+struct Dialer(Arc<InProcess>);
+
+impl Dial for Dialer {
+    fn dial(&self) -> std::io::Result<std::os::unix::net::UnixStream> {
+        self.0.connect()
+    }
 }
 
 fn model_kind(kind: berth_core::ErrorKind) -> ErrorKind {
@@ -73,21 +66,11 @@ fn model_kind(kind: berth_core::ErrorKind) -> ErrorKind {
     }
 }
 
-/// An error as the API engine reports the matching HTTP answer (304 is `NotModified`).
+/// A fixture load's error as a registry pull through the daemon would report it.
 fn observed<E: Kind + std::fmt::Display>(e: &E) -> Observation {
-    match model_kind(e.kind()) {
-        ErrorKind::NotModified => Observation::NotModified,
-        kind => Observation::Error {
-            kind,
-            message: e.to_string(),
-        },
-    }
-}
-
-fn done(result: Result<(), RuntimeError>) -> Observation {
-    match result {
-        Ok(()) => Observation::Done,
-        Err(e) => observed(&e),
+    Observation::Error {
+        kind: model_kind(e.kind()),
+        message: e.to_string(),
     }
 }
 
@@ -102,78 +85,10 @@ fn fixture_of(reference: &str) -> Option<&'static str> {
 }
 
 /// The `index.json` of an OCI layout.
-fn blob_index(layout: &Path) -> Result<Value, String> {
+fn blob_index(layout: &Path) -> Result<serde_json::Value, String> {
     let path = layout.join("index.json");
     let text = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// `ps`'s COMMAND as dockerd builds it (arguments with a space in single quotes).
-fn command_line(path: &str, args: &[String]) -> String {
-    let mut line = path.to_string();
-    for arg in args {
-        line.push(' ');
-        if arg.contains(' ') {
-            line.push_str(&format!("'{arg}'"));
-        } else {
-            line.push_str(arg);
-        }
-    }
-    line
-}
-
-/// The output of `entries[from..]`, split by stream.
-fn split_logs(entries: &[berth_lifecycle::LogEntry], from: usize) -> (String, String) {
-    let mut out = (String::new(), String::new());
-    for entry in entries.iter().skip(from) {
-        match entry.stream {
-            Stream::Stdout => out.0.push_str(&entry.bytes),
-            Stream::Stderr => out.1.push_str(&entry.bytes),
-        }
-    }
-    out
-}
-
-/// A container's inspect document in Docker's shape (the fields the runner compares, and a
-/// few more).
-fn container_document(c: &Inspect) -> Value {
-    let list_or_null = |v: &[String]| {
-        if v.is_empty() {
-            Value::Null
-        } else {
-            json!(v)
-        }
-    };
-    let p = &c.config.config;
-    json!({
-        "Id": c.config.id.as_str(),
-        "Created": c.config.created.to_string(),
-        "Path": c.config.path,
-        "Args": c.config.args,
-        "State": {
-            "Status": c.state.status.to_string(),
-            "Running": c.state.status.is_running(),
-            "OOMKilled": c.state.oom_killed,
-            "Pid": c.state.pid,
-            "ExitCode": c.state.exit_code,
-            "Error": c.state.error,
-            "StartedAt": c.state.started_at.to_string(),
-            "FinishedAt": c.state.finished_at.to_string(),
-        },
-        "Image": c.config.image_id,
-        "LogPath": c.log_path.display().to_string(),
-        "Name": format!("/{}", c.config.name.as_str().trim_start_matches('/')),
-        "Config": {
-            "Hostname": p.hostname,
-            "Env": list_or_null(&p.env),
-            "Cmd": list_or_null(&p.cmd),
-            "Entrypoint": list_or_null(&p.entrypoint),
-            "WorkingDir": p.working_dir,
-            "User": p.user,
-            "Image": p.image,
-        },
-        "HostConfig": serde_json::to_value(&c.config.host_config).unwrap_or_default(),
-    })
 }
 
 impl EmbeddedEngine {
@@ -200,88 +115,113 @@ impl EmbeddedEngine {
         options.cgroup_parent = cgroup_parent.clone();
         options.store.sync_layers = false;
         let engine = Runtime::open(options).map_err(|e| fail(format!("open: {e}")))?;
-        let client = match &registry {
-            Some(registry) => Some(
-                berth_registry::Client::new(berth_registry::ClientConfig {
-                    mirrors: vec![format!("http://{registry}")],
-                    insecure_registries: vec![registry.clone()],
-                    connect_timeout: Duration::from_secs(5),
-                    ..berth_registry::ClientConfig::default()
-                })
-                .map_err(|e| fail(format!("registry client: {e}")))?,
-            ),
-            None => None,
+        let mut config = DaemonConfig::new(root.path().to_path_buf());
+        config.hosts = Vec::new();
+        config.cgroup_parent = cgroup_parent.clone();
+        if let Some(registry) = &registry {
+            config.registry_mirrors = vec![format!("http://{registry}")];
+            config.insecure_registries = vec![registry.clone()];
+        }
+        let daemon =
+            Arc::new(InProcess::new(engine, config).map_err(|e| fail(format!("daemon: {e}")))?);
+        let endpoint = Endpoint::in_process(Arc::new(Dialer(Arc::clone(&daemon))));
+        let api = ApiEngine::with_endpoint("embedded", endpoint, registry.clone());
+        let api = match registry {
+            Some(_) => api.with_fixtures(fixtures),
+            None => api.with_images(Box::new(FixtureImages {
+                daemon: Arc::clone(&daemon),
+                fixtures: fixtures.to_path_buf(),
+                moved: Mutex::default(),
+            })),
         };
-        let tokio = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| fail(format!("tokio: {e}")))?;
         Ok(EmbeddedEngine {
-            engine: Some(engine),
+            api: Some(api),
+            daemon: Some(daemon),
             cgroup_parent,
-            fixtures: fixtures.to_path_buf(),
-            tags: registry.map(|r| RegistryTags::new(r).with_fixtures(fixtures.to_path_buf())),
-            moved: BTreeMap::new(),
-            client,
-            tokio,
             _root: root,
         })
     }
 
     /// The runtime itself, for callers that drive it directly (the startup benchmark).
     pub fn runtime(&self) -> &Runtime {
-        self.e()
+        self.daemon
+            .as_ref()
+            .expect("the daemon lives until drop")
+            .engine()
     }
 
     /// Makes `reference` present: pulled from the registry, or loaded from its fixture layout.
     pub fn provide_image(&self, reference: &str) -> Result<(), String> {
-        match self.pull(reference) {
-            Observation::Pulled { .. } => Ok(()),
-            Observation::Error { message, .. } => Err(message),
-            other => Err(format!("unexpected answer to the pull: {other:?}")),
+        match self.api().pull_image(reference) {
+            Ok(Observation::Pulled { .. }) => Ok(()),
+            Ok(Observation::Error { message, .. }) => Err(message),
+            Ok(other) => Err(format!("unexpected answer to the pull: {other:?}")),
+            Err(e) => Err(e.to_string()),
         }
     }
 
-    fn e(&self) -> &Runtime {
-        self.engine.as_ref().expect("the engine lives until drop")
+    fn api(&self) -> &ApiEngine {
+        self.api.as_ref().expect("the API engine lives until drop")
     }
 
-    fn protocol(&self, command: &str, what: &str) -> EngineError {
-        EngineError::Protocol {
-            engine: self.name(),
-            command: command.to_string(),
-            what: what.to_string(),
+    fn api_mut(&mut self) -> &mut ApiEngine {
+        self.api.as_mut().expect("the API engine lives until drop")
+    }
+}
+
+impl Engine for EmbeddedEngine {
+    fn name(&self) -> String {
+        "embedded".to_string()
+    }
+
+    fn apply(&mut self, command: &Command) -> Result<Observation, EngineError> {
+        self.api_mut().apply(command)
+    }
+
+    fn probe(&mut self) -> Result<Probe, EngineError> {
+        self.api_mut().probe()
+    }
+
+    fn reset(&mut self) -> Result<(), EngineError> {
+        self.api_mut().reset()
+    }
+}
+
+impl Drop for EmbeddedEngine {
+    fn drop(&mut self) {
+        // Leave the registry as it was found, and nothing behind in the root.
+        if let Some(mut api) = self.api.take() {
+            let _ = api.reset();
+        }
+        if let Some(daemon) = self.daemon.take().and_then(|d| Arc::try_unwrap(d).ok()) {
+            daemon.shutdown(Duration::from_secs(1));
+        }
+        let mut hierarchies = vec![PathBuf::from("/sys/fs/cgroup")];
+        if let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") {
+            hierarchies.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+        for h in hierarchies {
+            let _ = std::fs::remove_dir(h.join(&self.cgroup_parent));
         }
     }
+}
 
-    /// The image a reference names now, if any.
-    fn image_id(&self, reference: &str) -> Option<String> {
-        self.e().inspect_image(reference).ok().map(|i| i.id)
-    }
+/// Moved tags: (repository, tag) -> (fixture layout, manifest digest).
+type Moved = BTreeMap<(String, String), (&'static str, String)>;
 
-    /// `docker pull`: from the registry, or from the fixture layouts.
-    fn pull(&self, reference: &str) -> Observation {
-        match &self.client {
-            Some(client) => {
-                let store = self.e().store();
-                let platform = berth_registry::Platform::host();
-                let outcome = self.tokio.block_on(berth_runtime::pull::pull(
-                    client,
-                    store,
-                    reference,
-                    &platform,
-                    &mut |_| {},
-                ));
-                match outcome {
-                    Ok(o) => Observation::Pulled {
-                        up_to_date: o.status == berth_runtime::pull::PullStatus::UpToDate,
-                    },
-                    Err(e) => observed(&e),
-                }
-            }
-            None => self.load_fixture(reference),
-        }
+/// The fixture layouts as the registry the embedded engine pulls from when none is given.
+#[derive(Debug)]
+struct FixtureImages {
+    daemon: Arc<InProcess>,
+    fixtures: PathBuf,
+    /// The tags `remote-retag` moved over the fixture layouts:
+    /// (repository, tag) -> (fixture layout, manifest digest).
+    moved: Mutex<Moved>,
+}
+
+impl FixtureImages {
+    fn moved(&self) -> MutexGuard<'_, Moved> {
+        self.moved.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The fixture layout and manifest a reference names, as a registry serving the fixtures
@@ -298,7 +238,7 @@ impl EmbeddedEngine {
         let Some(fixture) = fixture_of(reference) else {
             return Err(unknown());
         };
-        if let Some(found) = self.moved.get(&(fixture.to_string(), tag.clone())) {
+        if let Some(found) = self.moved().get(&(fixture.to_string(), tag.clone())) {
             return Ok(found.clone());
         }
         let layout = self.fixtures.join(fixture);
@@ -319,7 +259,7 @@ impl EmbeddedEngine {
     /// A pull from the fixture layout `reference` names: the manifest its tag names is
     /// imported as a registry pull would import it, recording the tag and the digest reference
     /// (RepoTags and RepoDigests), and nothing else.
-    fn load_fixture(&self, reference: &str) -> Observation {
+    fn load(&self, reference: &str) -> Observation {
         let (fixture, manifest_digest) = match self.resolve_fixture(reference) {
             Ok(found) => found,
             Err(observation) => return observation,
@@ -336,10 +276,10 @@ impl EmbeddedEngine {
         };
         let run = || -> Result<bool, Observation> {
             let manifest = blob(manifest_digest)?;
-            let parsed: Value =
+            let parsed: serde_json::Value =
                 serde_json::from_slice(&manifest).map_err(|e| system(e.to_string()))?;
             let config = blob(parsed["config"]["digest"].as_str().unwrap_or_default())?;
-            let store = self.e().store();
+            let store = self.daemon.engine().store();
             let plan = store
                 .begin_import(&manifest, &config)
                 .map_err(|e| observed(&e))?;
@@ -368,176 +308,16 @@ impl EmbeddedEngine {
             Err(observation) => observation,
         }
     }
+}
 
-    /// `create` as the CLI does it: "No such image" makes it pull and try once more.
-    fn create(&self, opts: &CreateOpts, auto_remove: bool) -> Result<String, Observation> {
-        let options = || CreateOptions {
-            image: opts.image.clone(),
-            name: opts.name.clone(),
-            cmd: opts.command.clone(),
-            auto_remove,
-            ..CreateOptions::default()
-        };
-        match self.e().create(options()) {
-            Ok(id) => return Ok(id.to_string()),
-            Err(e) => {
-                let missing = model_kind(e.kind()) == ErrorKind::NotFound
-                    && e.to_string().starts_with("No such image");
-                if !missing {
-                    return Err(observed(&e));
-                }
-            }
-        }
-        if let error @ Observation::Error { .. } = self.pull(&opts.image) {
-            return Err(error);
-        }
-        self.e()
-            .create(options())
-            .map(|id| id.to_string())
-            .map_err(|e| observed(&e))
-    }
-
-    /// Starts `id` and collects what an attached client would see: the output written after
-    /// the start and the exit code; or the start error.
-    fn start_attached(&self, id: &str) -> Result<Attached, EngineError> {
-        let seen = self.e().logs(id).map_or(0, |l| l.into_iter().count());
-        if let Err(e) = self.e().start(id) {
-            return Ok(Err((model_kind(e.kind()), e.to_string())));
-        }
-        let deadline = Some(Instant::now() + EXIT_DEADLINE);
-        let exit = self
-            .e()
-            .wait(id, WaitCondition::NotRunning, deadline)
-            .map_err(|e| self.protocol("wait", &e.to_string()))?
-            .ok_or_else(|| self.protocol("wait", "the container did not exit in time"))?;
-        let (stdout, stderr) = match self.e().logs(id) {
-            Ok(entries) => split_logs(&entries.into_iter().collect::<Vec<_>>(), seen),
-            Err(_) => Default::default(),
-        };
-        Ok(Ok((stdout, stderr, exit.status_code)))
-    }
-
-    fn run(&self, opts: &CreateOpts, detach: bool) -> Result<Observation, EngineError> {
-        // Attached, the container is removed here once its output is read (the lifecycle's
-        // auto-removal would delete the log first); detached, the lifecycle removes it.
-        let id = match self.create(opts, detach && opts.auto_remove) {
-            Ok(id) => id,
-            Err(observation) => return Ok(observation),
-        };
-        let ran = |stdout, stderr, exit, start_error| Observation::Ran {
-            id: id.clone(),
-            stdout,
-            stderr,
-            exit,
-            start_error,
-        };
-        if detach {
-            let start_error = self
-                .e()
-                .start(&id)
-                .err()
-                .map(|e| (model_kind(e.kind()), e.to_string()));
-            return Ok(ran(String::new(), String::new(), None, start_error));
-        }
-        let attached = self.start_attached(&id)?;
-        if opts.auto_remove {
-            let _ = self.e().rm(&id, true);
-        }
-        Ok(match attached {
-            Ok((stdout, stderr, code)) => ran(stdout, stderr, Some(code), None),
-            Err(start_error) => ran(String::new(), String::new(), None, Some(start_error)),
-        })
-    }
-
-    /// A per-target verb: one call per target, in order.
-    fn each(
-        &self,
-        targets: &[String],
-        empty: &str,
-        mut op: impl FnMut(&str) -> Result<Observation, EngineError>,
-    ) -> Result<Observation, EngineError> {
-        let mut results = Vec::new();
-        for target in targets {
-            let observation = if target.is_empty() {
-                Observation::Error {
-                    kind: ErrorKind::InvalidParameter,
-                    message: empty.to_string(),
-                }
-            } else {
-                op(target)?
-            };
-            results.push((target.clone(), observation));
-        }
-        Ok(Observation::PerTarget { results })
-    }
-
-    fn inspect(&self, target: &str) -> Observation {
-        match self.e().inspect_container(target) {
-            Ok(c) => {
-                return Observation::Inspected {
-                    document: container_document(&c),
-                }
-            }
-            Err(e) if model_kind(e.kind()) != ErrorKind::NotFound => return observed(&e),
-            Err(_) => {}
-        }
-        match self.e().inspect_image(target) {
-            Ok(image) => Observation::Inspected {
-                document: serde_json::to_value(&image).unwrap_or_default(),
-            },
-            Err(e) if model_kind(e.kind()) == ErrorKind::NotFound => Observation::Error {
-                kind: ErrorKind::NotFound,
-                message: format!("No such object: {target}"),
-            },
-            Err(e) => observed(&e),
-        }
-    }
-
-    fn rmi(&self, target: &str, force: bool) -> Observation {
-        match self.e().rmi(target, force) {
-            Ok(records) => Observation::Deleted {
-                items: records
-                    .into_iter()
-                    .map(|r| match r {
-                        DeleteRecord::Untagged(r) => format!("Untagged: {r}"),
-                        DeleteRecord::Deleted(d) => format!("Deleted: {d}"),
-                    })
-                    .collect(),
-            },
-            Err(e) => observed(&e),
-        }
-    }
-
-    fn logs(&self, target: &str) -> Observation {
-        match self.e().logs(target) {
-            Ok(entries) => {
-                let (stdout, stderr) = split_logs(&entries.into_iter().collect::<Vec<_>>(), 0);
-                Observation::Logs { stdout, stderr }
-            }
-            Err(e) => observed(&e),
-        }
-    }
-
-    /// Moves a tag in the registry by copying the source manifest over it (as `api::engine`).
-    fn retag(&mut self, source: &str, target: &str) -> Result<Observation, EngineError> {
-        let Some(tags) = self.tags.as_mut() else {
-            return Ok(self.retag_locally(source, target));
-        };
-        let moved = tags
-            .retag(source, target)
-            .map_err(|what| self.protocol("remote-retag", &what))?;
-        Ok(match moved {
-            true => Observation::Done,
-            false => Observation::Error {
-                kind: ErrorKind::NotFound,
-                message: format!("remote-retag {source} {target} failed"),
-            },
-        })
+impl ImageSource for FixtureImages {
+    fn pull(&self, reference: &str) -> Observation {
+        self.load(reference)
     }
 
     /// `remote-retag` without a registry: the target tag resolves to the source's manifest
     /// from now on, as if a registry serving the fixtures had moved it.
-    fn retag_locally(&mut self, source: &str, target: &str) -> Observation {
+    fn retag(&self, source: &str, target: &str) -> Observation {
         let (Ok(found), Some(repository)) = (self.resolve_fixture(source), fixture_of(target))
         else {
             return Observation::Error {
@@ -546,233 +326,12 @@ impl EmbeddedEngine {
             };
         };
         let (_, tag) = split_reference(target);
-        self.moved.insert((repository.to_string(), tag), found);
+        self.moved().insert((repository.to_string(), tag), found);
         Observation::Done
     }
 
-    /// Puts every registry tag `remote-retag` moved back to its fixture.
-    fn restore_moved(&mut self) -> Result<(), EngineError> {
-        self.moved.clear();
-        match self.tags.as_mut() {
-            Some(tags) => tags.restore().map_err(|what| self.protocol("reset", &what)),
-            None => Ok(()),
-        }
-    }
-
-    fn container_view(&self, c: &Inspect) -> ContainerView {
-        let id = c.config.id.to_string();
-        let (stdout, stderr) = match self.logs(&id) {
-            Observation::Logs { stdout, stderr } => (stdout, stderr),
-            _ => Default::default(),
-        };
-        // The IMAGE column: the reference as typed while it still names the same image.
-        let image = if self.image_id(&c.config.image).as_deref() == Some(&c.config.image_id) {
-            c.config.image.clone()
-        } else {
-            c.config.image_id.clone()
-        };
-        ContainerView {
-            name: c.config.name.as_str().trim_start_matches('/').to_string(),
-            id,
-            image,
-            image_id: c.config.image_id.clone(),
-            command: command_line(&c.config.path, &c.config.args),
-            state: c.state.status.to_string(),
-            exit_code: c.state.exit_code,
-            stdout,
-            stderr,
-        }
-    }
-
-    fn image_view(&self, summary: &berth_store::ImageSummary) -> ImageView {
-        let id = summary.id.to_string();
-        let layers = self
-            .e()
-            .inspect_image(&id)
-            .map_or(0, |i| i.root_fs.layers.len());
-        let mut repo_tags = summary.repo_tags.clone();
-        let mut digest_repos: Vec<String> = summary
-            .repo_digests
-            .iter()
-            .map(|d| digest_repo(d))
-            .collect();
-        repo_tags.sort();
-        digest_repos.sort();
-        ImageView {
-            id,
-            parent: summary
-                .parent_id
-                .as_ref()
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-            repo_tags,
-            digest_repos,
-            layers,
-        }
-    }
-
-    fn remove_everything(&self) {
-        let engine = self.e();
-        for c in engine.ps(true) {
-            let _ = engine.rm(c.config.id.as_str(), true);
-        }
-        for _ in 0..5 {
-            let images = engine.images(true);
-            if images.is_empty() {
-                break;
-            }
-            for image in images {
-                let _ = engine.rmi(&image.id.to_string(), true);
-            }
-        }
-    }
-}
-
-impl Engine for EmbeddedEngine {
-    fn name(&self) -> String {
-        "embedded".to_string()
-    }
-
-    fn apply(&mut self, command: &Command) -> Result<Observation, EngineError> {
-        const EMPTY: &str = "invalid container name or ID: value is empty";
-        let e = self.e();
-        match command {
-            Command::Pull { reference } => Ok(self.pull(reference)),
-            Command::Images { all, .. } => Ok(Observation::Listed {
-                count: e.images(*all).len(),
-                rendered: None,
-            }),
-            Command::Ps { all, .. } => Ok(Observation::Listed {
-                count: e.ps(*all).len(),
-                rendered: None,
-            }),
-            Command::Inspect { target } => Ok(self.inspect(target)),
-            Command::Create(opts) => Ok(match self.create(opts, opts.auto_remove) {
-                Ok(id) => Observation::Created { id },
-                Err(observation) => observation,
-            }),
-            Command::Run { opts, detach } => self.run(opts, *detach),
-            Command::Start {
-                targets,
-                attach: false,
-            } => self.each(targets, EMPTY, |t| Ok(done(e.start(t)))),
-            Command::Start {
-                targets,
-                attach: true,
-            } => {
-                let [target] = targets.as_slice() else {
-                    return Ok(Observation::Error {
-                        kind: ErrorKind::InvalidParameter,
-                        message: "you cannot start and attach multiple containers at once".into(),
-                    });
-                };
-                let c = match e.inspect_container(target) {
-                    Ok(c) => c,
-                    Err(err) => return Ok(observed(&err)),
-                };
-                let id = c.config.id.to_string();
-                Ok(match self.start_attached(&id)? {
-                    Ok((stdout, stderr, code)) => Observation::Attached {
-                        stdout,
-                        stderr,
-                        exit: Some(code),
-                    },
-                    Err((kind, message)) => Observation::Error { kind, message },
-                })
-            }
-            Command::Stop { targets, timeout } => {
-                let t = timeout.map_or(DEFAULT_STOP, |t| Duration::from_secs(t.into()));
-                self.each(targets, EMPTY, |target| Ok(done(e.stop(target, t))))
-            }
-            Command::Restart { targets, timeout } => {
-                let t = timeout.map_or(DEFAULT_STOP, |t| Duration::from_secs(t.into()));
-                self.each(targets, EMPTY, |target| Ok(done(e.restart(target, t))))
-            }
-            Command::Kill { targets, signal } => {
-                let signal = signal.as_deref().unwrap_or("KILL");
-                self.each(targets, EMPTY, |target| Ok(done(e.kill(target, signal))))
-            }
-            Command::Wait { targets } => self.each(targets, EMPTY, |target| {
-                let deadline = Some(Instant::now() + EXIT_DEADLINE);
-                Ok(match e.wait(target, WaitCondition::NotRunning, deadline) {
-                    Ok(Some(outcome)) => Observation::Waited {
-                        status: outcome.status_code,
-                    },
-                    Ok(None) => return Err(self.protocol("wait", "no exit in time")),
-                    Err(err) => observed(&err),
-                })
-            }),
-            Command::Rm { targets, force } => {
-                self.each(targets, "container name cannot be empty", |target| {
-                    Ok(done(e.rm(target, *force)))
-                })
-            }
-            Command::Logs { target } => Ok(self.logs(target)),
-            Command::Rename { old, new } => Ok(done(e.rename(old, new))),
-            Command::Commit {
-                target,
-                repository,
-                changes,
-                message,
-            } => {
-                let options = CommitOptions {
-                    reference: repository.clone(),
-                    changes: changes.clone(),
-                    comment: message.clone().unwrap_or_default(),
-                    author: String::new(),
-                    ..CommitOptions::default()
-                };
-                Ok(match e.commit(target, &options) {
-                    Ok(id) => Observation::Committed { id: id.to_string() },
-                    Err(err) => observed(&err),
-                })
-            }
-            Command::Tag { source, target } => Ok(done(e.tag(source, target).map(|_| ()))),
-            Command::Rmi { targets, force } => {
-                self.each(targets, EMPTY, |t| Ok(self.rmi(t, *force)))
-            }
-            Command::RemoteRetag { source, target } => self.retag(source, target),
-        }
-    }
-
-    fn probe(&mut self) -> Result<Probe, EngineError> {
-        let containers = self
-            .e()
-            .ps(true)
-            .iter()
-            .map(|c| self.container_view(c))
-            .collect();
-        let images = self
-            .e()
-            .images(true)
-            .iter()
-            .map(|i| self.image_view(i))
-            .collect();
-        Ok(Probe { containers, images }.canonical())
-    }
-
-    fn reset(&mut self) -> Result<(), EngineError> {
-        self.restore_moved()?;
-        self.remove_everything();
-        Ok(())
-    }
-}
-
-impl Drop for EmbeddedEngine {
-    fn drop(&mut self) {
-        // Leave the registry as it was found.
-        let _ = self.restore_moved();
-        self.remove_everything();
-        if let Some(engine) = self.engine.take() {
-            engine.shutdown(Duration::from_secs(1));
-        }
-        let mut hierarchies = vec![PathBuf::from("/sys/fs/cgroup")];
-        if let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") {
-            hierarchies.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
-        }
-        for h in hierarchies {
-            let _ = std::fs::remove_dir(h.join(&self.cgroup_parent));
-        }
+    fn restore(&self) {
+        self.moved().clear();
     }
 }
 
@@ -786,14 +345,5 @@ mod tests {
         assert_eq!(fixture_of("hello-world:base"), Some("hello-world"));
         assert_eq!(fixture_of("docker.io/library/toolbox:x"), Some("toolbox"));
         assert_eq!(fixture_of("mine:v1"), None);
-    }
-
-    #[test]
-    fn commands_print_like_ps() {
-        let args = vec!["out".to_string(), "hello there".to_string()];
-        assert_eq!(
-            command_line("/toolbox", &args),
-            "/toolbox out 'hello there'"
-        );
     }
 }

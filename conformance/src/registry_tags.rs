@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::Command as Process;
 
-use crate::api::split_reference;
+use berth_api::split_reference;
 
 /// Every tag the generator's `remote-retag` may move (see `generate.rs`).
 pub const RETAG_TARGETS: &[&str] = &["toolbox:latest", "hello-world:latest"];

@@ -34,13 +34,6 @@ impl Profile {
         }
     }
 
-    /// The newest Engine API version the engine serves.
-    pub fn api_version(self) -> &'static str {
-        match self {
-            Profile::Docker2010 => "1.41",
-        }
-    }
-
     pub fn ambiguous_image_prefix(self) -> AmbiguousImagePrefix {
         match self {
             Profile::Docker2010 => AmbiguousImagePrefix::NotFound,

@@ -7,8 +7,10 @@
 
 use std::io::IsTerminal;
 
+use berth_api::create::Strings;
+use berth_api::exec::{ExecCreateBody, ExecStartBody, IdResponse};
 use clap::Args;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::cli::run::{copy_output, forward_stdin, resize, RawMode};
 use crate::cli::session::{encode, version_less};
@@ -90,14 +92,19 @@ pub fn exec(session: &Session, args: &ExecArgs, io: &mut Io<'_>) -> Result<i32, 
     let created = session.expect(
         "POST",
         &format!("/containers/{}/exec", encode(container)),
-        Some(&create_body(args, file_env, command, console_size)),
+        Some(&json_of(&create_body(
+            args,
+            file_env,
+            command,
+            console_size,
+        ))?),
     )?;
-    let id = created
-        .json()
-        .and_then(|answer| answer["Id"].as_str().map(str::to_string))
+    let id = serde_json::from_slice::<IdResponse>(&created.body)
+        .ok()
+        .map(|answer| answer.id)
         .filter(|id| !id.is_empty())
         .ok_or_else(|| CliError::Message("exec ID empty".to_string()))?;
-    let start = start_body(args.detach, args.tty, console_size);
+    let start = json_of(&start_body(args.detach, args.tty, console_size))?;
     if args.detach {
         session.expect("POST", &format!("/exec/{id}/start"), Some(&start))?;
         return Ok(0);
@@ -126,37 +133,39 @@ fn create_body(
     file_env: Vec<String>,
     command: &[String],
     console_size: Option<[u16; 2]>,
-) -> Value {
+) -> ExecCreateBody {
     let env: Vec<String> = file_env
         .into_iter()
         .chain(args.env.iter().cloned())
         .collect();
-    let mut body = json!({
-        "User": args.user.clone().unwrap_or_default(),
-        "Privileged": args.privileged,
-        "Tty": args.tty,
-        "AttachStdin": !args.detach && args.interactive,
-        "AttachStderr": !args.detach,
-        "AttachStdout": !args.detach,
-        "Detach": args.detach,
-        "DetachKeys": args.detach_keys.clone().unwrap_or_default(),
-        "Env": (!env.is_empty()).then_some(env),
-        "WorkingDir": args.workdir.clone().unwrap_or_default(),
-        "Cmd": command,
-    });
-    if let Some(size) = console_size {
-        body["ConsoleSize"] = json!(size);
+    ExecCreateBody {
+        user: args.user.clone().unwrap_or_default(),
+        privileged: args.privileged,
+        tty: args.tty,
+        console_size: console_size.map(|[h, w]| [h.into(), w.into()]),
+        attach_stdin: !args.detach && args.interactive,
+        attach_stderr: !args.detach,
+        attach_stdout: !args.detach,
+        detach: args.detach,
+        detach_keys: args.detach_keys.clone().unwrap_or_default(),
+        env: (!env.is_empty()).then_some(env),
+        working_dir: args.workdir.clone().unwrap_or_default(),
+        cmd: Some(Strings::Many(command.to_vec())),
     }
-    body
 }
 
 /// `POST /exec/{id}/start`'s body.
-fn start_body(detach: bool, tty: bool, console_size: Option<[u16; 2]>) -> Value {
-    let mut body = json!({ "Detach": detach, "Tty": tty });
-    if let Some(size) = console_size {
-        body["ConsoleSize"] = json!(size);
+fn start_body(detach: bool, tty: bool, console_size: Option<[u16; 2]>) -> ExecStartBody {
+    ExecStartBody {
+        detach,
+        tty,
+        console_size: console_size.map(|[h, w]| [h.into(), w.into()]),
     }
-    body
+}
+
+/// A typed body as the JSON the client sends.
+fn json_of(body: &impl serde::Serialize) -> Result<Value, CliError> {
+    serde_json::to_value(body).map_err(|e| CliError::Message(format!("encoding a body: {e}")))
 }
 
 /// Starts the exec on an upgraded connection and copies its streams until it ends.
@@ -187,6 +196,7 @@ fn attach(
 mod tests {
     use super::*;
     use clap::Parser;
+    use serde_json::json;
 
     #[derive(Debug, Parser)]
     struct Top {
@@ -225,20 +235,32 @@ mod tests {
             "echo",
             "hi",
         ]);
-        let body = create_body(&args, Vec::new(), &args.container_and_command[1..], None);
+        let body = json_of(&create_body(
+            &args,
+            Vec::new(),
+            &args.container_and_command[1..],
+            None,
+        ))
+        .unwrap();
         let docker: Value = serde_json::from_str(
             r#"{"User":"1","Privileged":true,"Tty":false,"AttachStdin":false,"AttachStderr":true,"AttachStdout":true,"Detach":false,"DetachKeys":"","Env":["A=1"],"WorkingDir":"/tmp","Cmd":["echo","hi"]}"#,
         )
         .unwrap();
         assert_eq!(body, docker);
         let detached = parse(&["-d", "-i", "c", "true"]);
-        let body = create_body(&detached, Vec::new(), &["true".to_string()], Some([0, 0]));
+        let body = json_of(&create_body(
+            &detached,
+            Vec::new(),
+            &["true".to_string()],
+            Some([0, 0]),
+        ))
+        .unwrap();
         assert_eq!(body["AttachStdin"], false);
         assert_eq!(body["AttachStdout"], false);
         assert_eq!(body["Env"], Value::Null);
         assert_eq!(body["ConsoleSize"], json!([0, 0]));
         assert_eq!(
-            start_body(true, false, None),
+            json_of(&start_body(true, false, None)).unwrap(),
             json!({"Detach": true, "Tty": false})
         );
     }

@@ -287,7 +287,7 @@ mod tests {
         assert_eq!(list_path(&args(false, None)), "/images/json");
         assert_eq!(
             list_path(&args(true, Some("hello-world"))),
-            "/images/json?all=1&filters=%7B%22reference%22%3A%7B%22hello%2Dworld%22%3Atrue%7D%7D"
+            "/images/json?all=1&filters=%7B%22reference%22%3A%7B%22hello-world%22%3Atrue%7D%7D"
         );
     }
 }

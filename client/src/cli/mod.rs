@@ -3,7 +3,6 @@
 //! does it and answers the exit code. Output goes through [`Io`] so tests can capture it.
 
 mod containers;
-mod create_body;
 mod env_file;
 mod error;
 mod exec;

@@ -2,8 +2,6 @@
 //! `volumeSplitN`), so a malformed flag fails before any request, with the CLI's text. What
 //! the daemon decides (absolute paths, modes, duplicates) stays with the daemon.
 
-use serde_json::{json, Value};
-
 /// A parsed `--mount`, sent as one `HostConfig.Mounts` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MountFlag {
@@ -14,15 +12,13 @@ pub struct MountFlag {
 }
 
 impl MountFlag {
-    pub fn to_json(&self) -> Value {
-        let mut m = json!({"Type": self.kind, "Target": self.target});
-        if !self.source.is_empty() {
-            m["Source"] = json!(self.source);
+    pub fn to_mount(&self) -> berth_api::create::Mount {
+        berth_api::create::Mount {
+            kind: self.kind.clone(),
+            source: self.source.clone(),
+            target: self.target.clone(),
+            read_only: self.read_only,
         }
-        if self.read_only {
-            m["ReadOnly"] = json!(true);
-        }
-        m
     }
 }
 
@@ -92,6 +88,7 @@ pub fn check_volume(spec: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn mounts_parse_as_the_docker_cli_parses_them() {
@@ -106,7 +103,7 @@ mod tests {
             }
         );
         assert_eq!(
-            m.to_json(),
+            serde_json::to_value(m.to_mount()).unwrap(),
             json!({"Type": "bind", "Source": "/a", "Target": "/b", "ReadOnly": true})
         );
         assert_eq!(parse_mount("target=/v").unwrap().kind, "volume");

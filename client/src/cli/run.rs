@@ -5,18 +5,18 @@
 
 use std::io::Read;
 
+use berth_api::create::{ContainerCreateBody, Strings};
+use berth_api::query::WaitCondition;
 use berth_format::exit_code::run_exit_code;
 use berth_format::reference::Reference;
 use clap::Args;
-use serde_json::Value;
 
-use crate::cli::create_body::{self, CreateFlags};
 use crate::cli::progress::{terminal_width, Display};
 use crate::cli::pull::{parse_image, pull_image};
 use crate::cli::session::encode;
 use crate::cli::{CliError, Io, Session};
-use crate::http::{Client, Response};
 use crate::mux::copy_demultiplexed;
+use crate::sequence::{self, Running};
 use crate::transport::Connection;
 
 /// The program name where docker prints `docker`.
@@ -136,8 +136,8 @@ pub fn create_verb(session: &Session, args: &CreateArgs, io: &mut Io<'_>) -> i32
         Ok(body) => body,
         Err(e) => return flag_value_error(io, &e, "create"),
     };
-    let created = parse_image(body["Image"].as_str().unwrap_or_default())
-        .and_then(|image| create(session, args, image.as_ref(), &body, io));
+    let created =
+        parse_image(&body.image).and_then(|image| create(session, args, image.as_ref(), &body, io));
     match created {
         Ok(id) => match writeln!(io.out, "{id}") {
             Ok(()) => 0,
@@ -200,20 +200,27 @@ fn run_inner(session: &Session, run: &RunArgs, io: &mut Io<'_>) -> Result<i32, C
         Ok(body) => body,
         Err(e) => return Ok(flag_value_error(io, &e, "run")),
     };
-    let image = parse_image(body["Image"].as_str().unwrap_or_default())?;
+    let image = parse_image(&body.image)?;
     let id = create(session, args, image.as_ref(), &body, io)?;
     if run.detach {
         start(session, &id)?;
         writeln!(io.out, "{id}")?;
         return Ok(0);
     }
-    let condition = if args.rm { "removed" } else { "next-exit" };
+    let condition = match args.rm {
+        true => WaitCondition::Removed,
+        false => WaitCondition::NextExit,
+    };
     attach_and_start(session, &id, args.interactive, args.tty, condition, io)
 }
 
 /// The create body for the flags (`create`'s is `run`'s without `-d`).
 /// `checked.file_env` holds the `--env-file` entries, which come before the `-e` ones.
-fn create_body(args: &CreateArgs, detach: bool, checked: Checked) -> Result<Value, CliError> {
+fn create_body(
+    args: &CreateArgs,
+    detach: bool,
+    checked: Checked,
+) -> Result<ContainerCreateBody, CliError> {
     let Checked {
         file_env,
         security_opt,
@@ -243,38 +250,40 @@ fn create_body(args: &CreateArgs, detach: bool, checked: Checked) -> Result<Valu
     if args.entrypoint.as_deref().is_some_and(|e| !e.is_empty()) && command.is_empty() {
         cmd = None;
     }
-    Ok(create_body::create_body(&CreateFlags {
-        image: image.clone(),
-        cmd,
-        entrypoint,
-        env: given.then_some(env),
-        working_dir: args.workdir.clone().unwrap_or_default(),
-        user: args.user.clone().unwrap_or_default(),
-        attach_stdin: args.interactive && !detach,
-        attach_stdout: !detach,
-        attach_stderr: !detach,
-        tty: args.tty,
-        open_stdin: args.interactive,
-        stdin_once: args.interactive && !detach,
-        auto_remove: args.rm,
-        memory,
-        pids_limit: args.pids_limit.unwrap_or(0),
-        cpu_shares: args.cpu_shares.unwrap_or(0),
-        labels: args
-            .label
+    let mut body = ContainerCreateBody::docker_cli(image);
+    body.cmd = cmd.map(Strings::Many);
+    body.entrypoint = entrypoint.map(Strings::Many);
+    body.env = given.then_some(env);
+    body.working_dir = Some(args.workdir.clone().unwrap_or_default());
+    body.user = Some(args.user.clone().unwrap_or_default());
+    body.attach_stdin = args.interactive && !detach;
+    body.attach_stdout = !detach;
+    body.attach_stderr = !detach;
+    body.tty = args.tty;
+    body.open_stdin = args.interactive;
+    body.stdin_once = args.interactive && !detach;
+    body.hostname = Some(args.hostname.clone().unwrap_or_default());
+    body.labels = Some(
+        args.label
             .iter()
             .map(|l| {
                 let (k, v) = l.split_once('=').unwrap_or((l, ""));
                 (k.to_string(), v.to_string())
             })
             .collect(),
-        console_size: [0, 0],
-        hostname: args.hostname.clone().unwrap_or_default(),
-        network: args.network.clone(),
-        binds: (!args.volume.is_empty()).then(|| args.volume.clone()),
-        mounts: args.mount.iter().map(|m| m.to_json()).collect(),
-        security_opt,
-    }))
+    );
+    if let Some(network) = &args.network {
+        body.set_network(network);
+    }
+    let host = body.host_config.get_or_insert_with(Default::default);
+    host.auto_remove = args.rm;
+    host.memory = memory;
+    host.pids_limit = Some(args.pids_limit.unwrap_or(0));
+    host.cpu_shares = args.cpu_shares.unwrap_or(0);
+    host.binds = (!args.volume.is_empty()).then(|| args.volume.clone());
+    host.mounts = Some(args.mount.iter().map(|m| m.to_mount()).collect());
+    host.security_opt = security_opt;
+    Ok(body)
 }
 
 /// go-units `RAMInBytes`: `512m`, `1g`, `1.5GB`, `100` (binary multiples).
@@ -308,16 +317,14 @@ fn create(
     session: &Session,
     args: &CreateArgs,
     image: Option<&Reference>,
-    body: &Value,
+    body: &ContainerCreateBody,
     io: &mut Io<'_>,
 ) -> Result<String, CliError> {
-    let path = match &args.name {
-        Some(name) => format!("/containers/create?name={}", encode(name)),
-        None => "/containers/create".to_string(),
-    };
-    let response = session.call("POST", &path, Some(body))?;
-    let missing = image.filter(|_| response.status == 404);
-    let response = if let Some(reference) = missing {
+    let client = session.client()?;
+    let pull = |_: &crate::http::Response| -> Result<bool, CliError> {
+        let Some(reference) = image else {
+            return Ok(false);
+        };
         let reference = reference.with_default_tag();
         writeln!(
             io.err,
@@ -336,29 +343,23 @@ fn create(
         } else {
             pull_image(session, &reference, io.err, display)?;
         }
-        session.call("POST", &path, Some(body))?
-    } else {
-        response
+        Ok(true)
     };
-    if response.status >= 400 {
-        return Err(CliError::daemon(&response));
+    let created = sequence::create(client, args.name.as_deref(), body, pull)?
+        .map_err(|response| CliError::daemon(&response))?;
+    for warning in &created.warnings {
+        writeln!(io.err, "WARNING: {warning}")?;
     }
-    let answer = response.json().unwrap_or_default();
-    for warning in answer["Warnings"].as_array().into_iter().flatten() {
-        if let Some(warning) = warning.as_str() {
-            writeln!(io.err, "WARNING: {warning}")?;
-        }
+    match created.id.is_empty() {
+        true => Err(CliError::Message(
+            "the daemon answered create without an Id".to_string(),
+        )),
+        false => Ok(created.id),
     }
-    answer["Id"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| CliError::Message("the daemon answered create without an Id".to_string()))
 }
 
 fn start(session: &Session, id: &str) -> Result<(), CliError> {
-    session
-        .expect("POST", &format!("/containers/{id}/start"), None)
-        .map(drop)
+    sequence::start(session.client()?, id)?.map_err(|response| CliError::daemon(&response))
 }
 
 /// `start -a`: attach to an existing container, start it and exit with its exit code.
@@ -371,7 +372,7 @@ pub fn start_attached(
     let inspect = session.get_json(&format!("/containers/{}/json", encode(name)))?;
     let tty = inspect["Config"]["Tty"].as_bool().unwrap_or(false);
     let id = inspect["Id"].as_str().unwrap_or(name).to_string();
-    attach_and_start(session, &id, interactive, tty, "next-exit", io)
+    attach_and_start(session, &id, interactive, tty, WaitCondition::NextExit, io)
 }
 
 /// Attach, wait, start, copy, and the exit code, as the CLI orders them.
@@ -380,32 +381,12 @@ fn attach_and_start(
     id: &str,
     stdin: bool,
     tty: bool,
-    condition: &str,
+    condition: WaitCondition,
     io: &mut Io<'_>,
 ) -> Result<i32, CliError> {
-    let client = session.client()?;
-    let mut query = "stream=1&stdout=1&stderr=1".to_string();
-    if stdin {
-        query.push_str("&stdin=1");
-    }
-    let stream = match client.upgrade(&format!("/containers/{id}/attach?{query}"))? {
-        Ok(stream) => stream,
-        Err(response) => return Err(CliError::daemon(&response)),
-    };
-    let wait = Waiter::register(
-        client,
-        &format!("/containers/{id}/wait?condition={condition}"),
-    )?;
-    if let Err(e) = start(session, id) {
-        if condition == "removed" {
-            // As the CLI does with --rm, let the daemon remove the container before exiting,
-            // but not forever if it never does.
-            wait.settle(std::time::Duration::from_secs(10));
-        } else {
-            wait.cancel();
-        }
-        return Err(e);
-    }
+    let Running { stream, wait } =
+        sequence::attach_and_start(session.client()?, id, stdin, condition)?
+            .map_err(|response| CliError::daemon(&response))?;
     if tty {
         resize(session, &format!("/containers/{id}"));
     }
@@ -414,14 +395,14 @@ fn attach_and_start(
         forward_stdin(stream.connection())?;
     }
     copy_output(stream, tty, io)?;
-    let waited = wait.finish()?;
-    if let Some(message) = waited["Error"]["Message"]
-        .as_str()
-        .filter(|m| !m.is_empty())
-    {
-        writeln!(io.err, "{message}")?;
+    let waited = wait
+        .finish()?
+        .answer
+        .map_err(|response| CliError::daemon(&response))?;
+    if let Some(error) = waited.error.filter(|e| !e.message.is_empty()) {
+        writeln!(io.err, "{}", error.message)?;
     }
-    Ok(waited["StatusCode"].as_i64().unwrap_or(125) as i32)
+    Ok(waited.status_code as i32)
 }
 
 pub(crate) fn copy_output(
@@ -504,52 +485,6 @@ impl Drop for RawMode {
     }
 }
 
-/// A `wait` registered before start, answered on a thread.
-struct Waiter {
-    cancel: crate::transport::Canceller,
-    thread: std::thread::JoinHandle<Result<Response, crate::http::HttpError>>,
-}
-
-impl std::fmt::Debug for Waiter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Waiter")
-    }
-}
-
-impl Waiter {
-    /// Sends the wait and returns once its head arrived, so the daemon has registered it
-    /// before the container starts (a `--rm` container may be gone by the time a wait that
-    /// was merely sent gets looked at).
-    fn register(client: &Client, path: &str) -> Result<Waiter, CliError> {
-        let pending = client.begin_head("POST", path)?;
-        let cancel = pending.connection().canceller()?;
-        let thread = std::thread::spawn(move || pending.finish());
-        Ok(Waiter { cancel, thread })
-    }
-
-    fn cancel(self) {
-        let _ = self.cancel.shutdown(std::net::Shutdown::Both);
-        let _ = self.thread.join();
-    }
-
-    /// Waits at most `limit` for the answer, then drops it.
-    fn settle(self, limit: std::time::Duration) {
-        let _ = self.cancel.set_read_timeout(Some(limit));
-        let _ = self.thread.join();
-    }
-
-    fn finish(self) -> Result<Value, CliError> {
-        let response = self
-            .thread
-            .join()
-            .map_err(|_| CliError::Message("the wait thread panicked".to_string()))??;
-        if response.status >= 400 {
-            return Err(CliError::daemon(&response));
-        }
-        Ok(response.json().unwrap_or_default())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,6 +541,7 @@ mod tests {
             },
         )
         .unwrap();
+        let body = serde_json::to_value(body).unwrap();
         assert_eq!(body["Image"], "bb");
         assert_eq!(body["Env"], json!(["F=1"]));
         assert_eq!(body["Cmd"], json!(["-c", "exit 3"]));

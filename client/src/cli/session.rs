@@ -17,9 +17,9 @@ use crate::transport::{Endpoint, Host};
 /// Where the daemon is when neither `-H` nor `BERTH_HOST` says.
 pub const DEFAULT_HOST: &str = "unix:///run/berth/berth.sock";
 /// The newest API version this client speaks (docker CLI 28.2).
-pub const MAX_API_VERSION: &str = "1.50";
+pub const CLI_MAX_VERSION: &str = "1.50";
 /// What an old daemon that advertises no version is spoken to with.
-const FALLBACK_API_VERSION: &str = "1.24";
+const FALLBACK_VERSION: &str = "1.24";
 
 /// A daemon to talk to, with the version negotiated on first use.
 #[derive(Debug)]
@@ -93,9 +93,9 @@ impl Session {
             .with_user_agent("Docker-Client/28.2.2 (linux)");
         let ping = base.ping().map_err(|e| self.connect_error(e))?;
         let version = match ping.header("api-version") {
-            Some(v) if version_less(v, MAX_API_VERSION) => v.to_string(),
-            Some(_) => MAX_API_VERSION.to_string(),
-            None => FALLBACK_API_VERSION.to_string(),
+            Some(v) if version_less(v, CLI_MAX_VERSION) => v.to_string(),
+            Some(_) => CLI_MAX_VERSION.to_string(),
+            None => FALLBACK_VERSION.to_string(),
         };
         Ok(self.client.get_or_init(|| base.with_version(&version)))
     }
@@ -169,10 +169,8 @@ impl Session {
     }
 }
 
-/// Percent-encodes a query value.
-pub fn encode(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
+/// Percent-encodes a path segment or query value (berth-api's one encoder).
+pub use berth_api::enc as encode;
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@
 use berth_format::Timestamp;
 use serde_json::Value;
 
-use crate::cli::session::MAX_API_VERSION;
+use crate::cli::session::CLI_MAX_VERSION;
 use crate::cli::table::text;
 use crate::cli::{CliError, Io, Session};
 
@@ -28,8 +28,8 @@ fn row(indent: &str, label: &str, value: &str) -> String {
 pub fn version(session: &Session, io: &mut Io<'_>) -> Result<i32, CliError> {
     let negotiated = session.client().map(|c| c.version().to_string());
     let api = match &negotiated {
-        Ok(v) if v != MAX_API_VERSION => format!("{v} (downgraded from {MAX_API_VERSION})"),
-        _ => MAX_API_VERSION.to_string(),
+        Ok(v) if v != CLI_MAX_VERSION => format!("{v} (downgraded from {CLI_MAX_VERSION})"),
+        _ => CLI_MAX_VERSION.to_string(),
     };
     let mut out = String::from("Client:\n");
     out.push_str(&row(" ", "Version", env!("CARGO_PKG_VERSION")));

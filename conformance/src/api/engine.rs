@@ -2,10 +2,18 @@
 //! (pull on a 404 from create, attach and wait before start for `run`, and so on), and each
 //! answer becomes an observation.
 
+use berth_api::answer::{
+    ContainerInspect, ContainerSummary, ImageDeleteItem, ImageInspect, ImageSummary, WaitResponse,
+};
+use berth_api::create::{ContainerCreateBody, Strings};
+use berth_api::query::{self, CommitQuery, WaitCondition};
+use berth_api::{enc, API_VERSION};
+use berth_client::sequence::{self, Running};
 use berth_client::transport::Endpoint;
 use berth_model::command::{Command, CreateOpts};
 use berth_model::ErrorKind;
-use serde_json::{json, Value};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::api::http::{Client, HttpError, Response};
 use crate::api::mux::{demultiplex, Frame};
@@ -13,8 +21,15 @@ use crate::engine::{Engine, EngineError};
 use crate::observe::{digest_repo, ContainerView, ImageView, Observation, Probe};
 use crate::registry_tags::RegistryTags;
 
-/// The API version every engine is driven at (dockerd 20.10's newest).
-pub const API_VERSION: &str = "1.41";
+/// Where images come from for an engine whose own pull cannot reach them: the embedded
+/// engine's fixture layouts, served as a registry would serve them. `pull` stands in for the
+/// engine's `docker pull` (and the pull of a `run` whose image is missing), `retag` for the
+/// registry's `remote-retag`, `restore` for putting the moved tags back.
+pub trait ImageSource: std::fmt::Debug {
+    fn pull(&self, reference: &str) -> Observation;
+    fn retag(&self, source: &str, target: &str) -> Observation;
+    fn restore(&self);
+}
 
 /// A Docker Engine API endpoint.
 #[derive(Debug)]
@@ -23,6 +38,8 @@ pub struct ApiEngine {
     client: Client,
     /// The registry the engine pulls from, whose tags `remote-retag` moves.
     tags: Option<RegistryTags>,
+    /// Images not pulled through the engine's own pull (the embedded engine's fixtures).
+    images: Option<Box<dyn ImageSource + Send + Sync>>,
 }
 
 fn kind_of(status: u16) -> ErrorKind {
@@ -46,34 +63,6 @@ fn error_of(response: &Response) -> Observation {
     Observation::Error {
         kind: kind_of(response.status),
         message: response.message(),
-    }
-}
-
-fn enc(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-/// Splits `name[:tag]` or `name@digest` as the CLI does for `fromImage` and `tag`.
-pub(crate) fn split_reference(reference: &str) -> (String, String) {
-    if let Some((name, digest)) = reference.split_once('@') {
-        return (name.to_string(), digest.to_string());
-    }
-    let slash = reference.rfind('/').map_or(0, |i| i + 1);
-    match reference[slash..].rfind(':') {
-        Some(i) => (
-            reference[..slash + i].to_string(),
-            reference[slash + i + 1..].to_string(),
-        ),
-        None => (reference.to_string(), "latest".to_string()),
     }
 }
 
@@ -101,7 +90,14 @@ impl ApiEngine {
             name: name.to_string(),
             client: Client::with_endpoint(endpoint, API_VERSION),
             tags: registry.map(RegistryTags::new),
+            images: None,
         }
+    }
+
+    /// Images from `images` rather than the engine's own pull (see [`ImageSource`]).
+    pub fn with_images(mut self, images: Box<dyn ImageSource + Send + Sync>) -> ApiEngine {
+        self.images = Some(images);
+        self
     }
 
     /// Where the fixture layouts are, so tags moved by `remote-retag` can be restored.
@@ -121,6 +117,15 @@ impl ApiEngine {
             .map_err(|e| self.unreachable(e))
     }
 
+    /// A JSON answer as its berth-api type.
+    fn parse<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        response: &Response,
+    ) -> Result<T, EngineError> {
+        serde_json::from_slice(&response.body).map_err(|e| self.protocol(what, &e.to_string()))
+    }
+
     fn unreachable(&self, e: HttpError) -> EngineError {
         EngineError::Unreachable {
             engine: self.name.clone(),
@@ -136,13 +141,12 @@ impl ApiEngine {
         }
     }
 
-    fn pull(&self, reference: &str) -> Result<Observation, EngineError> {
-        let (name, tag) = split_reference(reference);
-        let response = self.call(
-            "POST",
-            &format!("/images/create?fromImage={}&tag={}", enc(&name), enc(&tag)),
-            None,
-        )?;
+    /// `docker pull REFERENCE`, as an observation.
+    pub fn pull_image(&self, reference: &str) -> Result<Observation, EngineError> {
+        if let Some(images) = &self.images {
+            return Ok(images.pull(reference));
+        }
+        let response = self.call("POST", &query::pull_path(reference), None)?;
         if response.status != 200 {
             return Ok(error_of(&response));
         }
@@ -152,112 +156,79 @@ impl ApiEngine {
             .split(|b| *b == b'\n')
             .filter(|l| !l.is_empty())
         {
-            let message: Value =
+            let message: berth_api::stream::ProgressMessage =
                 serde_json::from_slice(line).map_err(|e| self.protocol("pull", &e.to_string()))?;
-            if let Some(error) = message.get("error").and_then(Value::as_str) {
+            if let Some(error) = message.error {
                 return Ok(Observation::Error {
                     kind: ErrorKind::System,
-                    message: error.to_string(),
+                    message: error,
                 });
             }
-            let status = message
-                .get("status")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            up_to_date |= status.starts_with("Status: Image is up to date");
+            up_to_date |= message.status.starts_with("Status: Image is up to date");
         }
         Ok(Observation::Pulled { up_to_date })
     }
 
-    /// `create` as the CLI does it: a 404 for the image makes it pull and try once more.
+    /// `create` as the CLI does it (berth-client's sequence): a 404 for the image makes it
+    /// pull and try once more.
     fn create(
         &self,
         opts: &CreateOpts,
         attach: bool,
     ) -> Result<Result<String, Observation>, EngineError> {
-        let mut body = json!({
-            "Image": opts.image,
-            "AttachStdout": attach,
-            "AttachStderr": attach,
-            "HostConfig": { "AutoRemove": opts.auto_remove },
-        });
+        let mut body = ContainerCreateBody::docker_cli(&opts.image);
+        body.attach_stdout = attach;
+        body.attach_stderr = attach;
         if !opts.command.is_empty() {
-            body["Cmd"] = json!(opts.command);
+            body.cmd = Some(Strings::Many(opts.command.clone()));
         }
-        let path = match &opts.name {
-            Some(name) => format!("/containers/create?name={}", enc(name)),
-            None => "/containers/create".to_string(),
-        };
-        let mut response = self.call("POST", &path, Some(&body))?;
-        // The CLI pulls on any 404 (`errdefs.IsNotFound`), whatever the text: podman words it
-        // `no such image: docker.io/library/...`.
-        if response.status == 404 {
-            if let Observation::Error { kind, message } = self.pull(&opts.image)? {
-                return Ok(Err(Observation::Error { kind, message }));
+        if let Some(host) = body.host_config.as_mut() {
+            host.auto_remove = opts.auto_remove;
+        }
+        let pull = |response: &Response| -> Result<bool, Failed> {
+            // The CLI pulls on any 404 (`errdefs.IsNotFound`), whatever the text: podman words
+            // it `no such image: docker.io/library/...`.
+            if response.status != 404 {
+                return Ok(false);
             }
-            response = self.call("POST", &path, Some(&body))?;
+            match self.pull_image(&opts.image).map_err(Failed::Engine)? {
+                Observation::Error { kind, message } => {
+                    Err(Failed::Observed(Observation::Error { kind, message }))
+                }
+                _ => Ok(true),
+            }
+        };
+        match sequence::create(&self.client, opts.name.as_deref(), &body, pull) {
+            Ok(Ok(created)) => Ok(Ok(created.id)),
+            Ok(Err(response)) => Ok(Err(error_of(&response))),
+            Err(Failed::Observed(observation)) => Ok(Err(observation)),
+            Err(Failed::Engine(e)) => Err(e),
+            Err(Failed::Http(e)) => Err(self.unreachable(e)),
         }
-        if response.status != 201 {
-            return Ok(Err(error_of(&response)));
-        }
-        let id = response
-            .json()
-            .and_then(|v| v["Id"].as_str().map(str::to_string));
-        Ok(Ok(id.ok_or_else(|| {
-            self.protocol("create", "no Id in the answer")
-        })?))
     }
 
-    /// Attach, wait and start, as an attached `run` or `start -a` does; returns the output,
-    /// the exit code, or the start error.
+    /// Attach, wait and start, as an attached `run` or `start -a` does (berth-client's
+    /// sequence); returns the output, the exit code, or the start error.
     fn run_attached(
         &self,
         id: &str,
         auto_remove: bool,
     ) -> Result<Result<(String, String, i32), Observation>, EngineError> {
-        let stream = self
-            .client
-            .upgrade(&format!(
-                "/containers/{id}/attach?stream=1&stdout=1&stderr=1"
-            ))
+        let condition = match auto_remove {
+            true => WaitCondition::Removed,
+            false => WaitCondition::NextExit,
+        };
+        let started = sequence::attach_and_start(&self.client, id, false, condition)
             .map_err(|e| self.unreachable(e))?;
-        let mut stream = match stream {
-            Ok(stream) => stream,
+        let Running { mut stream, wait } = match started {
+            Ok(running) => running,
             Err(response) => return Ok(Err(error_of(&response))),
         };
-        let condition = if auto_remove { "removed" } else { "next-exit" };
-        // As the CLI does, the wait is registered before start; if start fails it is cancelled
-        // (the container will never exit, so the answer would never come).
-        let path = format!("/containers/{id}/wait?condition={condition}");
-        // The head arrives once the engine has the wait in place (an auto-remove container may
-        // be gone by the time a wait that was merely sent is looked at).
-        let pending = self
-            .client
-            .begin_head("POST", &path)
-            .map_err(|e| self.unreachable(e))?;
-        let cancel = pending
-            .connection()
-            .canceller()
-            .map_err(|e| self.protocol("wait", &e.to_string()))?;
-        let waiter = std::thread::spawn(move || pending.finish());
-        let started = self.call("POST", &format!("/containers/{id}/start"), None)?;
-        if started.status != 204 {
-            drop(stream);
-            let _ = cancel.shutdown(std::net::Shutdown::Both);
-            let _ = waiter.join();
-            return Ok(Err(error_of(&started)));
-        }
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut stream, &mut bytes)
             .map_err(|e| self.protocol("attach", &e.to_string()))?;
-        let waited = waiter
-            .join()
-            .map_err(|_| self.protocol("wait", "waiter panicked"))?
-            .map_err(|e| self.unreachable(e))?;
-        let code = waited
-            .json()
-            .and_then(|v| v["StatusCode"].as_i64())
-            .unwrap_or(-1) as i32;
+        let waited = wait.finish().map_err(|e| self.unreachable(e))?;
+        let code = waited.answer.map_or(-1, |w| w.status_code) as i32;
         let (stdout, stderr) = split_frames(&bytes);
         Ok(Ok((stdout, stderr, code)))
     }
@@ -275,9 +246,10 @@ impl ApiEngine {
             start_error,
         };
         if detach {
-            let started = self.call("POST", &format!("/containers/{id}/start"), None)?;
-            let start_error =
-                (started.status != 204).then(|| (kind_of(started.status), started.message()));
+            let started = sequence::start(&self.client, &id).map_err(|e| self.unreachable(e))?;
+            let start_error = started
+                .err()
+                .map(|response| (kind_of(response.status), response.message()));
             return Ok(ran(String::new(), String::new(), None, start_error));
         }
         Ok(match self.run_attached(&id, opts.auto_remove)? {
@@ -352,29 +324,24 @@ impl ApiEngine {
         changes: &[String],
         message: Option<&str>,
     ) -> Result<Observation, EngineError> {
-        let mut path = format!("/commit?container={}", enc(target));
-        if let Some(repository) = repository {
-            let (repo, tag) = split_reference(repository);
-            path.push_str(&format!("&repo={}&tag={}", enc(&repo), enc(&tag)));
+        let path = CommitQuery {
+            container: target.to_string(),
+            reference: repository.map(str::to_string),
+            comment: message.map(str::to_string),
+            changes: changes.to_vec(),
         }
-        if let Some(message) = message {
-            path.push_str(&format!("&comment={}", enc(message)));
-        }
-        for change in changes {
-            path.push_str(&format!("&changes={}", enc(change)));
-        }
+        .path();
         // The CLI sends the (empty) container config as the body, `null`; podman fails to
         // decode an empty body (`Decode(): EOF`).
         let response = self.call("POST", &path, Some(&Value::Null))?;
         if response.status != 201 {
             return Ok(error_of(&response));
         }
-        let id = response
-            .json()
-            .and_then(|v| v["Id"].as_str().map(str::to_string));
-        Ok(Observation::Committed {
-            id: id.ok_or_else(|| self.protocol("commit", "no Id"))?,
-        })
+        let created: berth_api::exec::IdResponse = self.parse("commit", &response)?;
+        if created.id.is_empty() {
+            return Err(self.protocol("commit", "no Id"));
+        }
+        Ok(Observation::Committed { id: created.id })
     }
 
     fn rmi(&self, target: &str, force: bool) -> Result<Observation, EngineError> {
@@ -386,21 +353,10 @@ impl ApiEngine {
         if response.status != 200 {
             return Ok(error_of(&response));
         }
-        let items = response
-            .json()
-            .and_then(|v| v.as_array().cloned())
-            .unwrap_or_default();
-        let lines = items
-            .iter()
-            .filter_map(
-                |item| match (item["Untagged"].as_str(), item["Deleted"].as_str()) {
-                    (Some(r), _) => Some(format!("Untagged: {r}")),
-                    (_, Some(d)) => Some(format!("Deleted: {d}")),
-                    _ => None,
-                },
-            )
-            .collect();
-        Ok(Observation::Deleted { items: lines })
+        let items: Vec<ImageDeleteItem> = self.parse("rmi", &response)?;
+        Ok(Observation::Deleted {
+            items: items.iter().map(ToString::to_string).collect(),
+        })
     }
 
     fn logs(&self, target: &str) -> Result<Observation, EngineError> {
@@ -418,6 +374,9 @@ impl ApiEngine {
 
     /// Moves a tag in the registry by copying the source manifest over it.
     fn retag(&mut self, source: &str, target: &str) -> Result<Observation, EngineError> {
+        if let Some(images) = &self.images {
+            return Ok(images.retag(source, target));
+        }
         let name = self.name.clone();
         let protocol = |what: String| EngineError::Protocol {
             engine: name.clone(),
@@ -437,60 +396,50 @@ impl ApiEngine {
         })
     }
 
-    fn list(&self, path: &str) -> Result<Vec<Value>, EngineError> {
+    fn list<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, EngineError> {
         let response = self.call("GET", path, None)?;
-        response
-            .json()
-            .and_then(|v| v.as_array().cloned())
-            .ok_or_else(|| self.protocol(path, "not a JSON list"))
+        self.parse(path, &response)
     }
 
-    fn container_view(&self, summary: &Value) -> Result<ContainerView, EngineError> {
-        let id = summary["Id"].as_str().unwrap_or_default().to_string();
-        let inspect = self
-            .call("GET", &format!("/containers/{id}/json"), None)?
-            .json()
-            .unwrap_or_default();
+    fn container_view(&self, summary: &ContainerSummary) -> Result<ContainerView, EngineError> {
+        let id = summary.id.clone();
+        let inspected = self.call("GET", &format!("/containers/{id}/json"), None)?;
+        let exit_code = serde_json::from_slice::<ContainerInspect>(&inspected.body)
+            .map_or(-1, |c| c.state.exit_code) as i32;
         let (stdout, stderr) = match self.logs(&id)? {
             Observation::Logs { stdout, stderr } => (stdout, stderr),
             _ => (String::new(), String::new()),
         };
         Ok(ContainerView {
-            name: summary["Names"][0]
-                .as_str()
-                .unwrap_or_default()
-                .trim_start_matches('/')
-                .to_string(),
+            name: summary
+                .names
+                .first()
+                .map(|n| n.trim_start_matches('/').to_string())
+                .unwrap_or_default(),
             id,
-            image: summary["Image"].as_str().unwrap_or_default().to_string(),
-            image_id: summary["ImageID"].as_str().unwrap_or_default().to_string(),
-            command: summary["Command"].as_str().unwrap_or_default().to_string(),
-            state: summary["State"].as_str().unwrap_or_default().to_string(),
-            exit_code: inspect["State"]["ExitCode"].as_i64().unwrap_or(-1) as i32,
+            image: summary.image.clone(),
+            image_id: summary.image_id.clone(),
+            command: summary.command.clone(),
+            state: summary.state.clone(),
+            exit_code,
             stdout,
             stderr,
         })
     }
 
-    fn image_view(&self, summary: &Value) -> Result<ImageView, EngineError> {
-        let id = summary["Id"].as_str().unwrap_or_default().to_string();
-        let inspect = self
-            .call("GET", &format!("/images/{id}/json"), None)?
-            .json()
-            .unwrap_or_default();
-        let strings = |v: &Value| -> Vec<String> {
-            v.as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        };
-        let mut repo_tags: Vec<String> = strings(&summary["RepoTags"])
-            .into_iter()
-            .filter(|t| t != "<none>:<none>")
+    fn image_view(&self, summary: &ImageSummary) -> Result<ImageView, EngineError> {
+        let id = summary.id.clone();
+        let inspected = self.call("GET", &format!("/images/{id}/json"), None)?;
+        let layers = serde_json::from_slice::<ImageInspect>(&inspected.body)
+            .map_or(0, |i| i.root_fs.layers.len());
+        let mut repo_tags: Vec<String> = summary
+            .repo_tags
+            .iter()
+            .filter(|t| *t != "<none>:<none>")
+            .cloned()
             .collect();
-        let mut digest_repos: Vec<String> = strings(&summary["RepoDigests"])
+        let mut digest_repos: Vec<String> = summary
+            .repo_digests
             .iter()
             .filter(|d| *d != "<none>@<none>")
             .map(|d| digest_repo(d))
@@ -499,11 +448,25 @@ impl ApiEngine {
         digest_repos.sort();
         Ok(ImageView {
             id,
-            parent: summary["ParentId"].as_str().unwrap_or_default().to_string(),
+            parent: summary.parent_id.clone(),
             repo_tags,
             digest_repos,
-            layers: inspect["RootFS"]["Layers"].as_array().map_or(0, Vec::len),
+            layers,
         })
+    }
+}
+
+/// Why `create` did not create: below HTTP, an engine error, or an observation to report.
+#[derive(Debug)]
+enum Failed {
+    Http(HttpError),
+    Engine(EngineError),
+    Observed(Observation),
+}
+
+impl From<HttpError> for Failed {
+    fn from(e: HttpError) -> Failed {
+        Failed::Http(e)
     }
 }
 
@@ -514,16 +477,16 @@ impl Engine for ApiEngine {
 
     fn apply(&mut self, command: &Command) -> Result<Observation, EngineError> {
         match command {
-            Command::Pull { reference } => self.pull(reference),
+            Command::Pull { reference } => self.pull_image(reference),
             Command::Images { all, .. } => Ok(Observation::Listed {
                 count: self
-                    .list(&format!("/images/json?all={}", u8::from(*all)))?
+                    .list::<ImageSummary>(&format!("/images/json?all={}", u8::from(*all)))?
                     .len(),
                 rendered: None,
             }),
             Command::Ps { all, .. } => Ok(Observation::Listed {
                 count: self
-                    .list(&format!("/containers/json?all={}", u8::from(*all)))?
+                    .list::<ContainerSummary>(&format!("/containers/json?all={}", u8::from(*all)))?
                     .len(),
                 rendered: None,
             }),
@@ -556,15 +519,9 @@ impl Engine for ApiEngine {
                 if inspect.status != 200 {
                     return Ok(error_of(&inspect));
                 }
-                let id = inspect
-                    .json()
-                    .and_then(|v| v["Id"].as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let auto_remove = inspect
-                    .json()
-                    .and_then(|v| v["HostConfig"]["AutoRemove"].as_bool())
-                    .unwrap_or(false);
-                Ok(match self.run_attached(&id, auto_remove)? {
+                let inspected: ContainerInspect = self.parse("start", &inspect)?;
+                let auto_remove = inspected.host_config.auto_remove;
+                Ok(match self.run_attached(&inspected.id, auto_remove)? {
                     Ok((stdout, stderr, code)) => Observation::Attached {
                         stdout,
                         stderr,
@@ -602,10 +559,8 @@ impl Engine for ApiEngine {
                     self.call("POST", &format!("/containers/{}/wait", enc(target)), None)?;
                 Ok(match response.status {
                     200 => Observation::Waited {
-                        status: response
-                            .json()
-                            .and_then(|v| v["StatusCode"].as_i64())
-                            .unwrap_or(-1) as i32,
+                        status: serde_json::from_slice::<WaitResponse>(&response.body)
+                            .map_or(-1, |w| w.status_code) as i32,
                     },
                     _ => error_of(&response),
                 })
@@ -642,17 +597,7 @@ impl Engine for ApiEngine {
                 message,
             } => self.commit(target, repository.as_deref(), changes, message.as_deref()),
             Command::Tag { source, target } => {
-                let (repo, tag) = split_reference(target);
-                self.simple(
-                    "POST",
-                    &format!(
-                        "/images/{}/tag?repo={}&tag={}",
-                        enc(source),
-                        enc(&repo),
-                        enc(&tag)
-                    ),
-                    201,
-                )
+                self.simple("POST", &query::tag_path(source, target), 201)
             }
             Command::Rmi { targets, force } => self.each(targets, |t| self.rmi(t, *force)),
             Command::RemoteRetag { source, target } => self.retag(source, target),
@@ -665,12 +610,12 @@ impl Engine for ApiEngine {
 
     fn probe(&mut self) -> Result<Probe, EngineError> {
         let containers = self
-            .list("/containers/json?all=1")?
+            .list::<ContainerSummary>("/containers/json?all=1")?
             .iter()
             .map(|c| self.container_view(c))
             .collect::<Result<_, _>>()?;
         let images = self
-            .list("/images/json?all=1")?
+            .list::<ImageSummary>("/images/json?all=1")?
             .iter()
             .map(|i| self.image_view(i))
             .collect::<Result<_, _>>()?;
@@ -686,42 +631,23 @@ impl Engine for ApiEngine {
                 what,
             })?;
         }
-        for container in self.list("/containers/json?all=1")? {
-            let id = container["Id"].as_str().unwrap_or_default();
-            self.call("DELETE", &format!("/containers/{id}?force=1"), None)?;
+        if let Some(images) = &self.images {
+            images.restore();
+        }
+        for container in self.list::<ContainerSummary>("/containers/json?all=1")? {
+            // A refusal is left for the probe to show, as before.
+            let _refused = sequence::remove(&self.client, &container.id, true)
+                .map_err(|e| self.unreachable(e))?;
         }
         for _ in 0..5 {
-            let images = self.list("/images/json?all=1")?;
+            let images = self.list::<ImageSummary>("/images/json?all=1")?;
             if images.is_empty() {
                 break;
             }
             for image in images {
-                let id = image["Id"].as_str().unwrap_or_default();
-                self.call("DELETE", &format!("/images/{id}?force=1"), None)?;
+                self.call("DELETE", &format!("/images/{}?force=1", image.id), None)?;
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn references_split_like_the_cli() {
-        assert_eq!(
-            split_reference("toolbox"),
-            ("toolbox".into(), "latest".into())
-        );
-        assert_eq!(split_reference("mine:v1"), ("mine".into(), "v1".into()));
-        assert_eq!(
-            split_reference("127.0.0.1:5000/x"),
-            ("127.0.0.1:5000/x".into(), "latest".into())
-        );
-        assert_eq!(
-            split_reference("x@sha256:ab"),
-            ("x".into(), "sha256:ab".into())
-        );
     }
 }

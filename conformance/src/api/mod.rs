@@ -6,5 +6,4 @@ mod engine;
 pub use berth_client::http;
 pub use berth_client::mux;
 
-pub(crate) use engine::split_reference;
-pub use engine::ApiEngine;
+pub use engine::{ApiEngine, ImageSource};

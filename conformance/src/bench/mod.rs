@@ -15,7 +15,6 @@ pub mod settings;
 pub mod startup;
 pub mod stats;
 pub mod target;
-pub mod wait;
 
 #[cfg(test)]
 mod reference_tests;

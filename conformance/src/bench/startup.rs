@@ -1,23 +1,21 @@
-//! One measured `docker run` through the Engine API, sent as docker CLI 28 sends it: create
-//! (pulling on a 404), attach, wait registered before start, start, read the output until the
-//! stream closes, collect the exit code, then remove the container. Cold runs remove the image
-//! first, outside the clock. This file owns the request sequence, never the statistics.
+//! One measured `docker run` through the Engine API, sent as docker CLI 28 sends it (berth-
+//! client's one copy of the sequence): create (pulling on a 404), attach, wait registered
+//! before start, start, read the output until the stream closes, collect the exit code, then
+//! remove the container. Cold runs remove the image first, outside the clock. This file times
+//! the sequence, never computes the statistics.
 
 use std::io::Read;
-use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use berth_api::create::ContainerCreateBody;
+use berth_api::query::{self, WaitCondition};
+use berth_api::{enc, API_VERSION};
+use berth_client::sequence::{self, Running};
 
 use crate::api::http::{Client, HttpError, Response};
 use crate::bench::error::BenchError;
 use crate::bench::phases::Sample;
 use crate::bench::settings::Mode;
-use crate::bench::wait::PendingWait;
-
-/// The API version every engine is driven at, the one the conformance harness pins (dockerd
-/// 20.10's newest), so all engines are measured on the same wire format.
-pub const API_VERSION: &str = "1.41";
 
 /// An engine under benchmark: its display name and a client for its socket.
 #[derive(Debug, Clone)]
@@ -30,13 +28,14 @@ impl ApiTarget {
     pub fn new(name: &str, socket: &std::path::Path) -> ApiTarget {
         ApiTarget {
             name: name.to_string(),
-            client: Client::new(socket, API_VERSION),
+            // A run may take long on a loaded machine; the wait must outlast it.
+            client: Client::new(socket, API_VERSION).with_timeout(Some(Duration::from_secs(120))),
         }
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Response, BenchError> {
+    fn call(&self, method: &str, path: &str) -> Result<Response, BenchError> {
         self.client
-            .request(method, path, body)
+            .request(method, path, None)
             .map_err(|source| self.unreachable(source))
     }
 
@@ -78,17 +77,28 @@ pub fn run_once(target: &ApiTarget, image: &str, mode: Mode) -> Result<Sample, B
     let began = Instant::now();
     let (id, pull) = create(target, image)?;
     let created = Instant::now();
-    let reader = attach(target, &id)?;
-    let wait =
-        PendingWait::register(&target.client, &id).map_err(|why| target.protocol("wait", why))?;
-    let response = target.call("POST", &format!("/containers/{id}/start"), None)?;
+    let started = sequence::attach_and_start(&target.client, &id, false, WaitCondition::NextExit)
+        .map_err(|source| target.unreachable(source))?;
+    let Running { stream, wait } = match started {
+        Ok(running) => running,
+        Err(response) => {
+            let error = target.engine("start", &response);
+            let _ = remove_container(target, &id);
+            return Err(error);
+        }
+    };
     let started = Instant::now();
-    if response.status != 204 {
-        let error = target.engine("start", &response);
-        let _ = remove_container(target, &id);
-        return Err(error);
-    }
-    let (exited, exit_code) = wait.finish().map_err(|why| target.protocol("wait", why))?;
+    let reader = std::thread::spawn(move || read_output(stream));
+    let waited = wait.finish().map_err(|e| target.protocol("wait", e))?;
+    let exited = waited.at;
+    let exit_code = match waited.answer {
+        Ok(w) if w.error.as_ref().is_none_or(|e| e.message.is_empty()) => w.status_code,
+        Ok(w) => {
+            let message = w.error.map(|e| e.message).unwrap_or_default();
+            return Err(target.protocol("wait", format!("wait reported {message:?}")));
+        }
+        Err(response) => return Err(target.engine("wait", &response)),
+    };
     let first_byte = reader
         .join()
         .map_err(|_| target.protocol("attach", "the reader panicked"))?
@@ -111,30 +121,44 @@ pub fn run_once(target: &ApiTarget, image: &str, mode: Mode) -> Result<Sample, B
 /// Creates the container, pulling once on a 404 as the CLI does; returns its id and how long
 /// the pull took, if there was one.
 fn create(target: &ApiTarget, image: &str) -> Result<(String, Option<f64>), BenchError> {
-    let body = json!({ "Image": image, "AttachStdout": true, "AttachStderr": true });
-    let mut response = target.call("POST", "/containers/create", Some(&body))?;
+    let mut body = ContainerCreateBody::docker_cli(image);
+    body.attach_stdout = true;
+    body.attach_stderr = true;
     let mut pulled = None;
-    if response.status == 404 {
+    let pull = |not_found: &Response| -> Result<bool, Step> {
         let pulling = Instant::now();
-        pull(target, image, &response)?;
+        pull(target, image, not_found).map_err(Step::Bench)?;
         pulled = Some(ms(pulling, Instant::now()));
-        response = target.call("POST", "/containers/create", Some(&body))?;
+        Ok(true)
+    };
+    let created = match sequence::create(&target.client, None, &body, pull) {
+        Ok(Ok(created)) => created,
+        Ok(Err(response)) => return Err(target.engine("create", &response)),
+        Err(Step::Bench(e)) => return Err(e),
+        Err(Step::Http(source)) => return Err(target.unreachable(source)),
+    };
+    if created.id.is_empty() {
+        return Err(target.protocol("create", "no Id in the answer"));
     }
-    if response.status != 201 {
-        return Err(target.engine("create", &response));
+    Ok((created.id, pulled))
+}
+
+/// Why the create step failed: below HTTP, or in the pull.
+#[derive(Debug)]
+enum Step {
+    Http(HttpError),
+    Bench(BenchError),
+}
+
+impl From<HttpError> for Step {
+    fn from(e: HttpError) -> Step {
+        Step::Http(e)
     }
-    let id = response
-        .json()
-        .and_then(|v| v["Id"].as_str().map(str::to_string))
-        .ok_or_else(|| target.protocol("create", "no Id in the answer"))?;
-    Ok((id, pulled))
 }
 
 /// Pulls `image`; a failure becomes "image missing", naming the 404 that led here.
 fn pull(target: &ApiTarget, image: &str, not_found: &Response) -> Result<(), BenchError> {
-    let (name, tag) = split_reference(image);
-    let path = format!("/images/create?fromImage={}&tag={}", enc(&name), enc(&tag));
-    let response = target.call("POST", &path, None)?;
+    let response = target.call("POST", &query::pull_path(image))?;
     let missing = |why: String| BenchError::ImageMissing {
         engine: target.name.clone(),
         image: image.to_string(),
@@ -147,32 +171,10 @@ fn pull(target: &ApiTarget, image: &str, not_found: &Response) -> Result<(), Ben
             response.message()
         )));
     }
-    match pull_error(&response.body) {
+    match berth_api::stream::first_error(&response.body) {
         Some(error) => Err(missing(error)),
         None => Ok(()),
     }
-}
-
-/// The first `error` of a pull's progress stream, if any.
-fn pull_error(body: &[u8]) -> Option<String> {
-    body.split(|b| *b == b'\n')
-        .filter_map(|line| serde_json::from_slice::<Value>(line).ok())
-        .find_map(|message| message["error"].as_str().map(str::to_string))
-}
-
-/// Attaches to the container and reads its output on a thread, returning when the first
-/// byte arrived (`None` when the stream closed without output).
-fn attach(
-    target: &ApiTarget,
-    id: &str,
-) -> Result<JoinHandle<Result<Option<Instant>, String>>, BenchError> {
-    let path = format!("/containers/{id}/attach?stream=1&stdout=1&stderr=1");
-    let stream = match target.client.upgrade(&path) {
-        Ok(Ok(stream)) => stream,
-        Ok(Err(response)) => return Err(target.engine("attach", &response)),
-        Err(source) => return Err(target.unreachable(source)),
-    };
-    Ok(std::thread::spawn(move || read_output(stream)))
 }
 
 /// Reads the attach stream to its end, noting when the first byte came.
@@ -189,71 +191,18 @@ fn read_output(mut stream: berth_client::http::Upgraded) -> Result<Option<Instan
 }
 
 fn remove_container(target: &ApiTarget, id: &str) -> Result<(), BenchError> {
-    let response = target.call("DELETE", &format!("/containers/{id}?force=1"), None)?;
-    match response.status {
-        204 => Ok(()),
-        _ => Err(target.engine("remove", &response)),
+    match sequence::remove(&target.client, id, true) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(response)) => Err(target.engine("remove", &response)),
+        Err(source) => Err(target.unreachable(source)),
     }
 }
 
 /// Removes the image so the next run pulls it; an image that is already gone is fine.
 pub fn remove_image(target: &ApiTarget, image: &str) -> Result<(), BenchError> {
-    let response = target.call("DELETE", &format!("/images/{}?force=1", enc(image)), None)?;
+    let response = target.call("DELETE", &format!("/images/{}?force=1", enc(image)))?;
     match response.status {
         200 | 404 => Ok(()),
         _ => Err(target.engine("remove image", &response)),
-    }
-}
-
-/// Splits `name[:tag]` or `name@digest` as the CLI does for `fromImage` and `tag`.
-fn split_reference(reference: &str) -> (String, String) {
-    if let Some((name, digest)) = reference.split_once('@') {
-        return (name.to_string(), digest.to_string());
-    }
-    let slash = reference.rfind('/').map_or(0, |i| i + 1);
-    match reference[slash..].rfind(':') {
-        Some(i) => (
-            reference[..slash + i].to_string(),
-            reference[slash + i + 1..].to_string(),
-        ),
-        None => (reference.to_string(), "latest".to_string()),
-    }
-}
-
-/// Percent-encodes a query or path value.
-fn enc(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn references_split_like_the_cli() {
-        let split = |r: &str| split_reference(r);
-        assert_eq!(
-            split("hello-world"),
-            ("hello-world".into(), "latest".into())
-        );
-        assert_eq!(
-            split("127.0.0.1:5000/big:v1"),
-            ("127.0.0.1:5000/big".into(), "v1".into())
-        );
-        assert_eq!(split("a@sha256:00"), ("a".into(), "sha256:00".into()));
-    }
-
-    #[test]
-    fn pull_errors_are_found_in_the_progress_stream() {
-        let body = b"{\"status\":\"Pulling\"}\n{\"error\":\"manifest unknown\"}\n";
-        assert_eq!(pull_error(body), Some("manifest unknown".into()));
-        assert_eq!(pull_error(b"{\"status\":\"Done\"}\n"), None);
     }
 }

@@ -12,8 +12,9 @@
 //! back-off; `accept.rs`), so that no client can stall the daemon. The engine is synchronous:
 //! its short calls run on blocking threads, while everything that waits on a container (wait,
 //! stop, attach, exec, logs -f) is awaited and holds no thread. Every parser of client input
-//! is linear (or O(pattern × subject)) and total. The crate never depends on the reference
-//! model.
+//! is linear (or O(pattern × subject)) and total. [`InProcess`] serves the same pipeline
+//! inside the caller's process over socket pairs (the harness's embedded engine). The crate
+//! never depends on the reference model.
 
 #![recursion_limit = "512"]
 
@@ -27,6 +28,7 @@ mod framing;
 pub mod fuzzing;
 mod goparse;
 mod handlers;
+mod in_process;
 mod json;
 pub mod limits;
 pub mod listen;
@@ -48,6 +50,7 @@ use berth_runtime::engine::{Engine, EngineOptions};
 use berth_runtime::pull::{Client, ClientConfig, Platform};
 
 pub use error::DaemonError;
+pub use in_process::InProcess;
 pub use limits::Limits;
 pub use listen::TlsFiles;
 pub use versions::{ApiVersion, MAX as MAX_API_VERSION, MIN as MIN_API_VERSION};

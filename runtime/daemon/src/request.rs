@@ -5,9 +5,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use berth_api::exec::{ExecCreateBody, ExecStartBody};
 use berth_core::Timestamp;
 use berth_runtime::engine::{ExecOptions, PruneFilters, WaitCondition};
 use serde::Deserialize;
+
+/// `POST /containers/create`'s body (berth-api's; the daemon reads the fields it runs with).
+pub use berth_api::create::ContainerCreateBody as CreateBody;
+/// A create body's `HostConfig`.
+pub use berth_api::create::HostConfig as HostConfigBody;
 
 use crate::error::ApiError;
 use crate::filters::ContainerFilter;
@@ -143,67 +149,6 @@ pub enum Request {
         id: String,
     },
     Commit(CommitQuery),
-}
-
-/// `POST /containers/create`'s body: the fields berth runs with.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct CreateBody {
-    pub image: String,
-    pub hostname: Option<String>,
-    pub cmd: Option<Strings>,
-    pub entrypoint: Option<Strings>,
-    pub env: Option<Vec<String>>,
-    pub working_dir: Option<String>,
-    pub user: Option<String>,
-    pub tty: bool,
-    pub open_stdin: bool,
-    pub stdin_once: bool,
-    pub attach_stdin: bool,
-    pub attach_stdout: bool,
-    pub attach_stderr: bool,
-    pub labels: Option<BTreeMap<String, String>>,
-    pub host_config: Option<HostConfigBody>,
-}
-
-/// `HostConfig` fields berth runs with.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct HostConfigBody {
-    pub auto_remove: bool,
-    pub memory: i64,
-    pub pids_limit: Option<i64>,
-    pub cpu_shares: i64,
-    pub network_mode: String,
-    pub binds: Option<Vec<String>>,
-    pub mounts: Option<Vec<berth_runtime::engine::MountRequest>>,
-    // Values berth does not apply but checks as dockerd does ([`crate::resources`]).
-    pub memory_swap: i64,
-    pub memory_reservation: i64,
-    pub memory_swappiness: Option<i64>,
-    pub nano_cpus: i64,
-    pub cpu_period: i64,
-    pub cpu_quota: i64,
-    pub shm_size: i64,
-    pub oom_score_adj: i64,
-    pub security_opt: Option<Vec<String>>,
-}
-
-/// Docker's `StrSlice`: a JSON string or an array of strings.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Strings {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl Strings {
-    pub fn into_vec(self) -> Vec<String> {
-        match self {
-            Strings::One(s) => vec![s],
-            Strings::Many(v) => v,
-        }
-    }
 }
 
 /// `GET /containers/json`.
@@ -428,29 +373,6 @@ pub fn parse(route: Route, q: &Query, body: &[u8], now: Timestamp) -> Result<Req
         Route::ImagePrune => Request::ImagePrune(prune_filters(q, true, now)?),
         Route::Commit => commit(q, body)?,
     })
-}
-
-/// `POST /containers/{id}/exec`'s body: the fields berth runs an exec with.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-struct ExecCreateBody {
-    cmd: Option<Strings>,
-    env: Option<Vec<String>>,
-    user: String,
-    working_dir: String,
-    tty: bool,
-    attach_stdin: bool,
-    attach_stdout: bool,
-    attach_stderr: bool,
-    privileged: bool,
-}
-
-/// `POST /exec/{id}/start`'s body.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-struct ExecStartBody {
-    detach: bool,
-    tty: bool,
 }
 
 fn exec_options(body: &[u8]) -> Result<ExecOptions, ApiError> {

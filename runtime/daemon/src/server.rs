@@ -118,19 +118,20 @@ pub fn error_response(e: &ApiError) -> Response<Body> {
 
 fn with_common_headers(mut response: Response<Body>) -> Response<Body> {
     let h = response.headers_mut();
-    h.insert("Api-Version", HeaderValue::from_static(API_VERSION));
+    h.insert("Api-Version", HeaderValue::from_static(ADVERTISED));
     h.insert("Ostype", HeaderValue::from_static("linux"));
     h.insert("Server", HeaderValue::from_static(SERVER));
     response
 }
 
-const API_VERSION: &str = "1.53";
+/// The `Api-Version` header: the newest version served.
+const ADVERTISED: &str = "1.53";
 const SERVER: &str = concat!("berth/", env!("CARGO_PKG_VERSION"), " (linux)");
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_advertised_version_is_the_newest_served() {
-        assert_eq!(super::API_VERSION, crate::versions::MAX.to_string());
+        assert_eq!(super::ADVERTISED, crate::versions::MAX.to_string());
     }
 }

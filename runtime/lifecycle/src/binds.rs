@@ -26,18 +26,8 @@ pub struct MountPoint {
     pub create_source: bool,
 }
 
-/// An entry of `HostConfig.Mounts`, the fields berth uses.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct MountRequest {
-    #[serde(rename = "Type")]
-    pub kind: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub source: String,
-    pub target: String,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub read_only: bool,
-}
+/// An entry of `HostConfig.Mounts`: the wire type itself, recorded as it came.
+pub use berth_api::create::Mount as MountRequest;
 
 /// Every bind of a create request, `Binds` first, checked as dockerd checks them.
 pub fn mount_points(
