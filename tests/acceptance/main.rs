@@ -42,6 +42,10 @@ fn docker(setup: &Setup, api: Option<&str>) -> Client {
 
 /// One walk on the reference dockerd, cleaned before and after.
 fn on_reference(setup: &Setup, client: &Client, label: &str) -> Run {
+    on_reference_walk(setup, walk::WALK, client, label)
+}
+
+fn on_reference_walk(setup: &Setup, steps: &[walk::Step], client: &Client, label: &str) -> Run {
     let _one_at_a_time = REFERENCE.lock().unwrap_or_else(|e| e.into_inner());
     let scratch = tempfile::tempdir().expect("temp dir");
     let cleaner = docker(setup, None);
@@ -54,15 +58,19 @@ fn on_reference(setup: &Setup, client: &Client, label: &str) -> Run {
          the walk compares whole `ps -a` and `images` tables, so it needs them gone:\n{other}",
         setup.reference.display()
     );
-    let run = walk::run(label, client, &setup.reference, scratch.path());
+    let run = walk::run(label, steps, client, &setup.reference, scratch.path());
     walk::clean(&cleaner, &setup.reference, scratch.path());
     run
 }
 
 /// One walk on a fresh berth daemon.
 fn on_berth(setup: &Setup, client: &Client, label: &str) -> Run {
+    on_berth_walk(setup, walk::WALK, client, label)
+}
+
+fn on_berth_walk(setup: &Setup, steps: &[walk::Step], client: &Client, label: &str) -> Run {
     let daemon = BerthDaemon::start(&setup.registry).unwrap_or_else(|e| panic!("{e}"));
-    let run = walk::run(label, client, &daemon.socket(), daemon.scratch());
+    let run = walk::run(label, steps, client, &daemon.socket(), daemon.scratch());
     if run.steps.iter().any(|(_, o)| o.code == -1) {
         eprintln!(
             "berth daemon log ({}):\n{}",
@@ -102,6 +110,17 @@ fn docker_cli_walk_on_berth_daemon_matches_dockerd() {
     let client = docker(&setup, Some(REFERENCE_API));
     let reference = on_reference(&setup, &client, "docker CLI on dockerd");
     let berth = on_berth(&setup, &client, "docker CLI on berth daemon");
+    assert_same(&reference, &berth);
+}
+
+#[test]
+fn docker_cp_on_berth_daemon_matches_dockerd() {
+    let Some(setup) = prereq::ready("docker_cp_on_berth_daemon_matches_dockerd") else {
+        return;
+    };
+    let client = docker(&setup, Some(REFERENCE_API));
+    let reference = on_reference_walk(&setup, walk::CP_WALK, &client, "docker cp on dockerd");
+    let berth = on_berth_walk(&setup, walk::CP_WALK, &client, "docker cp on berth daemon");
     assert_same(&reference, &berth);
 }
 

@@ -45,7 +45,7 @@ impl Symbols {
     pub fn text(&mut self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         for line in text.split_inclusive('\n') {
-            if is_racy_pull_progress(line) {
+            if is_racy_pull_progress(line) || is_cp_writer_log(line) {
                 continue;
             }
             let line = self.ids_in(line);
@@ -222,6 +222,15 @@ fn is_racy_pull_progress(line: &str) -> bool {
         ]
         .iter()
         .any(|s| status.starts_with(s))
+}
+
+/// `docker cp` into a container tars the source on a goroutine while it asks the engine
+/// about the destination; when the copy ends early (an error from either side) that goroutine
+/// may or may not still be writing, and logs `Can't add file ... closed pipe` if it was. The
+/// docker CLI's own race, on any engine; the error that ended the copy is kept.
+fn is_cp_writer_log(line: &str) -> bool {
+    line.contains("level=error msg=\"Can't add file ")
+        || line.contains("level=error msg=\"Can't close tar writer")
 }
 
 /// Table padding: runs of two or more spaces become one tab, since column widths follow the

@@ -69,6 +69,36 @@ const fn row(args: &'static [&'static str], name: &'static str, repo: &'static s
     }
 }
 
+/// `docker cp` both ways, into a created and a running container, and its errors (the docker
+/// CLI only: the berth CLI has no `cp` yet). The host file is one both engines' runs see.
+pub const CP_WALK: &[Step] = &[
+    step(&["pull", "toolbox"]),
+    step(&[
+        "create",
+        "--name",
+        "cpc",
+        "toolbox",
+        "/toolbox",
+        "cat",
+        "/data/issue",
+    ]),
+    step(&["cp", "/etc/issue", "cpc:/data/"]),
+    step(&["start", "-a", "cpc"]),
+    // Debian's /etc/os-release is a link to ../usr/lib/os-release: refused, as climbing out
+    // of the destination.
+    step(&["cp", "/etc/os-release", "cpc:/data/"]),
+    step(&["cp", "cpc:/nope", "."]),
+    step(&["cp", "/etc/issue", "cpc:/nope/x"]),
+    step(&[
+        "run", "-d", "--name", "cpr", "toolbox", "/toolbox", "on-term", "0", "sleep",
+    ]),
+    step(&["cp", "/etc/issue", "cpr:/data/copied"]),
+    step(&["exec", "cpr", "/toolbox", "cat", "/data/copied"]),
+    step(&["cp", "cpr:/data/copied", "copied-out"]),
+    step(&["cp", "cpr:/data/copied", "cpc:/data/x"]),
+    step(&["rm", "-f", "cpc", "cpr"]),
+];
+
 /// The walk. Only one container at a time uses `toolbox:latest` when `rmi` is refused because
 /// of a container: dockerd names whichever container it finds first, in map order.
 pub const WALK: &[Step] = &[
@@ -496,10 +526,10 @@ pub struct Run {
 }
 
 /// Runs the whole walk with `client` against `socket`.
-pub fn run(label: &str, client: &Client, socket: &Path, scratch: &Path) -> Run {
+pub fn run(label: &str, walk: &[Step], client: &Client, socket: &Path, scratch: &Path) -> Run {
     let mut vars = BTreeMap::new();
     let mut steps = Vec::new();
-    for step in WALK {
+    for step in walk {
         let args: Vec<String> = step.args.iter().map(|a| expand(a, &vars)).collect();
         // A step that needs an ID an earlier step failed to print is not run: that earlier
         // step is the difference to report, not the empty argument this one would get.
@@ -579,7 +609,9 @@ fn expand(arg: &str, vars: &BTreeMap<&str, String>) -> String {
 
 /// The walk's own objects on an engine, so that a shared engine can be cleaned before and after
 /// without touching anything else on it.
-pub const WALK_CONTAINERS: &[&str] = &["hi", "bg", "writer", "sleeper", "mnt", "guarded", "sec"];
+pub const WALK_CONTAINERS: &[&str] = &[
+    "hi", "bg", "writer", "sleeper", "mnt", "guarded", "sec", "cpc", "cpr",
+];
 pub const WALK_IMAGES: &[&str] = &["mine:v1", "toolbox:written", "toolbox", "hello-world"];
 
 /// Removes the walk's containers (by name, and every container of its images) and images.

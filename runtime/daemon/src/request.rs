@@ -149,6 +149,29 @@ pub enum Request {
         id: String,
     },
     Commit(CommitQuery),
+    ArchiveStat {
+        id: String,
+        path: String,
+    },
+    ArchiveGet {
+        id: String,
+        path: String,
+    },
+    ArchivePut {
+        id: String,
+        query: ArchivePutQuery,
+    },
+    ContainerExport {
+        id: String,
+    },
+}
+
+/// `PUT /containers/{id}/archive`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivePutQuery {
+    pub path: String,
+    pub no_overwrite_dir_non_dir: bool,
+    pub copy_uid_gid: bool,
 }
 
 /// `GET /containers/json`.
@@ -270,6 +293,23 @@ pub fn parse(route: Route, q: &Query, body: &[u8], now: Timestamp) -> Result<Req
             }
         }
         Route::ImageLoad => Request::ImageLoad,
+        Route::ArchiveStat(id) => Request::ArchiveStat {
+            id,
+            path: q.get("path").unwrap_or_default().to_string(),
+        },
+        Route::ArchiveGet(id) => Request::ArchiveGet {
+            id,
+            path: q.get("path").unwrap_or_default().to_string(),
+        },
+        Route::ArchivePut(id) => Request::ArchivePut {
+            id,
+            query: ArchivePutQuery {
+                path: q.get("path").unwrap_or_default().to_string(),
+                no_overwrite_dir_non_dir: q.bool("noOverwriteDirNonDir"),
+                copy_uid_gid: q.bool("copyUIDGID"),
+            },
+        },
+        Route::ContainerExport(id) => Request::ContainerExport { id },
         Route::ImageInspect(name) => Request::ImageInspect { name },
         Route::ImageHistory(name) => Request::ImageHistory { name },
         Route::ImageTag(name) => Request::ImageTag {

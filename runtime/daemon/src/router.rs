@@ -43,6 +43,10 @@ pub enum Route {
     ExecResize(String),
     ExecInspect(String),
     Commit,
+    ArchiveStat(String),
+    ArchiveGet(String),
+    ArchivePut(String),
+    ContainerExport(String),
 }
 
 impl Route {
@@ -90,10 +94,10 @@ impl Route {
         Ok(route)
     }
 
-    /// The load body is a tar of any size, streamed to disk; every other body is read whole
-    /// (within the limit) before parsing.
+    /// The bodies of `load` and of `docker cp` into a container are tars of any size, handed
+    /// on as they arrive; every other body is read whole (within the limit) before parsing.
     pub fn streams_body(&self) -> bool {
-        matches!(self, Route::ImageLoad)
+        matches!(self, Route::ImageLoad | Route::ArchivePut(_))
     }
 }
 
@@ -101,6 +105,10 @@ fn container_route(method: &str, id: &str, verb: &str) -> Result<Route, ApiError
     let id = id.to_string();
     Ok(match (method, verb) {
         ("GET", "json") => Route::ContainerInspect(id),
+        ("HEAD", "archive") => Route::ArchiveStat(id),
+        ("GET", "archive") => Route::ArchiveGet(id),
+        ("PUT", "archive") => Route::ArchivePut(id),
+        ("GET", "export") => Route::ContainerExport(id),
         ("POST", "start") => Route::ContainerStart(id),
         ("POST", "stop") => Route::ContainerStop(id),
         ("POST", "kill") => Route::ContainerKill(id),

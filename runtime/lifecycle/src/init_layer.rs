@@ -17,21 +17,25 @@ use crate::error::LifecycleError;
 const DIR: &str = ".init-layer";
 
 /// The mount points the sandbox needs, with the modes Docker's init layer gives them.
-const MOUNT_POINTS: [(&str, u32); 4] = [
+const MOUNT_POINTS: [(&str, u32); 6] = [
     ("proc", 0o755),
     ("dev", 0o755),
+    ("dev/pts", 0o755),
+    ("dev/shm", 0o755),
     ("sys", 0o755),
     ("etc", 0o755),
 ];
 
 /// The files the container's own `/etc` files are bound over ([`crate::etc_files`]), empty
 /// as in Docker's init layer, so the binds never create them in the container's upper dir;
-/// and `/.dockerenv`, the marker Docker's init layer gives every container (mode 0755).
-const FILES: [(&str, u32); 4] = [
+/// `/.dockerenv`, the marker Docker's init layer gives every container, and `/dev/console`,
+/// which it also holds (both mode 0755; `docker export` shows them).
+const FILES: [(&str, u32); 5] = [
     ("etc/resolv.conf", 0o644),
     ("etc/hostname", 0o644),
     ("etc/hosts", 0o644),
     (".dockerenv", 0o755),
+    ("dev/console", 0o755),
 ];
 
 /// Docker's init layer links `/etc/mtab` to the kernel's mount table.

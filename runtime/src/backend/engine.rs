@@ -1,9 +1,12 @@
 //! [`Backend`] for the [`Engine`]: each call is the engine verb of the same name (or the one
 //! the doc of the trait names), its error wrapped unchanged.
 
+use std::fs::File;
+use std::io::Read;
+
 use berth_lifecycle::{
     AttachOptions, Attachment, Change, ContainerId, CreateOptions, ExecInspect, ExecOptions,
-    Inspect, LogFollow, LogSpan, WaitCondition, WaitOutcome,
+    Inspect, LogFollow, LogSpan, PathStat, WaitCondition, WaitOutcome,
 };
 use berth_registry::progress::ProgressMessage;
 use berth_registry::{Client, Platform};
@@ -172,5 +175,35 @@ impl Backend for Engine {
 
     fn exec_resize(&self, exec_id: &str, height: u16, width: u16) -> Result<()> {
         Ok(Engine::exec_resize(self, exec_id, height, width)?)
+    }
+
+    fn archive_stat(&self, container: &str, path: &str) -> Result<PathStat> {
+        Ok(Engine::archive_stat(self, container, path)?)
+    }
+
+    fn archive(&self, container: &str, path: &str) -> Result<(PathStat, File)> {
+        Ok(Engine::archive(self, container, path)?)
+    }
+
+    fn export(&self, container: &str) -> Result<File> {
+        Ok(Engine::export(self, container)?)
+    }
+
+    fn archive_put(
+        &self,
+        container: &str,
+        path: &str,
+        archive: Box<dyn Read + Send>,
+        no_overwrite_dir_non_dir: bool,
+        copy_uid_gid: bool,
+    ) -> Result<()> {
+        Ok(Engine::archive_put(
+            self,
+            container,
+            path,
+            archive,
+            no_overwrite_dir_non_dir,
+            copy_uid_gid,
+        )?)
     }
 }

@@ -17,7 +17,7 @@ use std::pin::Pin;
 use berth_core::{ErrorKind, Kind};
 use berth_lifecycle::{
     AttachOptions, Attachment, Change, ContainerId, CreateOptions, ExecInspect, ExecOptions,
-    Inspect, LogFollow, LogSpan, WaitCondition, WaitOutcome,
+    Inspect, LogFollow, LogSpan, PathStat, WaitCondition, WaitOutcome,
 };
 use berth_registry::progress::ProgressMessage;
 use berth_registry::{Client, Platform};
@@ -144,4 +144,18 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     /// Resolves once the exec's process has ended and its exit code is recorded.
     fn exec_exited<'a>(&'a self, exec_id: &'a str) -> BoxFuture<'a, Result<Option<i32>>>;
     fn exec_resize(&self, exec_id: &str, height: u16, width: u16) -> Result<()>;
+
+    // `docker cp` and `docker export`.
+    fn archive_stat(&self, container: &str, path: &str) -> Result<PathStat>;
+    /// The stat, and the tar to stream (a pipe a writer thread fills).
+    fn archive(&self, container: &str, path: &str) -> Result<(PathStat, std::fs::File)>;
+    fn export(&self, container: &str) -> Result<std::fs::File>;
+    fn archive_put(
+        &self,
+        container: &str,
+        path: &str,
+        archive: Box<dyn std::io::Read + Send>,
+        no_overwrite_dir_non_dir: bool,
+        copy_uid_gid: bool,
+    ) -> Result<()>;
 }

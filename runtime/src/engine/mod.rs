@@ -38,7 +38,7 @@ pub use berth_lifecycle::{
     AttachOptions, Attachment, Change, ChangeKind, ContainerConfig, ContainerId, ContainerName,
     ContainerStdin, CreateOptions, EtcFiles, ExecInspect, ExecOptions, ExecStreams, HostOptions,
     Inspect, LogEntry, LogFollow, LogSpan, MountRequest, NetworkMode, Output, OutputReceiver,
-    ProcessConfig, State, StateRecord, Stream, WaitCondition, WaitOutcome,
+    PathStat, ProcessConfig, State, StateRecord, Stream, WaitCondition, WaitOutcome,
 };
 pub use berth_sandbox::{default_masked_paths, READONLY_PATH_NAMES};
 pub use berth_store::{

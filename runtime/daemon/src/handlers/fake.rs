@@ -13,8 +13,8 @@ use berth_runtime::engine::{
     AttachOptions, Attachment, CgroupInfo, CgroupVersion, Change, CommitOptions, ContainerConfig,
     ContainerId, ContainerName, ContainersPruned, CreateOptions, DeleteRecord, ExecInspect,
     ExecOptions, ExecStart, HistoryItem, ImageId, ImageInspect, ImageSummary, ImagesPruned,
-    Inspect, ListOptions, LoadReport, LogFollow, LogSpan, ProcessConfig, PruneFilters, State,
-    StateRecord, Top, WaitCondition, WaitOutcome,
+    Inspect, ListOptions, LoadReport, LogFollow, LogSpan, PathStat, ProcessConfig, PruneFilters,
+    State, StateRecord, Top, WaitCondition, WaitOutcome,
 };
 use berth_runtime::pull::{Client, Platform, ProgressMessage};
 
@@ -381,5 +381,28 @@ impl Backend for Fake {
 
     fn exec_resize(&self, exec_id: &str, _height: u16, _width: u16) -> Result<()> {
         Err(self.exec_inspect(exec_id).unwrap_err())
+    }
+
+    fn archive_stat(&self, _container: &str, _path: &str) -> Result<PathStat> {
+        Err(not_implemented("archive"))
+    }
+
+    fn archive(&self, _container: &str, _path: &str) -> Result<(PathStat, std::fs::File)> {
+        Err(not_implemented("archive"))
+    }
+
+    fn export(&self, _container: &str) -> Result<std::fs::File> {
+        Err(not_implemented("export"))
+    }
+
+    fn archive_put(
+        &self,
+        _container: &str,
+        _path: &str,
+        _archive: Box<dyn std::io::Read + Send>,
+        _no_overwrite_dir_non_dir: bool,
+        _copy_uid_gid: bool,
+    ) -> Result<()> {
+        Err(not_implemented("archive"))
     }
 }

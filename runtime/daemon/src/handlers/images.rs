@@ -7,12 +7,12 @@ use std::sync::Arc;
 use berth_runtime::engine::{CommitOptions, DeleteRecord, ListOptions, PruneFilters};
 use berth_runtime::pull::ProgressMessage;
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::upload::upload;
 use super::{blocking, json, streamed};
 use crate::body::{self, Body};
 use crate::error::ApiError;
@@ -170,41 +170,17 @@ fn delete_records(records: &[DeleteRecord]) -> Vec<Value> {
         .collect()
 }
 
-/// How many body chunks may wait for the loader before the upload waits for it.
-const UPLOAD_BACKLOG: usize = 16;
-
 /// `POST /images/load`: the body is handed, as it arrives, to the engine, which spools it under
 /// the store's space limits and loads it. As dockerd, any failure after the request was
 /// accepted is answered 200 with an `errorDetail` line (`docker load` prints its message).
 pub async fn load(ctx: &Context, body: Option<Incoming>) -> Result<Response<Body>, ApiError> {
-    let Some(mut body) = body else {
+    let Some(body) = body else {
         return Err(ApiError::bad_request(
             "load needs a tar archive as the body",
         ));
     };
-    let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(UPLOAD_BACKLOG);
-    let loading = blocking(ctx, move |e| {
-        e.load(Box::new(Upload {
-            rx,
-            chunk: Bytes::new(),
-        }))
-    });
-    let feeding = async move {
-        while let Some(frame) = body.frame().await {
-            let chunk = match frame {
-                Ok(frame) => match frame.into_data() {
-                    Ok(data) => Ok(data),
-                    Err(_) => continue,
-                },
-                Err(e) => Err(std::io::Error::other(format!("reading the archive: {e}"))),
-            };
-            let failed = chunk.is_err();
-            // The loader stopped early (it refused the archive): the rest is not needed.
-            if tx.send(chunk).await.is_err() || failed {
-                break;
-            }
-        }
-    };
+    let (archive, feeding) = upload(body, "archive");
+    let loading = blocking(ctx, move |e| e.load(Box::new(archive)));
     let (report, ()) = tokio::join!(loading, feeding);
     let out = match report {
         Ok(report) => report
@@ -221,26 +197,6 @@ pub async fn load(ctx: &Context, body: Option<Incoming>) -> Result<Response<Body
         "application/json",
         body::full(out),
     ))
-}
-
-/// The upload as the engine reads it: chunks from the connection, on a blocking thread.
-struct Upload {
-    rx: mpsc::Receiver<std::io::Result<Bytes>>,
-    chunk: Bytes,
-}
-
-impl std::io::Read for Upload {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.chunk.is_empty() {
-            match self.rx.blocking_recv() {
-                Some(chunk) => self.chunk = chunk?,
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.chunk.len());
-        buf[..n].copy_from_slice(&self.chunk.split_to(n));
-        Ok(n)
-    }
 }
 
 /// `POST /commit`: 201 `{"Id": "sha256:..."}`.

@@ -6,6 +6,7 @@
 //! lock across a container's run. One file per area: system, images, containers, and the
 //! streaming ones, attach, exec and logs.
 
+mod archive;
 mod attach;
 mod containers;
 mod exec;
@@ -17,6 +18,7 @@ mod pipes;
 mod system;
 #[cfg(test)]
 mod tests;
+mod upload;
 
 use std::sync::Arc;
 
@@ -66,6 +68,10 @@ pub async fn execute(
             reference,
         } => images::list(&ctx, v, all, dangling, reference).await,
         R::ImageLoad => images::load(&ctx, extras.body).await,
+        R::ArchiveStat { id, path } => archive::stat(&ctx, id, path).await,
+        R::ArchiveGet { id, path } => archive::get(&ctx, id, path).await,
+        R::ArchivePut { id, query } => archive::put(&ctx, id, query, extras.body).await,
+        R::ContainerExport { id } => archive::export(&ctx, id).await,
         R::ImageInspect { name } => images::inspect(&ctx, v, name).await,
         R::ImageHistory { name } => images::history(&ctx, name).await,
         R::ImageTag { name, target } => images::tag(&ctx, name, target).await,

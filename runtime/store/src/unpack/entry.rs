@@ -136,6 +136,24 @@ fn symlink<R: Read>(
     // layer and refuses an entry whose path leaves it. (moby's `breakoutError` check for links
     // runs inside a chroot of the layer, where a target that climbs out is cleaned back to its
     // root, so dockerd loads `etc/passwd -> ../../../../etc/shadow`.)
+    //
+    // An archive extracted into a directory (`docker cp`) is held to that directory, as
+    // moby's `createTarFile` holds it: a relative target must not climb above it.
+    if !x.base.is_root() && !target.starts_with(b"/") {
+        let inside = path
+            .split_last()
+            .and_then(|(parent, _)| parent.join(&target).ok())
+            .is_some_and(|resolved| resolved.starts_with(&x.base));
+        if !inside {
+            return Err(UnpackError::Breakout {
+                message: format!(
+                    "invalid symlink {:?} -> {:?}",
+                    format!("/{}", path.to_os_string().to_string_lossy()),
+                    String::from_utf8_lossy(&target)
+                ),
+            });
+        }
+    }
     let on_disk = fs_error(raw);
     let target = OsStr::from_bytes(&target);
     x.create(dir, name, path, || Ok(rfs::symlinkat(target, dir, name)?))

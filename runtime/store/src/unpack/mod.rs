@@ -43,6 +43,10 @@ pub enum UnpackError {
     NeedsRoot { path: String, what: &'static str },
     #[error("layer is {name}-compressed, which berth does not read")]
     Compression { name: &'static str },
+    /// A member of an archive extracted into a directory would reach outside it (moby's
+    /// `breakoutError`); the text is dockerd's.
+    #[error("Error processing tar file(exit status 1): {message}")]
+    Breakout { message: String },
     /// The archive broke a limit dockerd's tar reader enforces; the text is dockerd's.
     #[error("Error processing tar file(exit status 1): {fault}")]
     Archive { fault: TarFault },
@@ -79,7 +83,8 @@ impl Kind for UnpackError {
             | UnpackError::Invalid { .. }
             | UnpackError::DiffId { .. }
             | UnpackError::Blob { .. }
-            | UnpackError::Archive { .. } => ErrorKind::InvalidParameter,
+            | UnpackError::Archive { .. }
+            | UnpackError::Breakout { .. } => ErrorKind::InvalidParameter,
             UnpackError::NeedsRoot { .. } => ErrorKind::Forbidden,
             UnpackError::Compression { .. } => ErrorKind::NotImplemented,
             UnpackError::Stream { source } => stream_kind(source),
