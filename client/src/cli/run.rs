@@ -230,14 +230,20 @@ fn create_body(
         .split_first()
         .ok_or_else(|| CliError::Message("\"run\" requires at least 1 argument.".to_string()))?;
     let given = !file_env.is_empty() || !args.env.is_empty();
-    let env: Vec<String> = file_env
-        .iter()
-        .chain(&args.env)
-        .filter_map(|e| match e.split_once('=') {
-            Some(_) => Some(e.clone()),
-            None => std::env::var(e).ok().map(|v| format!("{e}={v}")),
-        })
-        .collect();
+    // The docker CLI's `ValidateEnv`: `KEY=VALUE` as written, a bare `KEY` with this
+    // process's value, or bare when it has none (the daemon keeps it so).
+    let mut env = file_env;
+    for e in &args.env {
+        env.push(match e.split_once('=') {
+            Some(("", _)) => {
+                return Err(CliError::Message(format!(
+                    "invalid argument \"{e}\" for \"-e, --env\" flag: invalid environment variable: {e}"
+                )))
+            }
+            Some(_) => e.clone(),
+            None => crate::cli::env_file::pass_through(e),
+        });
+    }
     let memory = args
         .memory
         .as_deref()
