@@ -691,3 +691,34 @@ fn archive_put_extracts_inside_the_container_only() {
     assert_eq!(kind, ErrorKind::System);
     assert!(text.contains("cannot overwrite directory"), "{text}");
 }
+
+/// `--group-add` joins the process to the groups (by GID, or by name from the container's own
+/// group file), and a name it lacks fails the start in libcontainer's words.
+#[test]
+fn group_add_joins_groups_or_fails_the_start() {
+    if !ready("group_add_joins_groups_or_fails_the_start") {
+        return;
+    }
+    let t = TestEngine::new();
+    let mut o = options("toolbox", &["/toolbox", "cat", "/proc/self/status"]);
+    o.group_add = vec!["4242".into(), "7".into()];
+    let out = t.e().run(o).unwrap();
+    let groups = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Groups:"))
+        .unwrap();
+    assert_eq!(
+        groups.split_whitespace().collect::<Vec<_>>(),
+        ["Groups:", "0", "7", "4242"]
+    );
+    let mut o = options("toolbox", &["/toolbox", "exit", "0"]);
+    o.group_add = vec!["nope".into()];
+    let id = t.e().create(o).unwrap().to_string();
+    let e = t.e().start(&id).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("Unable to find group nope: no matching entries in group file"),
+        "{e}"
+    );
+}

@@ -287,6 +287,30 @@ pub const WALK: &[Step] = &[
         "/host/berth-walk",
         "x",
     ]),
+    step(&[
+        "create",
+        "--name",
+        "cfg",
+        "--group-add",
+        "4242",
+        "--stop-timeout",
+        "3",
+        "--log-opt",
+        "max-file=5",
+        "--log-opt",
+        "max-size=1m",
+        "toolbox",
+    ]),
+    step(&[
+        "inspect",
+        "-f",
+        "{{json .HostConfig.GroupAdd}} {{json .Config.StopTimeout}} \
+         {{.HostConfig.LogConfig.Type}} {{.HostConfig.LogConfig.Config}}",
+        "cfg",
+    ]),
+    step(&["rm", "cfg"]),
+    step(&["create", "--log-driver", "nope", "toolbox"]),
+    step(&["create", "--log-opt", "foo=1", "toolbox"]),
     step(&["create", "--name", "mnt", "-v", "/etc:/host:ro", "toolbox"]),
     step(&[
         "inspect",
@@ -610,7 +634,7 @@ fn expand(arg: &str, vars: &BTreeMap<&str, String>) -> String {
 /// The walk's own objects on an engine, so that a shared engine can be cleaned before and after
 /// without touching anything else on it.
 pub const WALK_CONTAINERS: &[&str] = &[
-    "hi", "bg", "writer", "sleeper", "mnt", "guarded", "sec", "cpc", "cpr",
+    "hi", "bg", "writer", "sleeper", "mnt", "guarded", "sec", "cpc", "cpr", "cfg",
 ];
 pub const WALK_IMAGES: &[&str] = &["mine:v1", "toolbox:written", "toolbox", "hello-world"];
 

@@ -92,6 +92,18 @@ pub struct CreateArgs {
     /// Security Options (`seccomp=unconfined|PROFILE.json`, `no-new-privileges[=true|false]`).
     #[arg(long = "security-opt")]
     pub security_opt: Vec<String>,
+    /// Add additional groups to join.
+    #[arg(long = "group-add")]
+    pub group_add: Vec<String>,
+    /// Timeout (in seconds) to stop a container.
+    #[arg(long = "stop-timeout")]
+    pub stop_timeout: Option<i64>,
+    /// Logging driver for the container (berth writes json-file logs only).
+    #[arg(long = "log-driver")]
+    pub log_driver: Option<String>,
+    /// Log driver options (`KEY=VALUE`).
+    #[arg(long = "log-opt")]
+    pub log_opt: Vec<String>,
     /// Print usage (`-h` is the hostname, as in docker).
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -289,6 +301,18 @@ fn create_body(
     host.binds = (!args.volume.is_empty()).then(|| args.volume.clone());
     host.mounts = Some(args.mount.iter().map(|m| m.to_mount()).collect());
     host.security_opt = security_opt;
+    host.group_add = (!args.group_add.is_empty()).then(|| args.group_add.clone());
+    host.log_config.kind = args.log_driver.clone().unwrap_or_default();
+    host.log_config.config = Some(
+        args.log_opt
+            .iter()
+            .map(|o| {
+                let (k, v) = o.split_once('=').unwrap_or((o, ""));
+                (k.to_string(), v.to_string())
+            })
+            .collect(),
+    );
+    body.stop_timeout = args.stop_timeout;
     Ok(body)
 }
 

@@ -32,6 +32,7 @@ mod in_process;
 mod json;
 pub mod limits;
 pub mod listen;
+mod log_config;
 mod path_match;
 mod request;
 mod resources;

@@ -29,9 +29,24 @@ pub const DEFAULT_STOP: Duration = Duration::from_secs(10);
 /// How long `stop`/`restart` give the process after the stop signal before SIGKILL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grace {
+    /// No `t`: the container's own `StopTimeout`, else dockerd's 10 seconds.
+    ContainerDefault,
     /// A negative `t`: wait for the process however long it takes, never SIGKILL.
     Forever,
     After(Duration),
+}
+
+impl Grace {
+    /// A container's `StopTimeout` (seconds; negative waits forever) as a grace.
+    pub fn of_seconds(t: i64) -> Grace {
+        match t {
+            t if t < 0 => Grace::Forever,
+            t => {
+                let nanos = t.wrapping_mul(1_000_000_000);
+                Grace::After(Duration::from_nanos(u64::try_from(nanos).unwrap_or(0)))
+            }
+        }
+    }
 }
 
 /// A request the engine can run.
@@ -542,12 +557,8 @@ fn dangling(filters: &BTreeMap<String, Vec<String>>) -> Result<Option<bool>, Api
 /// negative wait, so the SIGKILL follows at once; that is reproduced, never an overflow.
 fn grace(q: &Query) -> Result<Grace, ApiError> {
     Ok(match q.atoi("t")? {
-        None => Grace::After(DEFAULT_STOP),
-        Some(t) if t < 0 => Grace::Forever,
-        Some(t) => {
-            let nanos = t.wrapping_mul(1_000_000_000);
-            Grace::After(Duration::from_nanos(u64::try_from(nanos).unwrap_or(0)))
-        }
+        None => Grace::ContainerDefault,
+        Some(t) => Grace::of_seconds(t),
     })
 }
 

@@ -15,6 +15,8 @@ use crate::user::Identity;
 #[derive(Debug)]
 pub(crate) struct Reading {
     pub user: String,
+    /// `HostConfig.GroupAdd`: supplementary groups on top of the user's.
+    pub group_add: Vec<String>,
     pub upper: PathBuf,
     /// Topmost first.
     pub lower: Vec<PathBuf>,
@@ -25,7 +27,13 @@ impl Reading {
     pub fn identity(&self) -> Result<Identity, LifecycleError> {
         let view = crate::rootfs::Rootfs::open(Some(&self.upper), &self.lower)
             .map_err(|e| LifecycleError::io("open", "the container's layers", e))?;
-        Ok(crate::user::resolve(&self.user, &view)?)
+        let mut identity = crate::user::resolve(&self.user, &view)?;
+        for gid in crate::user::additional_groups(&self.group_add, &view)? {
+            if !identity.user.additional_gids.contains(&gid) {
+                identity.user.additional_gids.push(gid);
+            }
+        }
+        Ok(identity)
     }
 }
 

@@ -79,6 +79,9 @@ pub struct ProcessConfig {
     /// The image's labels with the request's on top (`Config.Labels`).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// `Config.StopTimeout`: seconds `stop` waits by default (10 when unset; negative: ever).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<i64>,
 }
 
 /// Docker's `.HostConfig` subset the runtime uses.
@@ -112,6 +115,9 @@ pub struct HostOptions {
     /// older than it had none (Docker's defaults).
     #[serde(default)]
     pub security_opt: Option<Vec<String>>,
+    /// `HostConfig.GroupAdd` as the request gave it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_add: Vec<String>,
 }
 
 fn default_network_mode() -> String {
@@ -124,12 +130,16 @@ pub struct LogConfig {
     /// Always `json-file`: SDKs refuse to read logs of any other driver.
     #[serde(rename = "Type")]
     pub kind: String,
+    /// The driver's options as given (`--log-opt`), shown by inspect.
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
         LogConfig {
             kind: "json-file".into(),
+            config: BTreeMap::new(),
         }
     }
 }

@@ -48,6 +48,10 @@ pub enum UserError {
         #[source]
         source: Unreadable,
     },
+    /// A `--group-add` the container's group file does not name (libcontainer's words,
+    /// capital and all).
+    #[error("Unable to find group {group}: no matching entries in group file")]
+    NoAdditionalGroup { group: String },
     #[error("uids and gids must be in range 0-{MAX_ID}")]
     Range,
 }
@@ -124,6 +128,45 @@ pub(crate) fn resolve(spec: &str, rootfs: &Rootfs) -> Result<Identity, UserError
         }
     }
     Ok(identity(uid, gid, additional, home))
+}
+
+/// `HostConfig.GroupAdd` as libcontainer's `GetAdditionalGroups` reads it: each entry is the
+/// first group of the container's group file with that name or GID, else a number in range,
+/// else an error.
+pub(crate) fn additional_groups(wanted: &[String], rootfs: &Rootfs) -> Result<Vec<u32>, UserError> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let group = read(rootfs, "/etc/group").map_err(|source| UserError::Group {
+        user: String::new(),
+        source,
+    })?;
+    let groups: Vec<GroupEntry> = group
+        .as_deref()
+        .map(|text| lines(text, false).map(group_entry).collect())
+        .unwrap_or_default();
+    let mut gids = Vec::new();
+    for name in wanted {
+        let gid = match groups
+            .iter()
+            .find(|g| g.name == name || g.gid.to_string() == *name)
+        {
+            Some(g) => g.gid,
+            None => match atoi(name) {
+                Some(gid) => in_range(gid)?,
+                None => {
+                    return Err(UserError::NoAdditionalGroup {
+                        group: name.clone(),
+                    })
+                }
+            },
+        };
+        let gid = gid as u32;
+        if !gids.contains(&gid) {
+            gids.push(gid);
+        }
+    }
+    Ok(gids)
 }
 
 /// The sandbox's user: the supplementary groups are the primary group and the others (as

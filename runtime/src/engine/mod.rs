@@ -37,8 +37,9 @@ use berth_store::Store;
 pub use berth_lifecycle::{
     AttachOptions, Attachment, Change, ChangeKind, ContainerConfig, ContainerId, ContainerName,
     ContainerStdin, CreateOptions, EtcFiles, ExecInspect, ExecOptions, ExecStreams, HostOptions,
-    Inspect, LogEntry, LogFollow, LogSpan, MountRequest, NetworkMode, Output, OutputReceiver,
-    PathStat, ProcessConfig, State, StateRecord, Stream, WaitCondition, WaitOutcome,
+    Inspect, LogConfig, LogEntry, LogFollow, LogSpan, MountRequest, NetworkMode, Output,
+    OutputReceiver, PathStat, ProcessConfig, State, StateRecord, Stream, WaitCondition,
+    WaitOutcome,
 };
 pub use berth_sandbox::{default_masked_paths, READONLY_PATH_NAMES};
 pub use berth_store::{

@@ -17,7 +17,7 @@ use super::{blocking, empty, json, streamed};
 use crate::body::{self, Body};
 use crate::error::ApiError;
 use crate::json::container;
-use crate::request::{CreateBody, Grace, ListQuery};
+use crate::request::{CreateBody, Grace, ListQuery, DEFAULT_STOP};
 use crate::versions::ApiVersion;
 use crate::Context;
 
@@ -26,7 +26,7 @@ pub async fn create(
     name: Option<String>,
     body: CreateBody,
 ) -> Result<Response<Body>, ApiError> {
-    let options = create_options(name, body);
+    let options = create_options(name, body)?;
     let id = blocking(ctx, move |e| e.create(options)).await?;
     Ok(json(
         StatusCode::CREATED,
@@ -35,10 +35,11 @@ pub async fn create(
 }
 
 /// The request as the lifecycle takes it.
-fn create_options(name: Option<String>, b: CreateBody) -> CreateOptions {
+fn create_options(name: Option<String>, b: CreateBody) -> Result<CreateOptions, ApiError> {
     let host = b.host_config.unwrap_or_default();
     let positive = |n: i64| (n > 0).then_some(n as u64);
-    CreateOptions {
+    let log_config = crate::log_config::checked(&host.log_config.kind, host.log_config.config)?;
+    Ok(CreateOptions {
         image: b.image,
         name,
         cmd: b.cmd.map(|c| c.into_vec()).unwrap_or_default(),
@@ -69,7 +70,10 @@ fn create_options(name: Option<String>, b: CreateBody) -> CreateOptions {
         security_opt: host.security_opt,
         binds: host.binds.unwrap_or_default(),
         mounts: host.mounts.unwrap_or_default(),
-    }
+        group_add: host.group_add.unwrap_or_default(),
+        stop_timeout: b.stop_timeout,
+        log_config,
+    })
 }
 
 pub async fn list(ctx: &Context, q: ListQuery, now: Timestamp) -> Result<Response<Body>, ApiError> {
@@ -120,6 +124,7 @@ pub async fn stop(
     grace: Grace,
     signal: Option<String>,
 ) -> Result<Response<Body>, ApiError> {
+    let grace = container_grace(ctx, &id, grace).await;
     let backend = &ctx.backend;
     let Some(signal) = signal else {
         backend.stop_within(&id, timer(grace)).await?;
@@ -143,6 +148,21 @@ pub async fn stop(
 }
 
 /// A timer that fires once `grace` passed, or never.
+/// The grace a stop gives: the client's `t`, else the container's `StopTimeout`, else
+/// dockerd's 10 seconds (a container that cannot be read gets those; the stop itself then
+/// says what is wrong with it).
+async fn container_grace(ctx: &Context, id: &str, grace: Grace) -> Grace {
+    if grace != Grace::ContainerDefault {
+        return grace;
+    }
+    let target = id.to_string();
+    let own = blocking(ctx, move |b| b.inspect_container(&target))
+        .await
+        .ok()
+        .and_then(|c| c.config.config.stop_timeout);
+    own.map_or(Grace::After(DEFAULT_STOP), Grace::of_seconds)
+}
+
 fn timer(grace: Grace) -> BoxFuture<'static, ()> {
     Box::pin(tokio::time::sleep_until(deadline(grace)))
 }
@@ -154,6 +174,7 @@ fn deadline(grace: Grace) -> tokio::time::Instant {
     let wait = match grace {
         Grace::Forever => FAR,
         Grace::After(d) => d.min(FAR),
+        Grace::ContainerDefault => DEFAULT_STOP,
     };
     tokio::time::Instant::now() + wait
 }
@@ -165,6 +186,7 @@ pub async fn kill(ctx: &Context, id: String, signal: String) -> Result<Response<
 
 /// `restart`: a stop (if it runs), then a start.
 pub async fn restart(ctx: &Context, id: String, grace: Grace) -> Result<Response<Body>, ApiError> {
+    let grace = container_grace(ctx, &id, grace).await;
     match ctx.backend.stop_within(&id, timer(grace)).await {
         Ok(()) => {}
         Err(e) if e.kind() == ErrorKind::NotModified => {}

@@ -48,7 +48,7 @@ fn inspect_all(c: &Inspect) -> Value {
     let (cfg, st) = (&c.config, &c.state);
     let p = &cfg.config;
     let h = &cfg.host_config;
-    json!({
+    let mut out = json!({
         "Id": cfg.id.as_str(),
         "Created": cfg.created.to_string(),
         "Path": cfg.path,
@@ -103,7 +103,12 @@ fn inspect_all(c: &Inspect) -> Value {
             "Labels": p.labels,
         },
         "NetworkSettings": network_settings(&cfg.host_config.network_mode),
-    })
+    });
+    // A pointer with `omitempty` in dockerd: shown only when the create set it.
+    if let Some(timeout) = p.stop_timeout {
+        out["Config"]["StopTimeout"] = json!(timeout);
+    }
+    out
 }
 
 /// One of the container's `/etc` files, or `""` before its first start.
@@ -125,7 +130,7 @@ fn host_config(h: &HostOptions) -> Value {
             false => json!(h.binds),
         },
         "ContainerIDFile": "",
-        "LogConfig": {"Type": h.log_config.kind, "Config": {}},
+        "LogConfig": {"Type": h.log_config.kind, "Config": h.log_config.config},
         "NetworkMode": h.network_mode,
         "PortBindings": {},
         "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
@@ -139,7 +144,7 @@ fn host_config(h: &HostOptions) -> Value {
         "DnsOptions": [],
         "DnsSearch": [],
         "ExtraHosts": null,
-        "GroupAdd": null,
+        "GroupAdd": nullable(&h.group_add),
         "IpcMode": "private",
         "Cgroup": "",
         "Links": null,

@@ -98,6 +98,7 @@ impl<'a> Claim<'a> {
         entry.starting = true;
         let reading = Reading {
             user: entry.config.config.user.clone(),
+            group_add: entry.config.host_config.group_add.clone(),
             upper: entry.dir.upper(),
             lower: lower_layers(&shared.init_layer, &entry.config.layer_dirs),
         };

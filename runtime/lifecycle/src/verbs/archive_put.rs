@@ -45,6 +45,7 @@ impl<I: Images> Containers<I> {
             let entry = &reg.entries[&id];
             let reading = Reading {
                 user: entry.config.config.user.clone(),
+                group_add: Vec::new(),
                 upper: entry.dir.upper(),
                 lower: lower_layers(&self.shared.init_layer, &entry.config.layer_dirs),
             };

@@ -54,6 +54,12 @@ pub struct CreateOptions {
     pub mounts: Vec<crate::binds::MountRequest>,
     /// `--security-opt`: `HostConfig.SecurityOpt` as sent (`None` is JSON `null`).
     pub security_opt: Option<Vec<String>>,
+    /// `--group-add`: supplementary groups by name or GID, resolved at each start.
+    pub group_add: Vec<String>,
+    /// `--stop-timeout`: seconds `stop` gives the process when the client names none.
+    pub stop_timeout: Option<i64>,
+    /// `--log-driver`/`--log-opt`, checked by the caller (berth writes json-file logs only).
+    pub log_config: crate::record::LogConfig,
 }
 
 /// What happens to a container after its exit, beyond Docker's `AutoRemove`.
@@ -174,6 +180,8 @@ impl<I: Images> Containers<I> {
                 mounts: options.mounts.clone(),
                 mount_points,
                 security_opt: options.security_opt.clone(),
+                group_add: options.group_add.clone(),
+                log_config: options.log_config.clone(),
                 ..HostOptions::default()
             },
             layer_dirs: image.layer_dirs,
@@ -239,6 +247,7 @@ fn merge(options: &CreateOptions, image: &ImageInfo) -> ProcessConfig {
         attach_stdin: options.attach_stdin,
         attach_stdout: options.attach_stdout,
         attach_stderr: options.attach_stderr,
+        stop_timeout: options.stop_timeout,
         labels: ic
             .labels
             .iter()

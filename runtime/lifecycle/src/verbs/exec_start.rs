@@ -136,6 +136,7 @@ impl<I: Images> Containers<I> {
         // The running container's files as it sees them, read with no lock held.
         let identity = Reading {
             user: user.to_string(),
+            group_add: config.host_config.group_add.clone(),
             upper,
             lower: lower_layers(&self.shared.init_layer, &config.layer_dirs),
         }
