@@ -182,7 +182,6 @@ impl<I: Images> Containers<I> {
                 security_opt: options.security_opt.clone(),
                 group_add: options.group_add.clone(),
                 log_config: options.log_config.clone(),
-                ..HostOptions::default()
             },
             layer_dirs: image.layer_dirs,
         };
