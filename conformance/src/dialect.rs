@@ -303,25 +303,26 @@ impl Rules {
         if !(field.starts_with("/containers") || field.starts_with("/images")) {
             return None;
         }
+        // Only rules on one field of a record carry over to every later state; a rule that
+        // lets a whole list differ (`/containers`) speaks for its own step only.
         self.expectations
             .iter()
-            .find(|e| e.allows(diff))
+            .find(|e| {
+                e.fields
+                    .iter()
+                    .any(|r| record_field(r.field()).is_some() && r.allows(diff))
+            })
             .map(|e| e.id.as_str())
     }
 
     /// The keys of container and image records that some expectation lets differ
     /// (`exit_code` of `/containers/#/exit_code`).
     fn maskable_keys(&self) -> Vec<(String, String)> {
-        let mut keys = Vec::new();
-        for rule in self.expectations.iter().flat_map(|e| &e.fields) {
-            let mut parts = rule.field().trim_start_matches('/').split('/');
-            if let (Some(list @ ("containers" | "images")), Some("#"), Some(key), None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            {
-                keys.push((list.to_string(), key.to_string()));
-            }
-        }
-        keys
+        self.expectations
+            .iter()
+            .flat_map(|e| &e.fields)
+            .filter_map(|rule| record_field(rule.field()))
+            .collect()
     }
 
     /// Puts both sides' container and image lists in one order that ignores the fields an
@@ -383,6 +384,18 @@ impl Rules {
             out.insert(e.id.clone(), (e.reason.clone(), e.link.clone()));
         }
         out
+    }
+}
+
+/// The list and key of a pointer to one field of every container or image record
+/// (`/containers/#/exit_code`), if it is one.
+fn record_field(pointer: &str) -> Option<(String, String)> {
+    let mut parts = pointer.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(list @ ("containers" | "images")), Some("#"), Some(key), None) => {
+            Some((list.to_string(), key.to_string()))
+        }
+        _ => None,
     }
 }
 
