@@ -404,11 +404,7 @@ fn rewrite(value: &mut Value, at: &str, n: &Normaliser) -> bool {
     match value {
         Value::String(s) => {
             let general = crate::finding::general(at);
-            if !n.fields.is_empty()
-                && !n
-                    .fields
-                    .iter()
-                    .any(|f| crate::known::matches(f, &general))
+            if !n.fields.is_empty() && !n.fields.iter().any(|f| crate::known::matches(f, &general))
             {
                 return false;
             }

@@ -96,7 +96,9 @@ impl FieldRule {
 /// Whether the list `big` holds every item of the list `small` (and more).
 fn holds_all(big: &Value, small: &Value) -> bool {
     match (big.as_array(), small.as_array()) {
-        (Some(big), Some(small)) => big.len() > small.len() && small.iter().all(|i| big.contains(i)),
+        (Some(big), Some(small)) => {
+            big.len() > small.len() && small.iter().all(|i| big.contains(i))
+        }
         _ => false,
     }
 }
