@@ -14,7 +14,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::known::KnownDifference;
+use crate::known::{FieldDiff, KnownDifference};
 
 /// The dialect files that ship with berth.
 const SHIPPED: &[(&str, &str)] = &[("podman.json", include_str!("../dialects/podman.json"))];
@@ -78,6 +78,10 @@ struct NormaliserSpec {
     /// engine (`hello-world:latest` where Docker kept what was typed), both sides lose it.
     #[serde(default)]
     both_sides: bool,
+    /// If given, only the strings at these pointers (list positions as `#`, `*` globs,
+    /// `/containers/#/image`) are rewritten; otherwise every string in scope.
+    #[serde(default)]
+    fields: Vec<String>,
 }
 
 /// A dialect file.
@@ -101,6 +105,7 @@ pub struct Normaliser {
     pattern: Regex,
     replace: String,
     both_sides: bool,
+    fields: Vec<String>,
 }
 
 /// One engine's dialect.
@@ -138,6 +143,7 @@ pub fn parse(file: &str, text: &str) -> Result<Dialect, DialectError> {
             pattern,
             replace: n.replace,
             both_sides: n.both_sides,
+            fields: n.fields,
         });
     }
     Ok(Dialect {
@@ -279,7 +285,8 @@ impl Rules {
             };
             for part in parts {
                 if let Some(v) = step.get_mut(*part) {
-                    changed |= rewrite(v, &n.pattern, &n.replace);
+                    let at = format!("/{part}");
+                    changed |= rewrite(v, &at, n);
                 }
             }
             if changed {
@@ -290,15 +297,54 @@ impl Rules {
     }
 
     /// The dialect expectation that declares this state field (a pointer with list positions
-    /// as `#`) may differ, if one does.
-    pub fn state_expectation(&self, field: &str) -> Option<&str> {
+    /// as `#`, with both values) may differ, if one does.
+    pub fn state_expectation(&self, diff: &FieldDiff) -> Option<&str> {
+        let field = &diff.0;
         if !(field.starts_with("/containers") || field.starts_with("/images")) {
             return None;
         }
+        // Only rules on one field of a record carry over to every later state; a rule that
+        // lets a whole list differ (`/containers`) speaks for its own step only.
         self.expectations
             .iter()
-            .find(|e| e.fields.iter().any(|p| crate::known::matches(p, field)))
+            .find(|e| {
+                e.fields
+                    .iter()
+                    .any(|r| record_field(r.field()).is_some() && r.allows(diff))
+            })
             .map(|e| e.id.as_str())
+    }
+
+    /// The keys of container and image records that some expectation lets differ
+    /// (`exit_code` of `/containers/#/exit_code`).
+    fn maskable_keys(&self) -> Vec<(String, String)> {
+        self.expectations
+            .iter()
+            .flat_map(|e| &e.fields)
+            .filter_map(|rule| record_field(rule.field()))
+            .collect()
+    }
+
+    /// Puts both sides' container and image lists in one order that ignores the fields an
+    /// expectation lets differ: the lists come sorted by their whole records, so a record
+    /// whose only difference is such a field (podman's exit code 0 after a failed start)
+    /// would otherwise sort elsewhere on each side and pair with the wrong record.
+    fn sort_ignoring_maskable(&self, step: &mut Value) {
+        let keys = self.maskable_keys();
+        for list in ["containers", "images"] {
+            let Some(Value::Array(items)) = step.get_mut(list) else {
+                continue;
+            };
+            items.sort_by_cached_key(|item| {
+                let mut key = item.clone();
+                if let Value::Object(map) = &mut key {
+                    for (_, k) in keys.iter().filter(|(l, _)| l == list) {
+                        map.remove(k);
+                    }
+                }
+                key.to_string()
+            });
+        }
     }
 
     /// Blanks, on both sides, the state fields the dialect expects to differ (the model
@@ -306,8 +352,14 @@ impl Rules {
     /// the expectations used.
     pub fn mask_state(&self, model: &mut Value, engine: &mut Value) -> Vec<String> {
         let mut used = Vec::new();
-        for (at, ..) in crate::runner::differences(model, engine) {
-            let Some(id) = self.state_expectation(&crate::finding::general(&at)) else {
+        if self.maskable_keys().is_empty() {
+            return used;
+        }
+        self.sort_ignoring_maskable(model);
+        self.sort_ignoring_maskable(engine);
+        for (at, a, b) in crate::runner::differences(model, engine) {
+            let diff = (crate::finding::general(&at), a, b);
+            let Some(id) = self.state_expectation(&diff) else {
                 continue;
             };
             for side in [&mut *model, &mut *engine] {
@@ -335,10 +387,28 @@ impl Rules {
     }
 }
 
-fn rewrite(value: &mut Value, pattern: &Regex, replace: &str) -> bool {
+/// The list and key of a pointer to one field of every container or image record
+/// (`/containers/#/exit_code`), if it is one.
+fn record_field(pointer: &str) -> Option<(String, String)> {
+    let mut parts = pointer.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(list @ ("containers" | "images")), Some("#"), Some(key), None) => {
+            Some((list.to_string(), key.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// Rewrites the strings under `value` (found at pointer `at`) that `n` applies to.
+fn rewrite(value: &mut Value, at: &str, n: &Normaliser) -> bool {
     match value {
         Value::String(s) => {
-            let new = pattern.replace_all(s, replace);
+            let general = crate::finding::general(at);
+            if !n.fields.is_empty() && !n.fields.iter().any(|f| crate::known::matches(f, &general))
+            {
+                return false;
+            }
+            let new = n.pattern.replace_all(s, n.replace.as_str());
             if new != *s {
                 *s = new.into_owned();
                 return true;
@@ -347,10 +417,11 @@ fn rewrite(value: &mut Value, pattern: &Regex, replace: &str) -> bool {
         }
         Value::Array(items) => items
             .iter_mut()
-            .fold(false, |c, v| rewrite(v, pattern, replace) | c),
+            .enumerate()
+            .fold(false, |c, (i, v)| rewrite(v, &format!("{at}/{i}"), n) | c),
         Value::Object(map) => map
-            .values_mut()
-            .fold(false, |c, v| rewrite(v, pattern, replace) | c),
+            .iter_mut()
+            .fold(false, |c, (k, v)| rewrite(v, &format!("{at}/{k}"), n) | c),
         _ => false,
     }
 }

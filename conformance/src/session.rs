@@ -210,7 +210,9 @@ impl Summary {
                 Verdict::Agree => counts.agree += 1,
                 Verdict::Known { id } => {
                     counts.known += 1;
-                    *self.absorbed.entry(id.clone()).or_default() += 1;
+                    for id in id.split(crate::runner::KNOWN_JOIN) {
+                        *self.absorbed.entry(id.to_string()).or_default() += 1;
+                    }
                 }
                 Verdict::Inconclusive { .. } => counts.inconclusive += 1,
                 Verdict::Disagree { .. } => counts.disagree += 1,
