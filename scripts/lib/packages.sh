@@ -15,6 +15,7 @@ test_packages=(
   docker.io:/usr/sbin/dockerd
   curl:/usr/bin/curl
   procps:/bin/ps
+  podman:/usr/bin/podman
 )
 
 # Installs every package of the PKG:FILE list given whose FILE is missing.
