@@ -25,9 +25,7 @@ pub fn ready(test: &str) -> Option<Setup> {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("/usr/local/bin/docker")),
         registry: registry_addr(),
-        reference: std::env::var_os("BERTH_REF_SOCKET")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/tmp/berth-ref/docker.sock")),
+        reference: berth_testkit::reference_socket(),
     };
     let Some(why) = missing(&setup) else {
         crate::confine::install();

@@ -11,9 +11,7 @@ use crate::bench::settings::{RawSettings, Settings};
 
 /// The reference dockerd's socket, or `None` (after saying why) when the test must skip.
 fn reference_socket(test: &str) -> Option<PathBuf> {
-    let socket = std::env::var("BERTH_REF_SOCKET")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from("/tmp/berth-ref/docker.sock"));
+    let socket = berth_testkit::reference_socket();
     if crate::api::http::Client::new(&socket, "1.41")
         .request("GET", "/_ping", None)
         .is_ok_and(|r| r.status == 200)

@@ -599,15 +599,17 @@ fn security_options_are_checked_recorded_and_applied() {
 #[test]
 fn info_reports_the_hosts_cgroup_version_as_dockerd_does() {
     let test = "info_reports_the_hosts_cgroup_version_as_dockerd_does";
-    let reference = std::env::var_os("BERTH_REF_SOCKET").map(PathBuf::from);
-    let missing = match &reference {
-        Some(p) if p.exists() => None,
-        _ => Some("no reference dockerd (BERTH_REF_SOCKET)".to_string()),
-    };
+    let reference = berth_testkit::reference_socket();
+    let missing = (!reference.exists()).then(|| {
+        format!(
+            "no reference dockerd at {} (scripts/refdockerd start)",
+            reference.display()
+        )
+    });
     if !ready(test) || skip(test, missing) {
         return;
     }
-    let mut s = UnixStream::connect(reference.unwrap()).unwrap();
+    let mut s = UnixStream::connect(&reference).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     send(&mut s, "GET", "/v1.41/info", None, &["Connection: close"]);
     let dockerd: Value = serde_json::from_slice(&read_reply(&mut BufReader::new(s)).body).unwrap();

@@ -23,6 +23,14 @@ pub fn require_all() -> bool {
     std::env::var(REQUIRE_ALL).as_deref() == Ok("1")
 }
 
+/// The reference dockerd's socket: `BERTH_REF_SOCKET`, else where `scripts/refdockerd start`
+/// puts it by default (which is what `scripts/test` starts).
+pub fn reference_socket() -> std::path::PathBuf {
+    std::env::var_os("BERTH_REF_SOCKET")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/tmp/berth-ref/docker.sock"))
+}
+
 /// Whether this process runs as root (its effective user ID is 0).
 pub fn is_root() -> bool {
     rustix::process::geteuid().is_root()
