@@ -3,8 +3,11 @@
 //! well-defined: a container or tag the engine lacks is removed from the model, a tag or a
 //! container only the engine has is added to the model, each by a command applied to the model
 //! alone (the model stays a pure state machine; the harness never edits its state behind its
-//! back). Whatever cannot be adopted that way (a different exit code, a running container the
-//! model says exited) ends the case, with the reason.
+//! back). Both states are read as the engine's dialect spells them, so a container the model
+//! could not hold under the engine's name (podman's one-character `a`, which Docker refuses)
+//! is adopted under the dialect's spelling of it (`a.one-char`). Whatever cannot be adopted
+//! that way (a different exit code, a running container the model says exited) ends the case,
+//! with the reason.
 
 use berth_model::command::parse_line;
 use serde_json::Value;
