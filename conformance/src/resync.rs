@@ -3,8 +3,11 @@
 //! well-defined: a container or tag the engine lacks is removed from the model, a tag or a
 //! container only the engine has is added to the model, each by a command applied to the model
 //! alone (the model stays a pure state machine; the harness never edits its state behind its
-//! back). Whatever cannot be adopted that way (a different exit code, a running container the
-//! model says exited) ends the case, with the reason.
+//! back). Both states are read as the engine's dialect spells them, so a container the model
+//! could not hold under the engine's name (podman's one-character `a`, which Docker refuses)
+//! is adopted under the dialect's spelling of it (`a.one-char`). Whatever cannot be adopted
+//! that way (a different exit code, a running container the model says exited) ends the case,
+//! with the reason.
 
 use berth_model::command::parse_line;
 use serde_json::Value;
@@ -14,13 +17,17 @@ use crate::engine::{Engine, EngineError};
 use crate::model_engine::ModelEngine;
 use crate::normalise::Symbols;
 use crate::observe::Probe;
+use crate::runner::settle;
 
 /// Why the states could not be brought together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unresolved(pub String);
 
-/// The engine's probe with the dialect's normalisers applied, so names compare like Docker's.
-fn dialect_probe(rules: &Rules, probe: &Probe, model_side: bool) -> Probe {
+/// A probe with the dialect's normalisers applied (the engine's, or with `model_side` the
+/// model's), so names compare like Docker's: podman's one-character container `a` is
+/// `a.one-char` here, a name the model can hold. Normalised names may sort differently, so the
+/// result is put in canonical order again.
+pub(crate) fn dialect_probe(rules: &Rules, probe: &Probe, model_side: bool) -> Probe {
     let mut value = serde_json::json!({
         "containers": probe.containers,
         "images": probe.images,
@@ -31,7 +38,9 @@ fn dialect_probe(rules: &Rules, probe: &Probe, model_side: bool) -> Probe {
             rules.normalise(&mut value);
         }
     }
-    serde_json::from_value(value).unwrap_or_else(|_| probe.clone())
+    serde_json::from_value::<Probe>(value)
+        .map(Probe::canonical)
+        .unwrap_or_else(|_| probe.clone())
 }
 
 /// Both states, normalised with fresh symbol tables (objects are in canonical order, so equal
@@ -48,6 +57,11 @@ fn compare(
     rules.normalise(&mut e);
     rules.mask_state(&mut m, &mut e);
     (m == e, symbols, m, e)
+}
+
+/// The containers' names, in canonical order.
+fn names(probe: &Probe) -> Vec<&str> {
+    probe.containers.iter().map(|c| c.name.as_str()).collect()
 }
 
 /// The model-only commands that move the model's state towards the engine's.
@@ -122,11 +136,21 @@ pub fn resync(
             model.settle(branches.swap_remove(0).1);
         }
     }
-    let (equal, fresh, m, e) = compare(
-        rules,
-        &dialect_probe(rules, &ModelEngine::probe(model), true),
-        &observed,
-    );
+    let repaired = dialect_probe(rules, &ModelEngine::probe(model), true);
+    let (mut equal, mut fresh, mut m, mut e) = compare(rules, &repaired, &observed);
+    if !equal && names(&repaired) == names(&observed) {
+        // The model now says what an adopted container looks like once settled (a sleeper
+        // has printed its `up`); the engine may not have been there yet when it was probed
+        // (its step could not wait for a container the model did not foresee), so it gets
+        // the usual time to reach the model's shape. Where the containers themselves differ
+        // there is nothing to wait for.
+        let observed = dialect_probe(rules, &settle(engine, model.model(), false)?, false);
+        (equal, fresh, m, e) = compare(
+            rules,
+            &dialect_probe(rules, &ModelEngine::probe(model), true),
+            &observed,
+        );
+    }
     if equal {
         *symbols = fresh;
         return Ok(Ok(()));
@@ -136,6 +160,9 @@ pub fn resync(
         crate::runner::diff(&m, &e)
     ))))
 }
+
+#[cfg(test)]
+mod one_character_names;
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,7 @@ use crate::known::{FieldDiff, KnownDifference};
 use crate::model_engine::ModelEngine;
 use crate::normalise::{inspect_projection, Symbols};
 use crate::observe::{Observation, Probe};
-use crate::resync::resync;
+use crate::resync::{dialect_probe, resync};
 
 /// How one step compared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,7 +192,12 @@ pub fn run_case(
         match resync(model, engine, rules, &mut symbols)? {
             Ok(()) => {
                 record.resyncs += 1;
-                handles.align(&ModelEngine::probe(model), &engine.probe()?);
+                // Names as the dialect spells them: the model holds podman's `a` as
+                // `a.one-char`.
+                handles.align(
+                    &dialect_probe(rules, &ModelEngine::probe(model), true),
+                    &dialect_probe(rules, &engine.probe()?, false),
+                );
                 // IDs of containers gone before the resync still appear in later answers
                 // (`No such container: 1a2b...`); each handle gets the same symbol on both sides.
                 for (m, e) in handles.model.iter().zip(&handles.engine) {
@@ -255,8 +260,15 @@ fn run_step(
     let observed = engine.apply(&command)?;
     handles.engine.extend(observed.created_id());
     handles.model.extend(branches[0].0.created_id());
-    let mut engine_step =
-        normalise_step(engine_symbols, &observed, &settle(engine, &branches[0].1)?);
+    // A container the engine created where the model refused to (podman's `--name a`) is
+    // one the model cannot foresee: waiting for the model's shape would only time out.
+    let unforeseen =
+        observed.created_id().is_some() && branches.iter().all(|(o, _)| o.created_id().is_none());
+    let mut engine_step = normalise_step(
+        engine_symbols,
+        &observed,
+        &settle(engine, &branches[0].1, unforeseen)?,
+    );
     let normalised_by = rules.normalise(&mut engine_step);
     let mut chosen = None;
     for (observation, state) in &branches {
@@ -297,8 +309,15 @@ fn blocks(observation: &Observation) -> bool {
 }
 
 /// Waits (bounded) until the engine runs as many containers as the model says, so that
-/// short-lived containers have exited before the probe, then probes.
-fn settle(engine: &mut dyn Engine, expected: &berth_model::Model) -> Result<Probe, EngineError> {
+/// short-lived containers have exited before the probe, then probes. With `unforeseen` (the
+/// engine holds a container the model does not know of) the model's shape cannot be reached,
+/// and a state that stays the same for a while counts as final even while something runs: the
+/// re-synchronisation that follows adopts that container and waits for it against the model.
+pub(crate) fn settle(
+    engine: &mut dyn Engine,
+    expected: &berth_model::Model,
+    unforeseen: bool,
+) -> Result<Probe, EngineError> {
     let want = running_shape(ModelEngine::probe_of(expected));
     let start = Instant::now();
     let mut unchanged_since: Option<(Probe, Instant)> = None;
@@ -311,7 +330,7 @@ fn settle(engine: &mut dyn Engine, expected: &berth_model::Model) -> Result<Prob
         // Nothing runs, and the state has not moved for a while: the only background change
         // left would be an auto-removal, which follows an exit within milliseconds. A shape
         // that still differs is a real difference, not one to wait out.
-        if !shape.1.is_empty() {
+        if !shape.1.is_empty() && !unforeseen {
             unchanged_since = None;
         } else {
             match &unchanged_since {
