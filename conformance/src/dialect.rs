@@ -357,7 +357,7 @@ impl Rules {
         }
         self.sort_ignoring_maskable(model);
         self.sort_ignoring_maskable(engine);
-        for (at, a, b) in crate::runner::differences(model, engine) {
+        for (at, a, b) in crate::compare::differences(model, engine) {
             let diff = (crate::finding::general(&at), a, b);
             let Some(id) = self.state_expectation(&diff) else {
                 continue;

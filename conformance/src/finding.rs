@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::runner::{differences, StepRecord, Verdict};
+use crate::compare::differences;
+use crate::runner::{StepRecord, Verdict};
 use crate::session::Counterexample;
 
 /// Whether a finding's shrunk script showed it again every time it was re-run.

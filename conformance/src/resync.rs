@@ -17,7 +17,7 @@ use crate::engine::{Engine, EngineError};
 use crate::model_engine::ModelEngine;
 use crate::normalise::Symbols;
 use crate::observe::Probe;
-use crate::runner::settle;
+use crate::settle::settle;
 
 /// Why the states could not be brought together.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,8 +51,8 @@ fn compare(
     engine: &Probe,
 ) -> (bool, (Symbols, Symbols), Value, Value) {
     let mut symbols = (Symbols::default(), Symbols::default());
-    let mut m = crate::runner::normalise_state(&mut symbols.0, model);
-    let mut e = crate::runner::normalise_state(&mut symbols.1, engine);
+    let mut m = crate::compare::normalise_state(&mut symbols.0, model);
+    let mut e = crate::compare::normalise_state(&mut symbols.1, engine);
     rules.normalise_model(&mut m);
     rules.normalise(&mut e);
     rules.mask_state(&mut m, &mut e);
@@ -157,7 +157,7 @@ pub fn resync(
     }
     Ok(Err(Unresolved(format!(
         "the states differ in a way the model cannot adopt:\n{}",
-        crate::runner::diff(&m, &e)
+        crate::compare::diff(&m, &e)
     ))))
 }
 

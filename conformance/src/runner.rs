@@ -4,7 +4,7 @@
 //! disagreement the case goes on from the engine's state where the model can adopt it
 //! (`resync`), so one early difference does not hide the rest of a case.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use berth_model::command::parse_line;
 use berth_model::Command;
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cli_text;
+use crate::compare::{diff, differences, normalise_state};
 use crate::dialect::Rules;
 use crate::engine::{Engine, EngineError};
 use crate::generate::{fill, resolve, Case};
@@ -20,6 +21,7 @@ use crate::model_engine::ModelEngine;
 use crate::normalise::{inspect_projection, Symbols};
 use crate::observe::{Observation, Probe};
 use crate::resync::{dialect_probe, resync};
+use crate::settle::settle;
 
 /// How one step compared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,12 +85,6 @@ impl CaseRecord {
             .filter(|(_, s)| matches!(s.verdict, Verdict::Disagree { .. }))
     }
 }
-
-/// How long the harness waits for an engine to catch up with short-lived containers.
-const SETTLE_LIMIT: Duration = Duration::from_secs(15);
-
-/// How long a state with nothing running must stay the same to count as final.
-const QUIET: Duration = Duration::from_millis(200);
 
 /// What a case runs: fixed commands (a scenario, a replay) or a generated case.
 #[derive(Debug, Clone, Copy)]
@@ -308,58 +304,6 @@ fn blocks(observation: &Observation) -> bool {
     }
 }
 
-/// Waits (bounded) until the engine runs as many containers as the model says, so that
-/// short-lived containers have exited before the probe, then probes. With `unforeseen` (the
-/// engine holds a container the model does not know of) the model's shape cannot be reached,
-/// and a state that stays the same for a while counts as final even while something runs: the
-/// re-synchronisation that follows adopts that container and waits for it against the model.
-pub(crate) fn settle(
-    engine: &mut dyn Engine,
-    expected: &berth_model::Model,
-    unforeseen: bool,
-) -> Result<Probe, EngineError> {
-    let want = running_shape(ModelEngine::probe_of(expected));
-    let start = Instant::now();
-    let mut unchanged_since: Option<(Probe, Instant)> = None;
-    loop {
-        let probe = engine.probe()?;
-        let shape = running_shape(probe.clone());
-        if engine.settles_at_once() || shape == want || start.elapsed() > SETTLE_LIMIT {
-            return Ok(probe);
-        }
-        // Nothing runs, and the state has not moved for a while: the only background change
-        // left would be an auto-removal, which follows an exit within milliseconds. A shape
-        // that still differs is a real difference, not one to wait out.
-        if !shape.1.is_empty() && !unforeseen {
-            unchanged_since = None;
-        } else {
-            match &unchanged_since {
-                Some((last, since)) if *last == probe => {
-                    if since.elapsed() >= QUIET {
-                        return Ok(probe);
-                    }
-                }
-                _ => unchanged_since = Some((probe, Instant::now())),
-            }
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-}
-
-/// What must have settled before a probe: how many containers exist, and for each running one
-/// how much it has written to each stream (lengths, since output may hold IDs that differ
-/// between engines). A sleeper that prints before sleeping is thereby waited for too.
-fn running_shape(probe: Probe) -> (usize, Vec<(usize, usize)>) {
-    let mut running: Vec<(usize, usize)> = probe
-        .containers
-        .iter()
-        .filter(|c| c.state == "running")
-        .map(|c| (c.stdout.len(), c.stderr.len()))
-        .collect();
-    running.sort_unstable();
-    (probe.containers.len(), running)
-}
-
 /// The normalised record of a step: its answer, then the state.
 fn normalise_step(symbols: &mut Symbols, observation: &Observation, probe: &Probe) -> Value {
     let answer = symbols.value(&project(
@@ -369,27 +313,6 @@ fn normalise_step(symbols: &mut Symbols, observation: &Observation, probe: &Prob
     let mut step = normalise_state(symbols, probe);
     step["answer"] = answer;
     step
-}
-
-/// The normalised state alone (`containers`, `images`).
-pub(crate) fn normalise_state(symbols: &mut Symbols, probe: &Probe) -> Value {
-    let mut containers: Vec<Value> = probe
-        .containers
-        .iter()
-        .map(|c| {
-            let mut v = serde_json::to_value(c).expect("views serialise");
-            v["name"] = Value::String(symbols.container_name(&c.name));
-            symbols.value(&v)
-        })
-        .collect();
-    let mut images: Vec<Value> = probe
-        .images
-        .iter()
-        .map(|i| symbols.value(&serde_json::to_value(i).expect("views serialise")))
-        .collect();
-    containers.sort_by_key(|v| v.to_string());
-    images.sort_by_key(|v| v.to_string());
-    serde_json::json!({ "containers": containers, "images": images })
 }
 
 /// Cuts inspect documents down to what engines define alike.
@@ -476,42 +399,3 @@ fn verdict(
 
 /// How a step explained by several expectations at once names them (`a + b`).
 pub const KNOWN_JOIN: &str = " + ";
-
-/// A readable diff: every JSON pointer whose value differs, with both sides.
-pub fn diff(model: &Value, engine: &Value) -> String {
-    differences(model, engine)
-        .iter()
-        .map(|(at, a, b)| format!("  {at}\n    model:  {a}\n    engine: {b}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Every JSON pointer whose value differs, with the model's and the engine's value.
-pub fn differences(model: &Value, engine: &Value) -> Vec<(String, Value, Value)> {
-    let mut pairs = Vec::new();
-    walk("", model, engine, &mut pairs);
-    pairs
-}
-
-fn walk(at: &str, a: &Value, b: &Value, lines: &mut Vec<(String, Value, Value)>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                walk(
-                    &format!("{at}/{k}"),
-                    x.get(k).unwrap_or(&Value::Null),
-                    y.get(k).unwrap_or(&Value::Null),
-                    lines,
-                );
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (p, q)) in x.iter().zip(y).enumerate() {
-                walk(&format!("{at}/{i}"), p, q, lines);
-            }
-        }
-        _ if a != b => lines.push((at.to_string(), a.clone(), b.clone())),
-        _ => {}
-    }
-}
