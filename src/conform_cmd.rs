@@ -11,7 +11,7 @@ use berth_conformance::api::ApiEngine;
 use berth_conformance::cli_engine::CliEngine;
 use berth_conformance::embedded::EmbeddedEngine;
 use berth_conformance::engine::Engine;
-use berth_conformance::known;
+use berth_conformance::known::{self, KnownDifference};
 use berth_conformance::model_engine::ModelEngine;
 use berth_conformance::scenario;
 use berth_conformance::session::{
@@ -67,6 +67,11 @@ pub struct ConformArgs {
     /// shards' reports with `berth conform merge`.
     #[arg(long, value_name = "I/N")]
     shard: Option<Shard>,
+    /// Run the cases in K jobs side by side, each its own engine (the shards of `--shard`, on
+    /// threads, merged as `conform merge` merges them); only for engines of which a job can
+    /// have its own: model, mutant:NAME and embedded.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    jobs: usize,
     /// Re-runs of each finding's shrunk script; a finding that does not show every time is
     /// reported as flaky.
     #[arg(long, default_value_t = 2)]
@@ -338,55 +343,46 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
         args.length,
         scripts.len()
     );
+    let jobs = args.jobs.max(1);
+    if jobs > 1 {
+        if args.shard.is_some() {
+            bail!("--jobs and --shard both split the campaign: use one of them");
+        }
+        if let Some(shared) = engines.iter().find(|s| !runs_side_by_side(s)) {
+            bail!(
+                "--jobs {jobs}: engine {shared} is one engine every job would share; cases run \
+                 side by side only on model, mutant:NAME and embedded (each job gets its own)"
+            );
+        }
+    }
     let mut summaries = Vec::new();
     for spec in &engines {
-        let (mut engine, mut model) = engine(
-            spec,
-            profile,
-            args.registry.clone(),
-            &args.fixtures,
-            args.cli.as_deref(),
-            &args.tls,
-        )?;
         let first = summaries.len();
-        if settings.shard.index == 1 {
-            for (i, script) in scripts.iter().enumerate() {
-                summaries.push(run_scenario(
-                    &mut model,
-                    engine.as_mut(),
-                    script,
-                    &known,
-                    &settings,
-                    i,
-                )?);
-            }
-        }
-        if args.cases > 0 {
-            let tty = std::io::stderr().is_terminal();
-            let mut progress = |i: usize, s: &Summary| {
-                if tty {
-                    eprint!(
-                        "\r{spec}: case {}/{} ({} steps, {} counterexamples)  ",
-                        i + 1,
-                        args.cases,
-                        s.steps,
-                        s.findings.len()
-                    );
-                }
-            };
-            summaries.push(run_generated(
-                &mut model,
-                engine.as_mut(),
-                &settings,
-                &known,
-                &mut progress,
+        if jobs == 1 {
+            summaries.extend(run_engine(
+                spec, &args, profile, &settings, &scripts, &known, true,
             )?);
-            if tty {
-                eprintln!();
-            }
+        } else {
+            let per_job = std::thread::scope(|scope| {
+                let handles: Vec<_> = (1..=jobs)
+                    .map(|index| {
+                        let mut settings = settings.clone();
+                        settings.shard = Shard { index, count: jobs };
+                        let (args, scripts, known) = (&args, &scripts, &known);
+                        scope.spawn(move || {
+                            run_engine(spec, args, profile, &settings, scripts, known, false)
+                                .map_err(|e| e.to_string())
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err("a job panicked".into())))
+                    .collect::<Result<Vec<_>, String>>()
+            })
+            .map_err(anyhow::Error::msg)?;
+            summaries.extend(merge::merge(per_job));
         }
-        // Leave the engine (and the registry's tags) as a later run expects to find them.
-        engine.reset()?;
         if let (Some(cli), Some(socket)) = (&args.replay_cli, spec.strip_prefix("unix://")) {
             for summary in &mut summaries[first..] {
                 replay_through_cli(summary, socket, cli, args.registry.clone());
@@ -399,6 +395,72 @@ pub fn run(args: ConformArgs) -> anyhow::Result<i32> {
         args.junit.as_deref(),
         args.strict,
     )
+}
+
+/// Engines of which each `--jobs` job can have its own.
+fn runs_side_by_side(spec: &str) -> bool {
+    spec == "model" || spec == "embedded" || spec.starts_with("mutant:")
+}
+
+/// One engine's part of a campaign (`settings.shard`'s cases, and the scenarios in shard 1),
+/// on an engine of its own, left as a later run expects to find it.
+fn run_engine(
+    spec: &str,
+    args: &ConformArgs,
+    profile: Profile,
+    settings: &Settings,
+    scripts: &[Vec<String>],
+    known: &[KnownDifference],
+    show_progress: bool,
+) -> anyhow::Result<Vec<Summary>> {
+    let (mut engine, mut model) = engine(
+        spec,
+        profile,
+        args.registry.clone(),
+        &args.fixtures,
+        args.cli.as_deref(),
+        &args.tls,
+    )?;
+    let mut summaries = Vec::new();
+    if settings.shard.index == 1 {
+        for (i, script) in scripts.iter().enumerate() {
+            summaries.push(run_scenario(
+                &mut model,
+                engine.as_mut(),
+                script,
+                known,
+                settings,
+                i,
+            )?);
+        }
+    }
+    if settings.cases > 0 {
+        let tty = show_progress && std::io::stderr().is_terminal();
+        let mut progress = |i: usize, s: &Summary| {
+            if tty {
+                eprint!(
+                    "\r{spec}: case {}/{} ({} steps, {} counterexamples)  ",
+                    i + 1,
+                    settings.cases,
+                    s.steps,
+                    s.findings.len()
+                );
+            }
+        };
+        summaries.push(run_generated(
+            &mut model,
+            engine.as_mut(),
+            settings,
+            known,
+            &mut progress,
+        )?);
+        if tty {
+            eprintln!();
+        }
+    }
+    // Leave the engine (and the registry's tags) as a later run expects to find them.
+    engine.reset()?;
+    Ok(summaries)
 }
 
 fn replay(
@@ -434,4 +496,55 @@ fn replay(
         }
     );
     Ok(i32::from(still.is_some()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: ConformArgs,
+    }
+
+    /// The report without what depends on the clock.
+    fn report_of(dir: &Path) -> serde_json::Value {
+        fn untimed(v: serde_json::Value) -> serde_json::Value {
+            match v {
+                serde_json::Value::Object(map) => map
+                    .into_iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "seconds" | "slowest"))
+                    .map(|(k, v)| (k, untimed(v)))
+                    .collect(),
+                serde_json::Value::Array(items) => items.into_iter().map(untimed).collect(),
+                other => other,
+            }
+        }
+        let text = std::fs::read_to_string(dir.join("report.json")).unwrap();
+        untimed(serde_json::from_str(&text).unwrap())
+    }
+
+    fn conform(extra: &[&str], report: &Path) -> i32 {
+        let mut argv = vec!["conform", "--engine", "model", "--cases", "9", "--report"];
+        argv.push(report.to_str().unwrap());
+        argv.extend_from_slice(extra);
+        run(Cli::try_parse_from(argv).unwrap().args).unwrap()
+    }
+
+    /// Three jobs write the report one job writes; a shared engine is refused before any case.
+    #[test]
+    fn jobs_split_the_cases_and_merge_into_the_single_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let (one, three) = (dir.path().join("one"), dir.path().join("three"));
+        assert_eq!(conform(&[], &one), 0);
+        assert_eq!(conform(&["--jobs", "3"], &three), 0);
+        assert_eq!(report_of(&one), report_of(&three));
+        let shared =
+            Cli::try_parse_from(["conform", "--engine", "unix:///nowhere.sock", "--jobs", "2"])
+                .unwrap();
+        let e = run(shared.args).unwrap_err().to_string();
+        assert!(e.contains("one engine every job would share"), "{e}");
+    }
 }
