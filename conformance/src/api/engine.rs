@@ -399,6 +399,14 @@ impl ApiEngine {
 
     fn list<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, EngineError> {
         let response = self.call("GET", path, None)?;
+        if response.status != 200 {
+            // An engine failing to list its own state: say what it said, not what a list
+            // parser makes of an error document.
+            return Err(self.protocol(
+                path,
+                &format!("{} {}", response.status, response.message()),
+            ));
+        }
         self.parse(path, &response)
     }
 
