@@ -82,6 +82,17 @@ const IMAGES: &[&str] = &[
     "toolbox:latest",
 ];
 const TAGS: &[&str] = &["mine:v1", "mine:v2", "other", "toolbox:old"];
+/// References `docker images REF` filters by: a repository (all its tags), one tag of an
+/// image that may carry several, and one that names nothing.
+const IMAGE_FILTERS: &[&str] = &[
+    "hello-world",
+    "hello-world:base",
+    "toolbox",
+    "mine",
+    "mine:v1",
+    "other",
+    "nosuch",
+];
 const SHORT_PROGRAMS: &[&str] = &[
     "/toolbox out hello",
     "/toolbox out a err b exit 3",
@@ -269,7 +280,16 @@ pub fn resolve(intent: &Intent, swarm: u32, model: &Model, created: usize) -> St
             )
         ),
         Kind::Ps => format!("docker ps{}", if flag { " -a" } else { "" }),
-        Kind::Images => format!("docker images{}", if flag { " -a" } else { "" }),
+        // A third of them filter by a reference, so that an image with several tags is listed
+        // through one of them (dockerd shows only the tags that match).
+        Kind::Images => format!(
+            "docker images{}{}",
+            if flag { " -a" } else { "" },
+            match a % 3 {
+                0 => format!(" {}", pick(IMAGE_FILTERS, b)),
+                _ => String::new(),
+            }
+        ),
         Kind::RemoteRetag => format!(
             "remote-retag {} {}",
             pick(&["hello-world", "toolbox"], a),

@@ -122,7 +122,9 @@ impl Model {
     fn apply_simple(&mut self, command: &Command, env: &mut dyn Env) -> Outcome {
         match command {
             Command::Pull { reference } => self.pull(reference).map(Response::Pulled),
-            Command::Images { all, quiet: _ } => Ok(Response::Images(self.image_list(*all))),
+            Command::Images { all, reference, .. } => Ok(Response::Images(
+                self.image_list(*all, reference.as_deref()),
+            )),
             Command::Inspect { target } => self.inspect(target),
             Command::Create(opts) => self.create_cli(opts, env),
             Command::Run { opts, detach } => self.run(opts, *detach, env),

@@ -779,3 +779,28 @@ fn commit_of_a_container_whose_image_was_force_deleted_fails_and_creates_nothing
         other => panic!("{other:?}"),
     }
 }
+
+/// `docker images REF` over an image with several tags lists it once, with only the tags that
+/// match (dockerd's reference filter narrows RepoTags); a repository name matches every tag of
+/// it; a reference that matches nothing lists nothing, untagged images included.
+#[test]
+fn images_filtered_by_reference_show_only_the_matching_tags() {
+    let mut s = Session::new();
+    s.ok("docker pull hello-world");
+    s.ok("docker tag hello-world mine:v1");
+    s.ok("docker tag hello-world mine:v2");
+    s.ok("docker tag hello-world other");
+    let rows = |s: &mut Session, line: &str| -> Vec<String> {
+        let (out, _, code) = s.cli(line);
+        assert_eq!(code, 0, "{line}");
+        out.lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(":"))
+            .collect()
+    };
+    assert_eq!(rows(&mut s, "docker images mine:v1"), ["mine:v1"]);
+    assert_eq!(rows(&mut s, "docker images mine"), ["mine:v1", "mine:v2"]);
+    assert_eq!(rows(&mut s, "docker images other"), ["other:latest"]);
+    assert!(rows(&mut s, "docker images nosuch").is_empty());
+    assert_eq!(rows(&mut s, "docker images").len(), 4);
+}

@@ -215,6 +215,7 @@ fn resolve(model: &Model, step: &Step) -> Command {
         Step::Images(all) => Command::Images {
             all: *all,
             quiet: false,
+            reference: None,
         },
     }
 }
@@ -348,6 +349,7 @@ fn check_tables(model: &mut Model, env: &mut SeededEnv) -> Result<(), String> {
             &Command::Images {
                 all: true,
                 quiet: false,
+                reference: None,
             },
             env,
         )

@@ -402,10 +402,7 @@ impl ApiEngine {
         if response.status != 200 {
             // An engine failing to list its own state: say what it said, not what a list
             // parser makes of an error document.
-            return Err(self.protocol(
-                path,
-                &format!("{} {}", response.status, response.message()),
-            ));
+            return Err(self.protocol(path, &format!("{} {}", response.status, response.message())));
         }
         self.parse(path, &response)
     }
@@ -487,12 +484,18 @@ impl Engine for ApiEngine {
     fn apply(&mut self, command: &Command) -> Result<Observation, EngineError> {
         match command {
             Command::Pull { reference } => self.pull_image(reference),
-            Command::Images { all, .. } => Ok(Observation::Listed {
-                count: self
-                    .list::<ImageSummary>(&format!("/images/json?all={}", u8::from(*all)))?
-                    .len(),
-                rendered: None,
-            }),
+            Command::Images { all, reference, .. } => {
+                let mut path = format!("/images/json?all={}", u8::from(*all));
+                // As the docker CLI sends `docker images REF`.
+                if let Some(reference) = reference {
+                    let filters = serde_json::json!({ "reference": { reference.as_str(): true } });
+                    path.push_str(&format!("&filters={}", enc(&filters.to_string())));
+                }
+                Ok(Observation::Listed {
+                    count: self.list::<ImageSummary>(&path)?.len(),
+                    rendered: None,
+                })
+            }
             Command::Ps { all, .. } => Ok(Observation::Listed {
                 count: self
                     .list::<ContainerSummary>(&format!("/containers/json?all={}", u8::from(*all)))?

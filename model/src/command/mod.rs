@@ -28,6 +28,10 @@ pub enum Command {
     Images {
         all: bool,
         quiet: bool,
+        /// `docker images REPO[:TAG]`: the reference filter (exact names; the generator writes
+        /// no glob patterns).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
     },
     Inspect {
         target: String,
@@ -195,7 +199,17 @@ impl Command {
         let mut argv = Argv(vec![self.verb().word().to_string()]);
         match self {
             Command::Pull { reference } => argv.word(reference),
-            Command::Images { all, quiet } => argv.flag(*all, "-a").flag(*quiet, "-q"),
+            Command::Images {
+                all,
+                quiet,
+                reference,
+            } => {
+                argv.flag(*all, "-a").flag(*quiet, "-q");
+                match reference {
+                    Some(reference) => argv.word(reference),
+                    None => &mut argv,
+                }
+            }
             Command::Inspect { target } => argv.word(target),
             Command::Create(opts) => argv.create(opts),
             Command::Run { opts, detach } => argv.flag(*detach, "-d").create(opts),

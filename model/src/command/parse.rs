@@ -97,10 +97,13 @@ pub fn parse_argv(argv: &[String]) -> Result<Command, CommandError> {
         },
         "images" => {
             let p = p(&[all, quiet], true)?;
-            none(v, &p.args)?;
+            if p.args.len() > 1 {
+                return Err(arguments(v, "requires at most 1 argument"));
+            }
             Command::Images {
                 all: p.on("all"),
                 quiet: p.on("quiet"),
+                reference: p.args.first().cloned(),
             }
         }
         "inspect" => Command::Inspect {
