@@ -50,6 +50,27 @@ pub fn tag_path(source: &str, target: &str) -> String {
     )
 }
 
+/// `GET /images/json` as docker CLI 28 asks for `docker images [-a] [REFERENCE]`: `all=1`, and
+/// the reference as a `filters` document (`{"reference":{"REF":true}}`).
+pub fn images_path(all: bool, reference: Option<&str>) -> String {
+    let mut query = Vec::new();
+    if all {
+        query.push("all=1".to_string());
+    }
+    if let Some(reference) = reference {
+        let filters = std::collections::BTreeMap::from([(
+            "reference",
+            std::collections::BTreeMap::from([(reference, true)]),
+        )]);
+        let filters = serde_json::to_string(&filters).unwrap_or_default();
+        query.push(format!("filters={}", enc(&filters)));
+    }
+    match query.is_empty() {
+        true => "/images/json".to_string(),
+        false => format!("/images/json?{}", query.join("&")),
+    }
+}
+
 /// `POST /containers/create[?name=NAME]`.
 pub fn create_path(name: Option<&str>) -> String {
     match name {

@@ -722,3 +722,37 @@ fn group_add_joins_groups_or_fails_the_start() {
         "{e}"
     );
 }
+
+/// `docker cp`'s hostile inputs: a body that is no archive is refused as bad input with nothing
+/// written, a FIFO in the container is archived by its header and never opened (a read would
+/// block), and a path through a symlink to the host's root stays in the container.
+#[test]
+fn archive_hostile_inputs_are_refused_or_contained() {
+    if !ready("archive_hostile_inputs_are_refused_or_contained") {
+        return;
+    }
+    let t = TestEngine::new();
+    let id = t.create("toolbox", &["/toolbox", "exit", "0"]);
+    let garbage = vec![0x5a_u8; 4096];
+    let e = t
+        .e()
+        .archive_put(&id, "/data", &garbage[..], false, false)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidParameter, "{e}");
+    use tar::EntryType as T;
+    let archive = tar_of(&[("fifo", T::Fifo, ""), ("root", T::Symlink, "/")]);
+    t.e()
+        .archive_put(&id, "/data", &archive[..], false, false)
+        .unwrap();
+    let (stat, tar) = t.e().archive(&id, "/data/fifo").unwrap();
+    assert_eq!(stat.mode & (1 << 25), 1 << 25, "a named pipe");
+    let mut out = tar::Archive::new(tar);
+    let entry = out.entries().unwrap().next().unwrap().unwrap();
+    assert_eq!(entry.header().entry_type(), T::Fifo);
+    // /data/root -> / resolves to the container's root, whose /etc/hostname is the init
+    // layer's empty file, not the host's.
+    let (_, tar) = t.e().archive(&id, "/data/root/etc/hostname").unwrap();
+    let mut out = tar::Archive::new(tar);
+    let entry = out.entries().unwrap().next().unwrap().unwrap();
+    assert_eq!(entry.header().size().unwrap(), 0);
+}

@@ -35,18 +35,7 @@ pub struct ImagesArgs {
 
 /// `GET /images/json` with the query docker CLI 28 sends (`all=1`, a `reference` filter).
 fn list_path(args: &ImagesArgs) -> String {
-    let mut query = Vec::new();
-    if args.all {
-        query.push("all=1".to_string());
-    }
-    if let Some(reference) = &args.reference {
-        let filters = serde_json::json!({ "reference": { reference.as_str(): true } });
-        query.push(format!("filters={}", encode(&filters.to_string())));
-    }
-    match query.is_empty() {
-        true => "/images/json".to_string(),
-        false => format!("/images/json?{}", query.join("&")),
-    }
+    berth_api::query::images_path(args.all, args.reference.as_deref())
 }
 
 pub fn images(session: &Session, args: &ImagesArgs, io: &mut Io<'_>) -> Result<i32, CliError> {

@@ -484,18 +484,12 @@ impl Engine for ApiEngine {
     fn apply(&mut self, command: &Command) -> Result<Observation, EngineError> {
         match command {
             Command::Pull { reference } => self.pull_image(reference),
-            Command::Images { all, reference, .. } => {
-                let mut path = format!("/images/json?all={}", u8::from(*all));
-                // As the docker CLI sends `docker images REF`.
-                if let Some(reference) = reference {
-                    let filters = serde_json::json!({ "reference": { reference.as_str(): true } });
-                    path.push_str(&format!("&filters={}", enc(&filters.to_string())));
-                }
-                Ok(Observation::Listed {
-                    count: self.list::<ImageSummary>(&path)?.len(),
-                    rendered: None,
-                })
-            }
+            Command::Images { all, reference, .. } => Ok(Observation::Listed {
+                count: self
+                    .list::<ImageSummary>(&query::images_path(*all, reference.as_deref()))?
+                    .len(),
+                rendered: None,
+            }),
             Command::Ps { all, .. } => Ok(Observation::Listed {
                 count: self
                     .list::<ContainerSummary>(&format!("/containers/json?all={}", u8::from(*all)))?

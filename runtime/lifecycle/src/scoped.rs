@@ -75,6 +75,27 @@ pub(crate) fn open_dir(root: BorrowedFd<'_>, rel: &str) -> io::Result<Option<Own
     }
 }
 
+/// What a resolved path names, for a caller that wants a directory there.
+pub(crate) enum Dir {
+    Open(OwnedFd),
+    /// Nothing is there (or a component on the way is missing).
+    Missing,
+    /// Something is there, but not a directory (`file/`, an extraction point that is a file).
+    NotDirectory,
+}
+
+/// The directory `rel` (resolved, relative to the root), or why there is none.
+pub(crate) fn dir(root: BorrowedFd<'_>, rel: &str) -> io::Result<Dir> {
+    if let Some(fd) = open_dir(root, rel)? {
+        return Ok(Dir::Open(fd));
+    }
+    let rel = rel.trim_start_matches('/');
+    Ok(match beneath::stat_in_root(root, rel.as_ref())? {
+        Some(_) => Dir::NotDirectory,
+        None => Dir::Missing,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,16 @@ enum Root {
 }
 
 impl View {
+    /// The root directory opened for listing and for lookups below it (a descriptor of its
+    /// own, which the caller may keep as long as it holds the view).
+    pub fn open_root(&self) -> Result<OwnedFd, LifecycleError> {
+        self.root()
+            .try_clone_to_owned()
+            .and_then(crate::beneath::pin_fd)
+            .and_then(|pinned| pinned.open_dir())
+            .map_err(|e| LifecycleError::io("open", "the container's root", e))
+    }
+
     /// The root directory (an `O_PATH` descriptor): `/` for lookups with `RESOLVE_IN_ROOT`.
     pub fn root(&self) -> BorrowedFd<'_> {
         match &self.root {

@@ -13,7 +13,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 
 use rustix::fs::{FileType, Stat};
@@ -22,7 +22,7 @@ use crate::beneath;
 use crate::containers::Containers;
 use crate::error::LifecycleError;
 use crate::images::Images;
-use crate::scoped;
+use crate::scoped::{self, Dir};
 use crate::steps::view::{self, View};
 use crate::tar_members;
 use crate::time::Timestamp;
@@ -73,7 +73,7 @@ impl<I: Images> Containers<I> {
     pub fn export(&self, reference: &str) -> Result<File, LifecycleError> {
         let view = view::open(&self.shared, reference)?;
         let device = view.running.then_some(view_device(&view)?);
-        let root = duplicate(view.root())?;
+        let root = view.open_root()?;
         spawn_tar(view, move |out| {
             let mut builder = tar::Builder::new(out);
             let mut links = tar_members::Links::new();
@@ -96,22 +96,14 @@ fn target(view: &View, reference: &str, path: &str) -> Result<Target, LifecycleE
         path: path.to_string(),
         container: reference.to_string(),
     };
-    let parent = scoped::open_dir(root, &dir).map_err(at)?;
-    let pinned = match (parent, base) {
-        (Some(parent), "" | ".") => beneath::pin_fd(parent).map_err(at)?,
-        (Some(parent), name) => beneath::pin(parent.as_fd(), name.as_ref())
+    let pinned = match (scoped::dir(root, &dir).map_err(at)?, base) {
+        (Dir::Open(parent), "" | ".") => beneath::pin_fd(parent).map_err(at)?,
+        (Dir::Open(parent), name) => beneath::pin(parent.as_fd(), name.as_ref())
             .map_err(at)?
             .ok_or_else(not_found)?,
         // `file/` or a missing directory: dockerd's lstat says which.
-        (None, _) => {
-            let exists = beneath::stat_in_root(root, dir.trim_start_matches('/').as_ref())
-                .map_err(at)?
-                .is_some();
-            return Err(match exists {
-                true => at(rustix::io::Errno::NOTDIR.into()),
-                false => not_found(),
-            });
-        }
+        (Dir::NotDirectory, _) => return Err(at(rustix::io::Errno::NOTDIR.into())),
+        (Dir::Missing, _) => return Err(not_found()),
     };
     let link_target = match pinned.file_type() {
         FileType::Symlink => scoped::follow_in_scope(root, &abs).map_err(at)?,
@@ -218,15 +210,6 @@ fn view_device(view: &View) -> Result<u64, LifecycleError> {
     rustix::fs::fstat(view.root())
         .map(|s| s.st_dev)
         .map_err(|e| LifecycleError::io("stat", "/", e.into()))
-}
-
-fn duplicate(fd: BorrowedFd<'_>) -> Result<OwnedFd, LifecycleError> {
-    let pinned = fd
-        .try_clone_to_owned()
-        .map_err(|e| LifecycleError::io("dup", "/", e))?;
-    beneath::pin_fd(pinned)
-        .and_then(|p| p.open_dir())
-        .map_err(|e| LifecycleError::io("open", "/", e))
 }
 
 /// Tars `pinned` (and everything below it) under `name` into `out`.

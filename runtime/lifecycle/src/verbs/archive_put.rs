@@ -13,7 +13,7 @@ use crate::containers::Containers;
 use crate::error::LifecycleError;
 use crate::images::Images;
 use crate::layers::{lower_layers, Reading};
-use crate::scoped;
+use crate::scoped::{self, Dir};
 use crate::steps::view;
 
 /// Where an archive goes: the container's root, the destination directory in it (every
@@ -62,22 +62,17 @@ impl<I: Images> Containers<I> {
         let root = view.root();
         let at = |e: std::io::Error| LifecycleError::io("lstat", path.to_string(), e);
         let resolved = scoped::follow_in_scope(root, &format!("/{path}")).map_err(at)?;
-        if scoped::open_dir(root, &resolved).map_err(at)?.is_none() {
-            let rel = resolved.trim_start_matches('/');
-            let exists = crate::beneath::stat_in_root(root, rel.as_ref())
-                .map_err(at)?
-                .is_some();
-            return Err(match exists {
-                true => LifecycleError::ExtractPointNotDirectory,
-                false => LifecycleError::PathNotFound {
+        match scoped::dir(root, &resolved).map_err(at)? {
+            Dir::Open(_) => {}
+            Dir::NotDirectory => return Err(LifecycleError::ExtractPointNotDirectory),
+            Dir::Missing => {
+                return Err(LifecycleError::PathNotFound {
                     path: path.to_string(),
                     container: reference.to_string(),
-                },
-            });
+                })
+            }
         }
-        let root = crate::beneath::pin_fd(view.root().try_clone_to_owned().map_err(at)?)
-            .and_then(|pinned| pinned.open_dir())
-            .map_err(at)?;
+        let root = view.open_root()?;
         extract(Destination {
             root,
             dir: PathBuf::from(resolved.trim_start_matches('/')),
