@@ -289,28 +289,8 @@ impl Scanner {
     }
 }
 
-/// Go's `strconv.Quote` (`%q`), which Go programs' error texts put around user input:
-/// printable characters stay, quotes and backslashes are escaped, control characters become
-/// `\n`, `\t` or `\xNN`.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// Go's `strconv.Quote` (`%q`), which Go programs' error texts put around user input.
+pub use berth_format::text::go_quote;
 
 /// Go's `quoteChar`: the byte in single quotes, escaped as `strconv.Quote` escapes the rune of
 /// that value.

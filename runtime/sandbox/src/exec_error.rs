@@ -81,27 +81,8 @@ pub fn go_errno_text(errno: i32) -> String {
     }
 }
 
-/// Go's `strconv.Quote` for the strings commands are made of: printable characters stay,
-/// quotes and backslashes are escaped, control bytes become `\n`, `\t` or `\xNN`.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// Go's `strconv.Quote`, which runc's texts put around a command.
+pub use berth_core::go_json::go_quote;
 
 #[cfg(test)]
 mod tests {
