@@ -76,31 +76,8 @@ fn parse_i64(text: &str) -> Result<i64, bool> {
     }
 }
 
-/// Go's `strconv.Quote`: printable characters as they are, the rest escaped.
-pub fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            ' ' => out.push(' '),
-            c if !c.is_control() && !c.is_whitespace() => out.push(c),
-            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
+/// Go's `strconv.Quote` (berth-format's).
+pub use berth_core::go_json::go_quote as quote;
 
 /// docker's `ParseTimestamps` for `logs`' `since` and `until`: `SECONDS` or
 /// `SECONDS.FRACTION`, each part a Go `ParseInt`, the fraction scaled to nanoseconds by its
