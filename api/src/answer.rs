@@ -27,6 +27,19 @@ pub struct WaitError {
     pub message: String,
 }
 
+/// `X-Docker-Container-Path-Stat` of `HEAD`/`GET /containers/{id}/archive` (base64 of this
+/// JSON): moby's `ContainerPathStat`, `mode` being Go's `os.FileMode` bits and `mtime` Go's
+/// RFC 3339 text with nanoseconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerPathStat {
+    pub name: String,
+    pub size: i64,
+    pub mode: u32,
+    pub mtime: String,
+    pub link_target: String,
+}
+
 /// An entry of `GET /containers/json`, the fields clients read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

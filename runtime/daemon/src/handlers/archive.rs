@@ -7,12 +7,12 @@
 use std::fs::File;
 
 use base64::Engine as _;
+use berth_api::answer::ContainerPathStat;
 use berth_runtime::engine::PathStat;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{Response, StatusCode};
-use serde_json::json;
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
@@ -92,14 +92,15 @@ fn required(path: String) -> Result<String, ApiError> {
 
 /// Sets the stat header: moby's `ContainerPathStat` as JSON, base64 (standard alphabet).
 fn with_stat(r: &mut Response<Body>, stat: &PathStat) -> Result<(), ApiError> {
-    let json = json!({
-        "name": stat.name,
-        "size": stat.size,
-        "mode": stat.mode,
-        "mtime": stat.mtime.rfc3339_nano(),
-        "linkTarget": stat.link_target,
-    });
-    let encoded = base64::engine::general_purpose::STANDARD.encode(json.to_string());
+    let answer = ContainerPathStat {
+        name: stat.name.clone(),
+        size: stat.size,
+        mode: stat.mode,
+        mtime: stat.mtime.rfc3339_nano(),
+        link_target: stat.link_target.clone(),
+    };
+    let json = serde_json::to_string(&answer).map_err(|e| ApiError::system(e.to_string()))?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(json);
     let value = HeaderValue::from_str(&encoded).map_err(|e| ApiError::system(e.to_string()))?;
     r.headers_mut().insert(STAT_HEADER, value);
     Ok(())
